@@ -1,0 +1,191 @@
+"""``AsyncQlara``: options, resources and lifecycle of the async client."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from types import TracebackType
+from typing import Any
+
+import httpx
+
+from qlara._auth import BasicAuth
+from qlara._config import DEFAULT_RATE_LIMIT, ClientConfig, check_max_retries, resolve
+from qlara._http import Connection, HttpCore, TimeoutTypes, as_timeout
+from qlara._models import AnyMessage, SendResult
+from qlara._ratelimit import RateLimit, RateLimiter
+from qlara._resources import _sending
+from qlara._resources.rcs import AsyncRcs
+from qlara._resources.sms import AsyncSms
+from qlara._resources.whatsapp import AsyncWhatsApp
+from qlara._retry import RetryPolicy
+
+# Measured on our machines: httpx's per-request CPU grows with pool size, so a
+# small pool (keep-alive equal) beats the thousand connections others default to.
+DEFAULT_POOL = httpx.Limits(max_connections=16, max_keepalive_connections=16, keepalive_expiry=30)
+
+
+class AsyncQlara:
+    """The async client of the Qlara platform.
+
+    One client holds one connection pool and one rate limiter; share it across
+    tasks (it is safe and much cheaper than one per request). Use it as an async
+    context manager, or ``await client.aclose()`` when done.
+
+    Args:
+        api_key: the API key; defaults to the ``QLARA_API_KEY`` environment variable.
+        base_url: defaults to ``QLARA_BASE_URL``, else the production API.
+        auth: ``BasicAuth(username, password)`` instead of an API key.
+        timeout: seconds (or an ``httpx.Timeout``) for each attempt.
+        max_retries: retries after the first attempt, shared by every cause.
+        retry_policy: backoff bounds, ``max_retry_after``, ambiguous-send opt-in.
+        rate_limit: the key's budget; ``None`` disables client-side limiting.
+        http_client: an ``httpx.AsyncClient`` for proxies or custom pools; the SDK
+            still builds absolute URLs and adds auth, and never closes it.
+        transport: just an ``httpx.AsyncBaseTransport`` (tests, the simulator).
+
+    Raises:
+        ConfigurationError: no key, both key and auth, or a bad ``base_url``.
+    """
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        base_url: str | None = None,
+        auth: BasicAuth | None = None,
+        timeout: float | httpx.Timeout = 30.0,
+        max_retries: int = 2,
+        retry_policy: RetryPolicy | None = None,
+        rate_limit: RateLimit | None = DEFAULT_RATE_LIMIT,
+        http_client: httpx.AsyncClient | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        config = resolve(
+            api_key=api_key,
+            base_url=base_url,
+            auth=auth,
+            timeout=timeout,
+            max_retries=max_retries,
+            retry_policy=retry_policy,
+            rate_limit=rate_limit,
+            http_client=http_client,
+            transport=transport,
+        )
+        self._init_from(config)
+
+    @classmethod
+    def _from_config(cls, config: ClientConfig) -> AsyncQlara:
+        client = cls.__new__(cls)
+        client._init_from(config)
+        return client
+
+    def _init_from(self, config: ClientConfig) -> None:
+        owns = config.http_client is None
+        http_client = config.http_client or httpx.AsyncClient(
+            transport=config.transport, limits=DEFAULT_POOL, follow_redirects=False
+        )
+        connection = Connection(
+            http_client=http_client,
+            owns_client=owns,
+            base_url=config.base_url,
+            headers=config.headers(),
+            limiter=RateLimiter(config.rate_limit),
+        )
+        self._config = config
+        self._owner = True
+        self._bind(
+            HttpCore(
+                connection,
+                timeout=as_timeout(config.timeout),
+                max_retries=config.max_retries,
+                retry_policy=config.retry_policy,
+            )
+        )
+
+    def _bind(self, http: HttpCore) -> None:
+        self._http = http
+        self.sms = AsyncSms(http)
+        self.rcs = AsyncRcs(http)
+        self.whatsapp = AsyncWhatsApp(http)
+
+    def with_options(
+        self,
+        *,
+        timeout: TimeoutTypes = None,
+        max_retries: int | None = None,
+        retry_policy: RetryPolicy | None = None,
+    ) -> AsyncQlara:
+        """A copy with other options that shares this client's pool and rate limiter.
+
+        Closing the copy does nothing; the original owns the pool.
+        """
+        if max_retries is not None:
+            check_max_retries(max_retries)
+        copy = type(self).__new__(type(self))
+        copy._config = self._config
+        copy._owner = False
+        copy._bind(
+            self._http.with_options(
+                timeout=timeout, max_retries=max_retries, retry_policy=retry_policy
+            )
+        )
+        return copy
+
+    async def send(
+        self,
+        message: AnyMessage,
+        *,
+        timeout: TimeoutTypes = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> SendResult:
+        """Send any ``SmsMessage``, ``RcsMessage`` or ``WhatsAppMessage`` on its own channel."""
+        options = _sending.call_options(timeout, extra_headers, extra_body)
+        return await _sending.send(self._http, message, None, options)
+
+    @property
+    def base_url(self) -> str:
+        return self._config.base_url
+
+    @property
+    def max_retries(self) -> int:
+        return self._http.max_retries
+
+    @property
+    def is_closed(self) -> bool:
+        return self._http.connection.closed
+
+    async def aclose(self) -> None:
+        """Close the connection pool (not an injected ``http_client``). Idempotent."""
+        if self._owner:
+            await self._http.connection.aclose()
+
+    async def __aenter__(self) -> AsyncQlara:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(base_url={self._config.base_url!r}, "
+            f"auth={self._config.auth_kind!r}, max_retries={self._http.max_retries})"
+        )
+
+    def __del__(self) -> None:
+        http = getattr(self, "_http", None)
+        connection = http.connection if http is not None else None
+        leaked = connection is not None and connection.owns_client and not connection.closed
+        if leaked and getattr(self, "_owner", False):
+            warnings.warn(
+                f"{type(self).__name__} was garbage-collected without being closed; "
+                "use 'async with' or 'await client.aclose()'",
+                ResourceWarning,
+                stacklevel=2,
+            )

@@ -1,0 +1,105 @@
+"""Resolving a client's options once, at construction, so mistakes surface there.
+
+Both clients call ``resolve``: the sync facade must fail in its constructor
+(not on the first call, inside the portal thread) when the key is missing.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+import attrs
+
+from qlara._auth import BasicAuth, Secret
+from qlara._errors import ConfigurationError
+from qlara._ratelimit import RateLimit
+from qlara._retry import RetryPolicy
+from qlara._version import __version__
+
+DEFAULT_BASE_URL = "https://lora-api.agiletelecom.com/api"
+USER_AGENT = f"qlara-python/{__version__}"
+DEFAULT_RATE_LIMIT = RateLimit.production()
+
+
+@attrs.frozen(kw_only=True)
+class ClientConfig:
+    base_url: str
+    credential: Secret = attrs.field(repr=False)
+    auth_kind: str
+    timeout: Any
+    max_retries: int
+    retry_policy: RetryPolicy
+    rate_limit: RateLimit | None
+    http_client: Any = attrs.field(repr=False)
+    transport: Any = attrs.field(repr=False)
+
+    def headers(self) -> Mapping[str, str]:
+        """Auth and identification, added to every request by the SDK itself."""
+        name = "X-Api-Key" if self.auth_kind == "api_key" else "Authorization"
+        return {
+            name: self.credential.reveal(),
+            "User-Agent": USER_AGENT,
+            "Accept": "application/json",
+        }
+
+
+def _base_url(value: str | None) -> str:
+    url = value if value is not None else os.environ.get("QLARA_BASE_URL") or DEFAULT_BASE_URL
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ConfigurationError(
+            f"base_url must be an absolute http(s) URL such as {DEFAULT_BASE_URL!r}, got {url!r}"
+        )
+    return url.rstrip("/")
+
+
+def check_max_retries(value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConfigurationError(f"max_retries must be an integer >= 0, got {value!r}")
+
+
+def resolve(
+    *,
+    api_key: str | None,
+    base_url: str | None,
+    auth: BasicAuth | None,
+    timeout: Any,
+    max_retries: int,
+    retry_policy: RetryPolicy | None,
+    rate_limit: RateLimit | None,
+    http_client: Any,
+    transport: Any,
+) -> ClientConfig:
+    if api_key is not None and auth is not None:
+        raise ConfigurationError("give either api_key or auth=BasicAuth(...), not both")
+    if auth is not None:
+        if not isinstance(auth, BasicAuth):
+            raise ConfigurationError("auth must be a qlara.BasicAuth(username, password)")
+        credential, kind = Secret(auth.header()), "basic"
+    else:
+        key = api_key if api_key is not None else os.environ.get("QLARA_API_KEY")
+        if not key or not isinstance(key, str) or not key.strip():
+            raise ConfigurationError(
+                "no API key: pass api_key=..., set the QLARA_API_KEY environment "
+                "variable, or pass auth=qlara.BasicAuth(username, password)"
+            )
+        credential, kind = Secret(key.strip()), "api_key"
+    check_max_retries(max_retries)
+    if http_client is not None and transport is not None:
+        raise ConfigurationError("give either http_client or transport, not both")
+    if rate_limit is not None and not isinstance(rate_limit, RateLimit):
+        raise ConfigurationError("rate_limit must be a qlara.RateLimit or None")
+    return ClientConfig(
+        base_url=_base_url(base_url),
+        credential=credential,
+        auth_kind=kind,
+        timeout=timeout,
+        max_retries=max_retries,
+        retry_policy=retry_policy or RetryPolicy(),
+        rate_limit=rate_limit,
+        http_client=http_client,
+        transport=transport,
+    )

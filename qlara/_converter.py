@@ -1,0 +1,256 @@
+"""The single cattrs converter: snake_case models <-> the API's camelCase JSON.
+
+Unstructuring (model -> wire) omits fields left at their default, so the SDK
+sends only what the caller set and the platform's documented defaults apply.
+A field's wire name is its camelCase name unless its metadata says
+``{"wire": "..."}``. Structuring (wire -> model) is strict about types (cattrs
+would otherwise turn ``1`` into ``"1"``), tolerant of unknown fields, and turns
+every failure into ``MalformedResponseError`` with readable paths
+(``... @ $.results.sms.parts``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any, TypeVar
+
+import attrs
+import cattrs
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
+from qlara._errors import MalformedResponseError
+from qlara._models import (
+    Channel,
+    ChannelResult,
+    RcsAction,
+    RcsCard,
+    RcsCarousel,
+    RcsDial,
+    RcsOpenUrl,
+    RcsReply,
+    RcsText,
+    SendResult,
+)
+
+__all__ = ["converter", "format_scheduled_date", "parse_send_result", "structure", "unstructure"]
+
+T = TypeVar("T")
+
+converter = cattrs.Converter(detailed_validation=True, forbid_extra_keys=False)
+
+
+def camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def wire_name(attribute: attrs.Attribute[Any]) -> str:
+    return str(attribute.metadata.get("wire", camel(attribute.name)))
+
+
+# -- strict primitives: a wrong type from the server is an error, not a coercion --
+
+
+def _strict(expected: type[Any], *accepted: type[Any]) -> Callable[[Any, Any], Any]:
+    allowed = accepted or (expected,)
+
+    def hook(value: Any, _: Any) -> Any:
+        if isinstance(value, bool) and expected is not bool:
+            raise TypeError(f"expected {expected.__name__}, got a boolean")
+        if not isinstance(value, allowed):
+            raise TypeError(f"expected {expected.__name__}, got {type(value).__name__}")
+        return expected(value) if expected is float else value
+
+    return hook
+
+
+converter.register_structure_hook(str, _strict(str))
+converter.register_structure_hook(int, _strict(int))
+converter.register_structure_hook(float, _strict(float, int, float))
+converter.register_structure_hook(bool, _strict(bool))
+
+
+# -- attrs classes: camelCase both ways --
+
+
+def _unstructure_factory(cls: type[Any]) -> Callable[[Any], dict[str, Any]]:
+    overrides = {
+        a.name: override(rename=wire_name(a), omit_if_default=True) for a in attrs.fields(cls)
+    }
+    return make_dict_unstructure_fn(cls, converter, **overrides)  # type: ignore[arg-type]
+
+
+def _structure_factory(cls: type[Any]) -> Callable[[Any, Any], Any]:
+    overrides = {a.name: override(rename=wire_name(a)) for a in attrs.fields(cls)}
+    return make_dict_structure_fn(cls, converter, **overrides)  # type: ignore[arg-type]
+
+
+converter.register_unstructure_hook_factory(attrs.has, _unstructure_factory)
+converter.register_structure_hook_factory(attrs.has, _structure_factory)
+
+
+# -- values with a wire format of their own --
+
+
+def format_scheduled_date(value: datetime) -> str:
+    """Render ``yyyy-MM-dd HH:mm:ss.SSSZ``, e.g. ``2026-04-10 08:00:00.000+0200``."""
+    return f"{value:%Y-%m-%d %H:%M:%S}.{value.microsecond // 1000:03d}{value:%z}"
+
+
+converter.register_unstructure_hook(datetime, format_scheduled_date)
+converter.register_unstructure_hook(Channel, lambda channel: channel.value)
+
+
+def _suggestion(kind: str, text: str, **payload: Any) -> dict[str, Any]:
+    return {"type": kind, "text": text, **{k: v for k, v in payload.items() if v is not None}}
+
+
+converter.register_unstructure_hook(
+    RcsReply, lambda s: _suggestion("reply", s.text, postbackData=s.postback_data)
+)
+converter.register_unstructure_hook(
+    RcsOpenUrl, lambda s: _suggestion("url", s.text, url={"url": s.url})
+)
+converter.register_unstructure_hook(
+    RcsDial, lambda s: _suggestion("dial", s.text, dial={"phoneNumber": s.phone_number})
+)
+converter.register_unstructure_hook(
+    RcsAction, lambda s: _suggestion(s.type, s.text, **{s.type: dict(s.payload or {})})
+)
+
+
+def _with_extras(inner: dict[str, Any], suggestions: Any, fallback_sms: Any) -> dict[str, Any]:
+    if suggestions:
+        inner["suggestions"] = [converter.unstructure(s) for s in suggestions]
+    if fallback_sms is not None:
+        inner["fallbackSms"] = converter.unstructure(fallback_sms)
+    return inner
+
+
+def _card_content(card: RcsCard) -> dict[str, Any]:
+    inner: dict[str, Any] = {}
+    if card.title is not None:
+        inner["title"] = card.title
+    if card.description is not None:
+        inner["description"] = card.description
+    if card.media is not None:
+        inner["media"] = converter.unstructure(card.media)
+    return _with_extras(inner, card.suggestions, None)
+
+
+def _rcs_text(body: RcsText) -> dict[str, Any]:
+    inner = _with_extras({"text": body.text}, body.suggestions, body.fallback_sms)
+    return {"type": "TEXT", "body": inner}
+
+
+def _rcs_card(body: RcsCard) -> dict[str, Any]:
+    inner: dict[str, Any] = {"cardOrientation": body.orientation or "VERTICAL"}
+    if body.thumbnail_alignment is not None:
+        inner["thumbnailAlignment"] = body.thumbnail_alignment
+    inner["card"] = _card_content(body)
+    return {"type": "CARD", "body": _with_extras(inner, (), body.fallback_sms)}
+
+
+def _rcs_carousel(body: RcsCarousel) -> dict[str, Any]:
+    inner = {"cardWidth": body.card_width, "cards": [_card_content(c) for c in body.cards]}
+    return {"type": "CAROUSEL", "body": _with_extras(inner, (), body.fallback_sms)}
+
+
+converter.register_unstructure_hook(RcsText, _rcs_text)
+converter.register_unstructure_hook(RcsCard, _rcs_card)
+converter.register_unstructure_hook(RcsCarousel, _rcs_carousel)
+
+
+def unstructure(value: Any) -> Any:
+    """Model -> JSON-ready data."""
+    return converter.unstructure(value)
+
+
+# -- answers --
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, (cattrs.ClassValidationError, cattrs.IterableValidationError)):
+        return "; ".join(cattrs.transform_error(exc, path="$"))
+    return f"{type(exc).__name__}: {exc} @ $"
+
+
+def structure(data: Any, cls: type[T], *, what: str | None = None) -> T:
+    """Wire data -> model, or ``MalformedResponseError`` naming where it broke."""
+    try:
+        return converter.structure(data, cls)
+    except Exception as exc:  # cattrs raises a zoo of types; all mean the same here
+        label = what or cls.__name__
+        raise MalformedResponseError(f"malformed {label} answer: {_describe(exc)}") from exc
+
+
+@attrs.frozen(kw_only=True)
+class _WireChannelResult:
+    accepted: bool
+    unicode: bool | None = None
+    parts: int | None = None
+    reasons: list[Any] = attrs.field(factory=list)
+    status_code: int | None = None
+
+
+@attrs.frozen(kw_only=True)
+class _WireSendResponse:
+    results: dict[str, _WireChannelResult]
+    message_id: str | None = None
+    customer_message_id: str | None = None
+    simulation: bool = False
+
+
+def _results_by_channel(data: Any) -> Any:
+    """The older answer lists results with a ``channel`` each; key them like the new one."""
+    if not isinstance(data, Mapping) or not isinstance(data.get("results"), list):
+        return data
+    keyed: dict[str, Any] = {}
+    for index, item in enumerate(data["results"]):
+        channel = item.get("channel") if isinstance(item, Mapping) else None
+        keyed[channel if isinstance(channel, str) else f"[{index}]"] = item
+    return {**data, "results": keyed}
+
+
+def _reason_text(reason: Any) -> str:
+    if isinstance(reason, str):
+        return reason
+    if isinstance(reason, Mapping):
+        for key in ("message", "description", "reason", "code"):
+            if key in reason:
+                return str(reason[key])
+    return str(reason)
+
+
+def parse_send_result(data: Any, sent_message_id: str) -> SendResult:
+    """Read either documented send answer into a ``SendResult``.
+
+    Results for a channel the SDK does not know are left out of ``results`` but
+    kept in ``raw``; ``accepted`` in the old shape falls back on ``statusCode``.
+    """
+    if not isinstance(data, Mapping):
+        raise MalformedResponseError(
+            f"malformed send answer: expected an object, got {type(data).__name__} @ $"
+        )
+    wire = structure(_results_by_channel(data), _WireSendResponse, what="send")
+    results: dict[Channel, ChannelResult] = {}
+    for key, item in wire.results.items():
+        try:
+            channel = Channel(key)
+        except ValueError:
+            continue
+        results[channel] = ChannelResult(
+            accepted=item.accepted,
+            unicode=item.unicode,
+            parts=item.parts,
+            reasons=tuple(_reason_text(r) for r in item.reasons),
+            status_code=item.status_code,
+        )
+    return SendResult(
+        message_id=sent_message_id,
+        simulation=wire.simulation,
+        results=results,
+        platform_message_id=wire.message_id,
+        raw=dict(data),
+    )

@@ -1,0 +1,70 @@
+"""The one way a message goes out, whichever resource sends it."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from qlara._converter import parse_send_result, unstructure
+from qlara._errors import ValidationError
+from qlara._http import CallOptions, HttpCore, TimeoutTypes
+from qlara._models import AnyMessage, Channel, RcsMessage, SendResult, SmsMessage, WhatsAppMessage
+
+SEND_PATHS: Mapping[type[Any], str] = {
+    SmsMessage: "/message-server/sms/send",
+    RcsMessage: "/message-server/rcs/send",
+    WhatsAppMessage: "/message-server/whatsapp/send",
+}
+
+CHANNEL_PATHS: Mapping[Channel, str] = {
+    Channel.SMS: SEND_PATHS[SmsMessage],
+    Channel.RCS: SEND_PATHS[RcsMessage],
+    Channel.WHATSAPP: SEND_PATHS[WhatsAppMessage],
+}
+
+
+def with_message_id(message: AnyMessage) -> AnyMessage:
+    """The message as it goes out: with the caller's id, or a fresh UUID4.
+
+    Made once, before the first attempt, so every retry carries the same id.
+    """
+    if message.message_id is not None:
+        return message
+    return attrs.evolve(message, message_id=str(uuid.uuid4()))
+
+
+def call_options(
+    timeout: TimeoutTypes,
+    extra_headers: Mapping[str, str] | None,
+    extra_body: Mapping[str, Any] | None,
+) -> CallOptions:
+    if timeout is None and not extra_headers and not extra_body:
+        return CallOptions()
+    return CallOptions(timeout=timeout, extra_headers=extra_headers, extra_body=extra_body)
+
+
+async def send(
+    http: HttpCore,
+    message: AnyMessage,
+    expected: type[Any] | None,
+    options: CallOptions,
+) -> SendResult:
+    """POST one message to its channel's endpoint and read the verdict."""
+    path = SEND_PATHS.get(type(message))
+    if path is None or (expected is not None and not isinstance(message, expected)):
+        wanted = expected.__name__ if expected else "SmsMessage, RcsMessage or WhatsAppMessage"
+        raise ValidationError("message", f"must be a {wanted}, got {type(message).__name__}")
+    message = with_message_id(message)
+    message_id = message.message_id
+    assert message_id is not None
+    return await http.request(
+        "POST",
+        path,
+        lambda data: parse_send_result(data, message_id),
+        body=unstructure(message),
+        message_id=message_id,
+        options=options,
+    )

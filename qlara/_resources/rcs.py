@@ -1,0 +1,72 @@
+"""``client.rcs``: RCS sends, inline content or stored templates."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from qlara._http import HttpCore, TimeoutTypes
+from qlara._models import RcsBody, RcsMessage, SendResult
+from qlara._resources import _sending
+
+
+class AsyncRcs:
+    """Send RCS messages: text, rich cards, carousels or templates."""
+
+    def __init__(self, http: HttpCore) -> None:
+        self._http = http
+
+    async def send(
+        self,
+        *,
+        destination: str,
+        agent_id: int,
+        body: RcsBody | None = None,
+        template_id: int | None = None,
+        message_id: str | None = None,
+        campaign_id: str | None = None,
+        simulation: bool = False,
+        enable_notification: bool = True,
+        max_sms_parts: int | None = None,
+        placeholders: Mapping[str, str] | None = None,
+        scheduled_date: datetime | None = None,
+        timeout: TimeoutTypes = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> SendResult:
+        """Send one RCS message (see ``RcsMessage``): give ``body`` or ``template_id``.
+
+        Raises:
+            ValidationError: a field is invalid; nothing was sent.
+            OutcomeUnknownError: the send may have landed; poll its ``message_id``.
+            APIStatusError: the platform refused it.
+        """
+        message = RcsMessage(
+            destination=destination,
+            agent_id=agent_id,
+            body=body,
+            template_id=template_id,
+            message_id=message_id,
+            campaign_id=campaign_id,
+            simulation=simulation,
+            enable_notification=enable_notification,
+            max_sms_parts=max_sms_parts,
+            placeholders=placeholders,
+            scheduled_date=scheduled_date,
+        )
+        return await self.send_message(
+            message, timeout=timeout, extra_headers=extra_headers, extra_body=extra_body
+        )
+
+    async def send_message(
+        self,
+        message: RcsMessage,
+        *,
+        timeout: TimeoutTypes = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> SendResult:
+        """Send a prepared ``RcsMessage``."""
+        options = _sending.call_options(timeout, extra_headers, extra_body)
+        return await _sending.send(self._http, message, RcsMessage, options)

@@ -1,0 +1,287 @@
+"""``Qlara``: the blocking client, the async one run behind an anyio portal.
+
+There is no second copy of any logic here. Each sync method is *declared*
+(``send = blocking(AsyncSms.send)``) and runs the async method on one
+long-lived event loop in a background thread, started on first use. Traps this
+avoids, each reproduced on our machines:
+
+- a new event loop per call costs ~21 ms; one portal per client costs nothing after start;
+- a client left open in a module global must not hang interpreter exit: the
+  portal is stopped by ``close()``, by the context exit, and by a
+  ``weakref.finalize`` that also runs at exit;
+- a forked child inherits a portal whose thread does not exist there: the pid
+  is checked and the child starts its own portal and pool;
+- Ctrl-C while waiting must not leave the request running: the task is started
+  with ``start_task_soon`` and its future cancelled on any ``BaseException``.
+
+Many threads may share one ``Qlara`` (and so one pool). Called from inside a
+running event loop (a notebook cell), it blocks that loop like any sync I/O.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import threading
+import weakref
+from collections.abc import Awaitable, Callable, Mapping
+from contextlib import AbstractContextManager
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, TypeVar, overload
+
+import httpx
+from anyio.from_thread import BlockingPortal, start_blocking_portal
+
+from qlara._auth import BasicAuth
+from qlara._client import AsyncQlara
+from qlara._config import DEFAULT_RATE_LIMIT, ClientConfig, check_max_retries, resolve
+from qlara._http import TimeoutTypes
+from qlara._ratelimit import RateLimit
+from qlara._resources.rcs import AsyncRcs
+from qlara._resources.sms import AsyncSms
+from qlara._resources.whatsapp import AsyncWhatsApp
+from qlara._retry import RetryPolicy
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class _Portal:
+    """One event loop thread and the async client living on it.
+
+    Shared by a ``Qlara`` and its ``with_options`` copies; holds no reference to
+    them, so ``weakref.finalize`` can stop it when they are gone.
+    """
+
+    def __init__(self, config: ClientConfig) -> None:
+        self._config = config
+        self._lock = threading.Lock()
+        self._pid = os.getpid()
+        self._context: AbstractContextManager[BlockingPortal] | None = None
+        self._portal: BlockingPortal | None = None
+        self._client: AsyncQlara | None = None
+        self.closed = False
+
+    def client(self) -> tuple[BlockingPortal, AsyncQlara]:
+        portal, client = self._portal, self._client
+        if portal is not None and client is not None and self._pid == os.getpid():
+            return portal, client
+        with self._lock:
+            if self.closed:
+                from qlara._errors import QlaraError  # noqa: PLC0415 - cold path
+
+                raise QlaraError("this client is closed; create a new one")
+            if self._pid != os.getpid():
+                # A forked child: the parent's loop thread and sockets are not ours.
+                self._context = self._portal = self._client = None
+                self._pid = os.getpid()
+            if self._portal is None or self._client is None:
+                context = start_blocking_portal(name="qlara-portal")
+                portal = context.__enter__()
+                # Built on the portal's loop, so the pool and the loop belong together.
+                self._client = portal.call(AsyncQlara._from_config, self._config)
+                self._context, self._portal = context, portal
+            return self._portal, self._client
+
+    def call(self, function: Callable[..., Awaitable[R]], /, *args: Any, **kwargs: Any) -> R:
+        portal, _ = self.client()
+        future = portal.start_task_soon(functools.partial(function, *args, **kwargs))
+        try:
+            return future.result()
+        except BaseException:
+            future.cancel()
+            raise
+
+    def close(self) -> None:
+        with self._lock:
+            if self.closed:
+                return
+            self.closed = True
+            context, portal, client = self._context, self._portal, self._client
+            self._context = self._portal = self._client = None
+            if context is None or portal is None or self._pid != os.getpid():
+                return
+            try:
+                if client is not None:
+                    portal.call(client.aclose)
+                portal.call(portal.stop, True)
+            except RuntimeError:
+                pass  # the loop already stopped (interpreter exit)
+            finally:
+                context.__exit__(None, None, None)
+
+
+class _Blocking:
+    """Base of the sync objects: knows its portal and how to find its async twin."""
+
+    _portal: _Portal
+
+    def _async_target(self, client: AsyncQlara) -> Any:
+        raise NotImplementedError
+
+
+class blocking(Generic[P, R]):  # noqa: N801 - used like a decorator, named like one
+    """Declare a sync twin of an async method: ``send = blocking(AsyncSms.send)``.
+
+    The twin keeps the async method's signature and docstring (for mypy,
+    pyright and ``help()``) and runs it on the owner's portal.
+    """
+
+    def __init__(self, method: Callable[Concatenate[Any, P], Awaitable[R]]) -> None:
+        self.method = method
+        self.name = method.__name__
+        self.__doc__ = method.__doc__
+        self.__wrapped__ = method
+
+    @overload
+    def __get__(self, owner: None, owner_type: type[Any]) -> Self: ...
+
+    @overload
+    def __get__(self, owner: _Blocking, owner_type: type[Any]) -> Callable[P, R]: ...
+
+    def __get__(self, owner: _Blocking | None, owner_type: type[Any]) -> Self | Callable[P, R]:
+        if owner is None:
+            return self
+        name = self.name
+
+        async def run(*args: Any, **kwargs: Any) -> R:
+            target = owner._async_target(owner._portal.client()[1])
+            result: R = await getattr(target, name)(*args, **kwargs)
+            return result
+
+        def call(*args: P.args, **kwargs: P.kwargs) -> R:
+            return owner._portal.call(run, *args, **kwargs)
+
+        return functools.wraps(self.method)(call)
+
+
+class _SyncResource(_Blocking):
+    def __init__(self, client: Qlara) -> None:
+        self._client = client
+        self._portal = client._portal
+
+    def _async_target(self, client: AsyncQlara) -> Any:
+        return getattr(self._client._async_target(client), self._attribute)
+
+    _attribute: str
+
+
+class Sms(_SyncResource):
+    """Blocking ``client.sms``."""
+
+    _attribute = "sms"
+    send = blocking(AsyncSms.send)
+    send_message = blocking(AsyncSms.send_message)
+
+
+class Rcs(_SyncResource):
+    """Blocking ``client.rcs``."""
+
+    _attribute = "rcs"
+    send = blocking(AsyncRcs.send)
+    send_message = blocking(AsyncRcs.send_message)
+
+
+class WhatsApp(_SyncResource):
+    """Blocking ``client.whatsapp``."""
+
+    _attribute = "whatsapp"
+    send = blocking(AsyncWhatsApp.send)
+    send_message = blocking(AsyncWhatsApp.send_message)
+
+
+class Qlara(_Blocking):
+    """The blocking client: the same constructor, resources and errors as ``AsyncQlara``.
+
+    Use it as a context manager, or call ``close()``; a forgotten client is
+    still cleaned up at interpreter exit.
+    """
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        base_url: str | None = None,
+        auth: BasicAuth | None = None,
+        timeout: float | httpx.Timeout = 30.0,
+        max_retries: int = 2,
+        retry_policy: RetryPolicy | None = None,
+        rate_limit: RateLimit | None = DEFAULT_RATE_LIMIT,
+        http_client: httpx.AsyncClient | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self._config = resolve(
+            api_key=api_key,
+            base_url=base_url,
+            auth=auth,
+            timeout=timeout,
+            max_retries=max_retries,
+            retry_policy=retry_policy,
+            rate_limit=rate_limit,
+            http_client=http_client,
+            transport=transport,
+        )
+        self._portal = _Portal(self._config)
+        self._options: Mapping[str, Any] = {}
+        self._owner = True
+        self._finalizer = weakref.finalize(self, self._portal.close)
+        self._bind()
+
+    def _bind(self) -> None:
+        self.sms = Sms(self)
+        self.rcs = Rcs(self)
+        self.whatsapp = WhatsApp(self)
+
+    def _async_target(self, client: AsyncQlara) -> Any:
+        return client.with_options(**self._options) if self._options else client
+
+    send = blocking(AsyncQlara.send)
+
+    def with_options(
+        self,
+        *,
+        timeout: TimeoutTypes = None,
+        max_retries: int | None = None,
+        retry_policy: RetryPolicy | None = None,
+    ) -> Qlara:
+        """A copy with other options sharing this client's portal, pool and limiter."""
+        if max_retries is not None:
+            check_max_retries(max_retries)
+        copy = type(self).__new__(type(self))
+        copy._config = self._config
+        copy._portal = self._portal
+        options = {"timeout": timeout, "max_retries": max_retries, "retry_policy": retry_policy}
+        copy._options = {**self._options, **{k: v for k, v in options.items() if v is not None}}
+        copy._owner = False
+        copy._bind()
+        return copy
+
+    @property
+    def base_url(self) -> str:
+        return self._config.base_url
+
+    @property
+    def is_closed(self) -> bool:
+        return self._portal.closed
+
+    def close(self) -> None:
+        """Close the pool and stop the background event loop. Idempotent."""
+        if self._owner:
+            self._finalizer()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Qlara(base_url={self._config.base_url!r}, auth={self._config.auth_kind!r})"
