@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Optional, TypeVar, Union
 
 import attrs
 import cattrs
@@ -24,16 +24,27 @@ from qlara._models import (
     Channel,
     ChannelResult,
     RcsAction,
+    RcsBody,
     RcsCard,
     RcsCarousel,
     RcsDial,
+    RcsMedia,
     RcsOpenUrl,
     RcsReply,
+    RcsSuggestion,
     RcsText,
     SendResult,
+    SmsFallback,
 )
 
-__all__ = ["converter", "format_scheduled_date", "parse_send_result", "structure", "unstructure"]
+__all__ = [
+    "converter",
+    "format_scheduled_date",
+    "parse_message",
+    "parse_send_result",
+    "structure",
+    "unstructure",
+]
 
 T = TypeVar("T")
 
@@ -165,6 +176,104 @@ converter.register_unstructure_hook(RcsCarousel, _rcs_carousel)
 def unstructure(value: Any) -> Any:
     """Model -> JSON-ready data."""
     return converter.unstructure(value)
+
+
+# -- the way back (wire -> message), used by the simulator and the round-trip tests --
+
+
+def parse_scheduled_date(value: Any, _: Any = None) -> datetime:
+    if not isinstance(value, str):
+        raise TypeError(f"expected a date string, got {type(value).__name__}")
+    return datetime.strptime(value, "%Y-%m-%d %H:%M:%S.%f%z")
+
+
+def _passthrough(*allowed: type[Any]) -> Callable[[Any, Any], Any]:
+    def hook(value: Any, _: Any) -> Any:
+        if value is None and type(None) in allowed:
+            return None
+        if isinstance(value, bool) or not isinstance(value, allowed):
+            names = " or ".join(t.__name__ for t in allowed)
+            raise TypeError(f"expected {names}, got {type(value).__name__}")
+        return value
+
+    return hook
+
+
+def _structure_suggestion(data: Any, _: Any = None) -> RcsSuggestion:
+    if not isinstance(data, Mapping):
+        raise TypeError(f"expected a suggestion object, got {type(data).__name__}")
+    # The models validate the values; Any keeps mypy out of a runtime check.
+    kind: Any = data.get("type")
+    text: Any = data.get("text")
+    if kind == "reply":
+        return RcsReply(text=text, postback_data=data.get("postbackData"))
+    if kind == "url":
+        url: Any = (data.get("url") or {}).get("url")
+        return RcsOpenUrl(text=text, url=url)
+    if kind == "dial":
+        number: Any = (data.get("dial") or {}).get("phoneNumber")
+        return RcsDial(text=text, phone_number=number)
+    return RcsAction(
+        type=kind, text=text, payload=data.get(kind) if isinstance(kind, str) else None
+    )
+
+
+def _card_fields(data: Mapping[str, Any]) -> dict[str, Any]:
+    media = data.get("media")
+    return {
+        "title": data.get("title"),
+        "description": data.get("description"),
+        "media": None if media is None else converter.structure(media, RcsMedia),
+        "suggestions": [_structure_suggestion(s) for s in data.get("suggestions") or ()],
+    }
+
+
+def _fallback(data: Mapping[str, Any]) -> SmsFallback | None:
+    value = data.get("fallbackSms")
+    return None if value is None else converter.structure(value, SmsFallback)
+
+
+def _structure_rcs_body(data: Any, _: Any = None) -> RcsBody | None:
+    if data is None:
+        return None
+    if not isinstance(data, Mapping) or not isinstance(data.get("body"), Mapping):
+        raise TypeError("expected {type, body} for an RCS body")
+    kind, inner = data.get("type"), data["body"]
+    if kind == "TEXT":
+        suggestions = [_structure_suggestion(s) for s in inner.get("suggestions") or ()]
+        return RcsText(
+            text=inner.get("text"), suggestions=suggestions, fallback_sms=_fallback(inner)
+        )
+    if kind == "CARD":
+        return RcsCard(
+            **_card_fields(inner.get("card") or {}),
+            orientation=inner.get("cardOrientation"),
+            thumbnail_alignment=inner.get("thumbnailAlignment"),
+            fallback_sms=_fallback(inner),
+        )
+    if kind == "CAROUSEL":
+        cards = [RcsCard(**_card_fields(card)) for card in inner.get("cards") or ()]
+        return RcsCarousel(
+            cards=cards, card_width=inner.get("cardWidth", "MEDIUM"), fallback_sms=_fallback(inner)
+        )
+    raise ValueError(f"unknown RCS body type {kind!r}")
+
+
+converter.register_structure_hook(datetime, parse_scheduled_date)
+converter.register_structure_hook(RcsBody, _structure_rcs_body)
+converter.register_structure_hook(Optional[RcsBody], _structure_rcs_body)  # noqa: UP045
+converter.register_structure_hook(RcsSuggestion, _structure_suggestion)
+converter.register_structure_hook(Union[int, str], _passthrough(int, str))  # noqa: UP007
+converter.register_structure_hook(Optional[Union[int, str]], _passthrough(int, str, type(None)))  # noqa: UP007, UP045
+converter.register_structure_hook(
+    Optional[Union[Mapping[str, Any], str]],  # noqa: UP007, UP045
+    _passthrough(Mapping, str, type(None)),
+)
+
+
+def parse_message(data: Any, cls: type[T]) -> T:
+    """Wire body -> message model, validated exactly as a caller's would be."""
+    return converter.structure(data, cls)
 
 
 # -- answers --
