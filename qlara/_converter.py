@@ -156,7 +156,7 @@ def _rcs_text(body: RcsText) -> dict[str, Any]:
 
 
 def _rcs_card(body: RcsCard) -> dict[str, Any]:
-    inner: dict[str, Any] = {"cardOrientation": body.orientation or "VERTICAL"}
+    inner: dict[str, Any] = {"cardOrientation": body.orientation}
     if body.thumbnail_alignment is not None:
         inner["thumbnailAlignment"] = body.thumbnail_alignment
     inner["card"] = _card_content(body)
@@ -247,7 +247,7 @@ def _structure_rcs_body(data: Any, _: Any = None) -> RcsBody | None:
     if kind == "CARD":
         return RcsCard(
             **_card_fields(inner.get("card") or {}),
-            orientation=inner.get("cardOrientation"),
+            orientation=inner.get("cardOrientation", "VERTICAL"),
             thumbnail_alignment=inner.get("thumbnailAlignment"),
             fallback_sms=_fallback(inner),
         )

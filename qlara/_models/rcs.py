@@ -109,16 +109,16 @@ class RcsCard:
     """A rich card: title, description, media and suggestions.
 
     Used alone as a message body, or as one card of an ``RcsCarousel`` (where
-    ``orientation``, ``thumbnail_alignment`` and ``fallback_sms`` belong to the
-    carousel's message, not the card, and must be left unset).
+    ``orientation``, ``thumbnail_alignment`` and ``fallback_sms`` mean nothing
+    and must be left at their defaults).
     """
 
     title: str | None = attrs.field(default=None, validator=v.optional_text(200))
     description: str | None = attrs.field(default=None, validator=v.optional_text(2000))
     media: RcsMedia | None = None
     suggestions: tuple[RcsSuggestion, ...] = attrs.field(default=(), converter=_suggestions)
-    orientation: str | None = attrs.field(
-        default=None, converter=v.upper, validator=v.one_of(ORIENTATIONS)
+    orientation: str = attrs.field(
+        default="VERTICAL", converter=v.upper, validator=v.one_of(ORIENTATIONS)
     )
     thumbnail_alignment: str | None = attrs.field(
         default=None, converter=v.upper, validator=v.one_of(ALIGNMENTS)
@@ -141,7 +141,7 @@ def _carousel_cards(value: object) -> tuple[RcsCard, ...]:
             raise ValidationError(
                 f"cards[{index}]", f"must be an RcsCard, got {type(card).__name__}"
             )
-        if card.orientation or card.thumbnail_alignment or card.fallback_sms:
+        if card.orientation != "VERTICAL" or card.thumbnail_alignment or card.fallback_sms:
             raise ValidationError(
                 f"cards[{index}]",
                 "orientation, thumbnail_alignment and fallback_sms apply to a single card, "
