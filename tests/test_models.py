@@ -32,7 +32,7 @@ def sms(**fields: Any) -> qlara.SmsMessage:
         ({"sender": "12345678901234567"}, "sender", "16 digits"),
         ({"sender": ""}, "sender", "non-empty"),
         ({"campaign_id": "x" * 256}, "campaign_id", "255"),
-        ({"scheduled_date": datetime(2026, 1, 1)}, "scheduled_date", "timezone-aware"),  # noqa: DTZ001
+        ({"scheduled_date": datetime(2026, 1, 1)}, "scheduled_date", "timezone-aware"),
         ({"scheduled_date": "2026-01-01"}, "scheduled_date", "datetime"),
         ({"udh_data": "abc"}, "udh_data", "hexadecimal"),
         ({"simulation": "yes"}, "simulation", "True or False"),
@@ -185,7 +185,7 @@ def test_whatsapp_wire_format() -> None:
             "body/template_id",
         ),
         (
-            lambda: qlara.RcsMessage(destination=DESTINATION, agent_id="10", template_id=2),
+            lambda: qlara.RcsMessage(destination=DESTINATION, agent_id="10", template_id=2),  # type: ignore[arg-type]
             "agent_id",
         ),
         (
@@ -200,12 +200,12 @@ def test_whatsapp_wire_format() -> None:
             ),
             "cards[0]",
         ),
-        (lambda: qlara.RcsCard(), "card"),
+        (qlara.RcsCard, "card"),
         (lambda: qlara.RcsCard(title="x", orientation="DIAGONAL"), "orientation"),
         (lambda: qlara.RcsReply(text="x" * 26), "text"),
         (lambda: qlara.RcsMedia(file_url="http://insecure.example/a.png"), "file_url"),
         (lambda: qlara.RcsText(text="x", suggestions=["not a suggestion"]), "suggestions[0]"),
-        (lambda: qlara.WhatsAppTemplate(), "template"),
+        (qlara.WhatsAppTemplate, "template"),
         (
             lambda: qlara.WhatsAppMessage(destination=DESTINATION, phone_number_id=5),
             "template/body",
@@ -221,7 +221,9 @@ def test_whatsapp_wire_format() -> None:
         ),
         (
             lambda: qlara.WhatsAppMessage(
-                destination=DESTINATION, phone_number_id=None, template=qlara.WhatsAppTemplate(id=1)
+                destination=DESTINATION,
+                phone_number_id=None,
+                template=qlara.WhatsAppTemplate(id=1),  # type: ignore[arg-type]
             ),
             "phone_number_id",
         ),
