@@ -222,8 +222,8 @@ def test_whatsapp_wire_format() -> None:
         (
             lambda: qlara.WhatsAppMessage(
                 destination=DESTINATION,
-                phone_number_id=None,
-                template=qlara.WhatsAppTemplate(id=1),  # type: ignore[arg-type]
+                phone_number_id=None,  # type: ignore[arg-type]
+                template=qlara.WhatsAppTemplate(id=1),
             ),
             "phone_number_id",
         ),
