@@ -1,0 +1,48 @@
+"""``qlara.testing``: an offline Qlara for tests, demos and benchmarks.
+
+The ``Simulator`` keeps the platform's state in memory and answers every
+endpoint the SDK calls, as the platform's documentation describes them
+(validation, status codes, error bodies, rate limits, the message lifecycle
+and delivery callbacks), plus fault injection and inspection for tests.
+
+Use it in-process::
+
+    sim = qlara.testing.Simulator()
+    async with qlara.AsyncQlara(api_key="test", transport=sim.transport()) as client:
+        result = await client.sms.send(destination="+393401234567", body="Hi", sender="Shop")
+    sim.advance(5)
+    assert sim.status_of(result.message_id) == "DELIVERED"
+
+or over real HTTP on loopback (``serve``), or as an ASGI app (``sim.asgi_app()``).
+It needs only the core dependencies.
+"""
+
+from qlara.testing._faults import Delay as Delay
+from qlara.testing._faults import Drop as Drop
+from qlara.testing._faults import Fault as Fault
+from qlara.testing._faults import Faults as Faults
+from qlara.testing._faults import Malformed as Malformed
+from qlara.testing._faults import Status as Status
+from qlara.testing._server import Server as Server
+from qlara.testing._server import serve as serve
+from qlara.testing._simulator import Simulator as Simulator
+from qlara.testing._state import Lifecycle as Lifecycle
+from qlara.testing._state import SentMessage as SentMessage
+from qlara.testing._wire import SimRequest as SimRequest
+from qlara.testing._wire import SimResponse as SimResponse
+
+__all__ = [
+    "Delay",
+    "Drop",
+    "Fault",
+    "Faults",
+    "Lifecycle",
+    "Malformed",
+    "SentMessage",
+    "Server",
+    "SimRequest",
+    "SimResponse",
+    "Simulator",
+    "Status",
+    "serve",
+]

@@ -1,0 +1,253 @@
+"""A small HTTP/1.1 server on loopback, in a background thread.
+
+It exists so the simulator can be reached over real sockets (by ``qlara demo``,
+the benchmarks and programs in any language) with the core dependencies only.
+One asyncio event loop in its own thread; keep-alive connections; bodies sized
+by ``Content-Length`` or chunked; ``Expect: 100-continue`` honoured (curl sends
+it). It is a test server: it trusts its clients and does no TLS.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+from collections.abc import Awaitable, Callable, Iterator
+from typing import TYPE_CHECKING
+
+from qlara.testing._wire import SimRequest, SimResponse, reason
+
+if TYPE_CHECKING:
+    from qlara.testing._simulator import Simulator
+
+__all__ = ["Handler", "Server", "serve", "serve_handler"]
+
+Handler = Callable[[SimRequest], Awaitable[SimResponse]]
+MAX_HEAD = 64 * 1024
+MAX_BODY = 16 * 1024 * 1024
+TICK = 0.01
+
+
+class _BadRequestError(Exception):
+    pass
+
+
+def _parse_head(head: bytes) -> tuple[str, str, str, dict[str, str], bool]:
+    """Request line and headers -> method, path, query, headers, keep-alive."""
+    lines = head.decode("latin-1").split("\r\n")
+    try:
+        method, target, version = lines[0].split(" ")
+    except ValueError:
+        raise _BadRequestError("bad request line") from None
+    headers: dict[str, str] = {}
+    for line in lines[1:]:
+        if not line:
+            continue
+        name, sep, value = line.partition(":")
+        if not sep:
+            raise _BadRequestError("bad header line")
+        headers[name.strip().lower()] = value.strip()
+    path, _, query = target.partition("?")
+    connection = headers.get("connection", "").lower()
+    keep_alive = "close" not in connection if version == "HTTP/1.1" else "keep-alive" in connection
+    return method.upper(), path, query, headers, keep_alive
+
+
+async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
+    chunks: list[bytes] = []
+    size_total = 0
+    while True:
+        line = await reader.readuntil(b"\r\n")
+        size = int(line.split(b";", 1)[0].strip() or b"0", 16)
+        if size == 0:
+            while (await reader.readuntil(b"\r\n")) != b"\r\n":
+                pass
+            return b"".join(chunks)
+        size_total += size
+        if size_total > MAX_BODY:
+            raise _BadRequestError("body too large")
+        chunks.append(await reader.readexactly(size))
+        await reader.readexactly(2)
+
+
+def _encode(response: SimResponse, keep_alive: bool) -> bytes:
+    lines = [f"HTTP/1.1 {response.status} {reason(response.status)}"]
+    lines.extend(f"{name}: {value}" for name, value in response.headers.items())
+    lines.append(f"content-length: {len(response.body)}")
+    if not keep_alive:
+        lines.append("connection: close")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + response.body
+
+
+class Server:
+    """A running loopback server.
+
+    Attributes:
+        host: the address it listens on.
+        port: the port it listens on (the ephemeral one when 0 was asked).
+        sim: the simulator it serves, when it serves one.
+    """
+
+    def __init__(
+        self,
+        handler: Handler,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        sim: Simulator | None = None,
+        ticker: Callable[[], None] | None = None,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.sim = sim
+        self._handler = handler
+        self._ticker = ticker
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._ready = threading.Event()
+        self._stop: asyncio.Event | None = None
+        self._error: BaseException | None = None
+        self._writers: set[asyncio.StreamWriter] = set()
+
+    @property
+    def url(self) -> str:
+        """The server's root URL, e.g. ``http://127.0.0.1:49152``."""
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def base_url(self) -> str:
+        """The API base URL to give a client: the root URL plus ``/api``."""
+        return self.url + "/api"
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="qlara-http-server", daemon=True)
+        self._thread.start()
+        self._ready.wait()
+        if self._error is not None:
+            raise self._error
+
+    def stop(self) -> None:
+        loop, stop = self._loop, self._stop
+        if loop is not None and stop is not None and self._thread is not None:
+            loop.call_soon_threadsafe(stop.set)
+            self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        try:
+            asyncio.run(self._main())
+        except BaseException as exc:  # noqa: BLE001 - reported to the starting thread
+            self._error = exc
+            self._ready.set()
+
+    async def _main(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        server = await asyncio.start_server(
+            self._connection, self.host, self.port, limit=MAX_HEAD, backlog=1024
+        )
+        self.port = server.sockets[0].getsockname()[1]
+        ticker = asyncio.create_task(self._tick()) if self._ticker is not None else None
+        self._ready.set()
+        async with server:
+            await self._stop.wait()
+            server.close()
+            for writer in list(self._writers):
+                writer.close()
+            if ticker is not None:
+                ticker.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await ticker
+
+    async def _tick(self) -> None:
+        # Messages move on the clock even when nobody asks, so callbacks flow.
+        assert self._ticker is not None
+        while True:
+            await asyncio.sleep(TICK)
+            self._ticker()
+
+    async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._writers.add(writer)
+        try:
+            await self._serve(reader, writer)
+        except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
+            pass
+        except _BadRequestError:
+            bad = SimResponse(400, {"content-type": "text/plain"}, b"bad request")
+            with contextlib.suppress(ConnectionError):
+                writer.write(_encode(bad, keep_alive=False))
+        finally:
+            self._writers.discard(writer)
+            writer.close()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        handler = self._handler
+        while True:
+            try:
+                head = await reader.readuntil(b"\r\n\r\n")
+            except asyncio.IncompleteReadError:
+                return
+            method, path, query, headers, keep_alive = _parse_head(head[:-4])
+            if headers.get("expect", "").lower() == "100-continue":
+                writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+            if "chunked" in headers.get("transfer-encoding", "").lower():
+                body = await _read_chunked(reader)
+            else:
+                try:
+                    length = int(headers.get("content-length", "0"))
+                except ValueError:
+                    raise _BadRequestError("bad content-length") from None
+                if not 0 <= length <= MAX_BODY:
+                    raise _BadRequestError("bad content-length")
+                body = await reader.readexactly(length) if length else b""
+            response = await handler(SimRequest(method, path, query, headers, body))
+            if response.delay:
+                await asyncio.sleep(response.delay)
+            if response.drop:
+                writer.transport.abort()
+                return
+            writer.write(_encode(response, keep_alive))
+            await writer.drain()
+            if not keep_alive:
+                return
+
+
+@contextlib.contextmanager
+def serve_handler(handler: Handler, *, host: str = "127.0.0.1", port: int = 0) -> Iterator[Server]:
+    """Serve any async ``SimRequest -> SimResponse`` function on loopback."""
+    server = Server(handler, host=host, port=port)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@contextlib.contextmanager
+def serve(sim: Simulator, *, host: str = "127.0.0.1", port: int = 0) -> Iterator[Server]:
+    """Serve a simulator over real HTTP/1.1 on loopback, in a background thread.
+
+    Args:
+        sim: the simulator to serve.
+        host: the address to listen on.
+        port: the port; 0 picks a free one (read it back from ``server.port``).
+
+    Yields:
+        The running ``Server``: give ``server.base_url`` to a client. Leaving the
+        block stops the server and the simulator's callback thread.
+
+    Example::
+
+        with qlara.testing.serve(qlara.testing.Simulator()) as server:
+            client = qlara.Qlara(api_key="any", base_url=server.base_url)
+    """
+
+    async def handle(request: SimRequest) -> SimResponse:
+        return sim.handle(request)
+
+    server = Server(handle, host=host, port=port, sim=sim, ticker=sim.tick)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        sim.close()

@@ -1,0 +1,440 @@
+"""``Simulator``: an in-memory Qlara with a pure-ish ``handle(request) -> response``.
+
+One lock guards the state, so the simulator can be driven from a test thread
+while a server thread answers requests. Callback events produced while the
+lock is held are delivered after it is released, so a callback function may
+call back into the simulator.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import collections
+import heapq
+import itertools
+import threading
+import time
+from collections.abc import Callable, Collection, Mapping
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any
+
+from qlara._models import Channel
+from qlara._ratelimit import RateLimit
+from qlara.testing import _events, _routes
+from qlara.testing._dispatch import HttpDispatcher
+from qlara.testing._faults import Delay, Drop, Faults, Malformed, Status
+from qlara.testing._limits import KeyLimiter
+from qlara.testing._sends import Parsed, answer, new_id
+from qlara.testing._state import FINAL, MARKS, Lifecycle, SentMessage
+from qlara.testing._wire import SimRequest, SimResponse, error_response, json_response
+
+if TYPE_CHECKING:
+    import httpx
+
+    from qlara.testing._asgi import ASGIApp
+
+__all__ = ["Simulator"]
+
+Event = dict[str, Any]
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")
+
+
+class Simulator:
+    """An offline Qlara platform, as its documentation describes it.
+
+    Args:
+        api_keys: the keys (and ``"user:password"`` Basic credentials) it accepts;
+            ``None`` accepts any non-empty credential.
+        rate_limit: enforce the platform's per-key limit (e.g.
+            ``qlara.RateLimit.production()``); ``None`` turns it off.
+        lifecycle: how fast accepted messages become SENT and DELIVERED.
+        clock: a monotonic clock in seconds; ``advance()`` moves it further.
+        start: the wall-clock time the simulator's clock starts at (now by default).
+        callback: a function receiving every callback event (a dict) in-process,
+            instead of POSTing them to the configured webhook.
+        history_shape: ``"array"`` answers history as the bare array of the
+            reference; ``"messages"`` wraps it as ``{"messages": [...]}`` (UC-019).
+        allow_remote_callbacks: POST callbacks to hosts other than localhost. Off
+            by default: the simulator is offline, and tests that register
+            ``https://example.com/hook`` must not reach the network.
+        seed: seeds the random faults, for reproducible runs.
+    """
+
+    def __init__(
+        self,
+        *,
+        api_keys: Collection[str] | None = None,
+        rate_limit: RateLimit | None = None,
+        lifecycle: Lifecycle | None = None,
+        clock: Callable[[], float] | None = None,
+        start: datetime | None = None,
+        callback: Callable[[Event], object] | None = None,
+        history_shape: str = "array",
+        allow_remote_callbacks: bool = False,
+        seed: int | None = None,
+    ) -> None:
+        if history_shape not in ("array", "messages"):
+            raise ValueError("history_shape must be 'array' or 'messages'")
+        self.api_keys = None if api_keys is None else frozenset(api_keys)
+        self.lifecycle = lifecycle or Lifecycle()
+        self.history_shape = history_shape
+        self.callback = callback
+        self.allow_remote_callbacks = allow_remote_callbacks
+        self.faults = Faults(seed)
+        self._rate_limit = rate_limit
+        self._clock = clock or time.monotonic
+        self._offset = 0.0
+        self._epoch = self._clock()
+        self._start = start or datetime.now(timezone.utc)
+        self._lock = threading.RLock()
+        self._dispatcher: HttpDispatcher | None = None
+        self._init_state()
+
+    def _init_state(self) -> None:
+        self.sent: list[SentMessage] = []
+        self.events: list[Event] = []
+        self.send_counts: collections.Counter[str] = collections.Counter()
+        self.attempt_counts: collections.Counter[str] = collections.Counter()
+        self.requests_seen = 0
+        self.exports: list[Mapping[str, Any]] = []
+        self.webhook: dict[str, Any] | None = None
+        self._by_id: dict[str, SentMessage] = {}
+        self._marks: dict[str, str] = {}
+        self._due: list[tuple[float, int, str, SentMessage]] = []
+        self._seq = itertools.count()
+        self._pending: list[Event] = []
+        self._limiter = None if self._rate_limit is None else KeyLimiter(self._rate_limit)
+
+    # -- clock ---------------------------------------------------------------
+
+    def now(self) -> float:
+        """The simulator's clock: the injected clock plus every ``advance``."""
+        return self._clock() - self._epoch + self._offset
+
+    def wall(self, at: float | None = None) -> datetime:
+        """The wall-clock time of a simulator instant (now by default)."""
+        return self._start + timedelta(seconds=self.now() if at is None else at)
+
+    def advance(self, seconds: float) -> None:
+        """Move the clock forward, running every transition and callback now due."""
+        if seconds < 0:
+            raise ValueError("the clock only moves forward")
+        with self._lock:
+            self._offset += seconds
+        self.tick()
+
+    def tick(self) -> None:
+        """Run the transitions due at the current time (servers call this periodically)."""
+        with self._lock:
+            self._run_due()
+        self._flush()
+
+    # -- test controls --------------------------------------------------------
+
+    def mark_number(self, destination: str, status: str) -> None:
+        """Decide how messages to ``destination`` end.
+
+        ``"ERROR"`` / ``"EXPIRED"``: fail after being SENT. ``"SENT"`` or
+        ``"UNKNOWN"``: never reach a final state. ``"RECEIVED"``: end as RECEIVED.
+        ``"REJECTED"``: the send itself answers ``accepted: false``.
+        ``"DELIVERED"``: the default.
+        """
+        status = status.upper()
+        if status not in MARKS:
+            raise ValueError(f"status must be one of {', '.join(sorted(MARKS))}, got {status!r}")
+        with self._lock:
+            self._marks[destination] = status
+
+    def inject_inbound(
+        self,
+        source: str,
+        text: str | None = None,
+        *,
+        destination: str = "+390212345678",
+        channel: Channel | str = Channel.WHATSAPP,
+        message_type: str = "TEXT",
+        media_key: str | None = None,
+    ) -> Event:
+        """Simulate a reply from ``source``: an INBOUND callback event, sent now."""
+        event = _events.inbound(
+            source=source,
+            destination=destination,
+            text=text,
+            channel=Channel(channel).value,
+            message_type=message_type,
+            media_key=media_key,
+            moment=self.wall(),
+        )
+        with self._lock:
+            self._emit(event)
+        self._flush()
+        return event
+
+    def message(self, message_id: str) -> SentMessage:
+        """The accepted message with this id (``KeyError`` when there is none)."""
+        with self._lock:
+            self._run_due()
+            return self._by_id[message_id]
+
+    def status_of(self, message_id: str) -> str | None:
+        """The current delivery status of a message, ``None`` when unknown."""
+        with self._lock:
+            self._run_due()
+            found = self._by_id.get(message_id)
+            return None if found is None else found.status
+
+    def count(self, message_id: str) -> int:
+        """How many sends with this id were accepted (more than 1 is a duplicate)."""
+        return self.send_counts[message_id]
+
+    def reset(self) -> None:
+        """Forget every message, event, webhook, mark, fault and rate-limit window."""
+        with self._lock:
+            self.faults.clear()
+            self._init_state()
+
+    @property
+    def webhook_url(self) -> str | None:
+        """The configured callback URL, if any."""
+        return None if self.webhook is None else str(self.webhook["callbackUrl"])
+
+    def wait_for_callbacks(self, timeout: float = 10.0) -> bool:
+        """Block until every queued HTTP callback was delivered or given up on."""
+        dispatcher = self._dispatcher
+        return True if dispatcher is None else dispatcher.join(timeout)
+
+    @property
+    def callback_stats(self) -> Mapping[str, int]:
+        """HTTP callbacks ``delivered``, ``failed`` and ``dropped`` (queue full)."""
+        d = self._dispatcher
+        if d is None:
+            return {"delivered": 0, "failed": 0, "dropped": 0}
+        return {"delivered": d.delivered, "failed": d.failed, "dropped": d.dropped}
+
+    def close(self) -> None:
+        """Stop the callback thread (after the events already queued)."""
+        dispatcher, self._dispatcher = self._dispatcher, None
+        if dispatcher is not None:
+            dispatcher.close()
+
+    # -- adapters -------------------------------------------------------------
+
+    def transport(self) -> httpx.AsyncBaseTransport:
+        """An ``httpx.AsyncBaseTransport`` answering from this simulator."""
+        from qlara.testing._transport import SimulatorTransport  # noqa: PLC0415
+
+        return SimulatorTransport(self)
+
+    def asgi_app(self) -> ASGIApp:
+        """An ASGI application answering from this simulator."""
+        from qlara.testing._asgi import simulator_app  # noqa: PLC0415
+
+        return simulator_app(self)
+
+    # -- the core ---------------------------------------------------------------
+
+    def handle(self, request: SimRequest) -> SimResponse:
+        """Answer one request, applying faults, auth, rate limits and the endpoint."""
+        fault = self.faults.take(request.path)
+        if isinstance(fault, Status):
+            return self._fault_status(fault, request.path)
+        if isinstance(fault, Drop) and not fault.processed:
+            return SimResponse(0, drop=True)
+        with self._lock:
+            self.requests_seen += 1
+            self._run_due()
+            response = self._handle_locked(request)
+        self._flush()
+        if isinstance(fault, Delay):
+            response.delay = fault.seconds
+        elif isinstance(fault, Drop):
+            response.drop = True
+        elif isinstance(fault, Malformed):
+            body = (
+                fault.body if fault.body is not None else response.body[: len(response.body) // 2]
+            )
+            response.status, response.body = fault.status, body
+        return response
+
+    def _fault_status(self, fault: Status, path: str) -> SimResponse:
+        if fault.body is not None:
+            response = json_response(fault.code, fault.body)
+        else:
+            extra = None if fault.retry_after is None else {"retryAfter": fault.retry_after}
+            message = "Injected fault"
+            if fault.code == 429:
+                message = (
+                    f"Rate limit exceeded. Please retry after {fault.retry_after or 1} seconds."
+                )
+            response = error_response(fault.code, message, path, extra)
+        if fault.headers:
+            response.headers.update({k.lower(): v for k, v in fault.headers.items()})
+        return response
+
+    def _handle_locked(self, request: SimRequest) -> SimResponse:
+        if not request.path.startswith("/api/"):
+            return error_response(404, "No endpoint here; the API lives under /api", request.path)
+        key = self._credential(request.headers)
+        if key is None:
+            return error_response(
+                401, "Missing credentials: send X-Api-Key or Basic auth", request.path
+            )
+        if self.api_keys is not None and key not in self.api_keys:
+            return error_response(401, "Invalid API key or credentials", request.path)
+        headers: dict[str, str] = {}
+        if self._limiter is not None:
+            verdict = self._limiter.check(key, self.now())
+            headers = {
+                "x-ratelimit-limit": str(verdict.limit),
+                "x-ratelimit-remaining": str(verdict.remaining),
+            }
+            if not verdict.admitted:
+                seconds = verdict.retry_after
+                response = error_response(
+                    429,
+                    f"Rate limit exceeded. Please retry after {seconds} seconds.",
+                    request.path,
+                    {"retryAfter": seconds},
+                )
+                response.headers.update(headers)
+                return response
+        response = _routes.dispatch(self, request)
+        if headers:
+            response.headers.update(headers)
+        return response
+
+    @staticmethod
+    def _credential(headers: Mapping[str, str]) -> str | None:
+        key = headers.get("x-api-key")
+        if key:
+            return key
+        authorization = headers.get("authorization", "")
+        scheme, _, value = authorization.partition(" ")
+        if scheme.lower() != "basic" or not value:
+            return None
+        try:
+            decoded = base64.b64decode(value.strip(), validate=True).decode()
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+        return decoded if ":" in decoded else None
+
+    # -- used by the routes (lock held) -----------------------------------------------
+
+    def _accept(self, parsed: Parsed, data: Mapping[str, Any]) -> dict[str, Any]:
+        message_id = parsed.message_id or new_id()
+        platform_id = message_id if parsed.dialect == "current" else new_id()
+        self.attempt_counts[message_id] += 1
+        mark = self._marks.get(parsed.destination, "DELIVERED")
+        accepted = mark != "REJECTED"
+        if accepted and not parsed.simulation:
+            self._track(parsed, data, message_id, platform_id, mark)
+        return answer(parsed, message_id, platform_id, accepted)
+
+    def _track(
+        self, parsed: Parsed, data: Mapping[str, Any], message_id: str, platform_id: str, mark: str
+    ) -> None:
+        from qlara.testing._encoding import sms_parts  # noqa: PLC0415
+
+        parts, unicode = sms_parts(parsed.text) if parsed.text is not None else (1, False)
+        now = self.now()
+        start = now
+        if parsed.scheduled is not None:
+            start = max(now, (parsed.scheduled - self._start).total_seconds())
+        message = SentMessage(
+            message_id=message_id,
+            platform_id=platform_id,
+            channel=parsed.channel,
+            destination=parsed.destination,
+            sender=parsed.sender,
+            text=parsed.text,
+            body=data,
+            dialect=parsed.dialect,
+            parts=parts,
+            unicode=unicode,
+            accepted_at=now,
+            sent_date=self.wall(now),
+            final=mark,
+            notify=parsed.notify,
+        )
+        self.send_counts[message_id] += 1
+        self.sent.append(message)
+        self._by_id.setdefault(message_id, message)
+        life = self.lifecycle
+        self._schedule(start + life.sent_after, "sent", message)
+        if mark in FINAL or mark == "RECEIVED":
+            self._schedule(start + life.final_after, "final", message)
+
+    def _schedule(self, due: float, kind: str, message: SentMessage) -> None:
+        heapq.heappush(self._due, (due, next(self._seq), kind, message))
+
+    def _run_due(self) -> None:
+        now = self.now()
+        due = self._due
+        while due and due[0][0] <= now:
+            at, _, kind, message = heapq.heappop(due)
+            if kind == "sent":
+                if message.status == "UNKNOWN":
+                    message.status = "SENT" if message.final != "UNKNOWN" else "UNKNOWN"
+            elif kind == "final":
+                message.status = message.final
+                message.delivered_date = self.wall(at)
+                if message.notify and message.final in FINAL:
+                    self._deliveries(message, at)
+            elif kind == "read":
+                self._emit(_events.read(message, self.wall(at)))
+
+    def _deliveries(self, message: SentMessage, at: float) -> None:
+        moment = self.wall(at)
+        if self.lifecycle.per_part_receipts and message.channel is Channel.SMS:
+            for part in range(1, message.parts + 1):
+                self._emit(_events.delivery(message, moment, part, message.parts))
+        else:
+            self._emit(_events.delivery(message, moment))
+        read_after = self.lifecycle.read_after
+        if (
+            read_after is not None
+            and message.status == "DELIVERED"
+            and message.channel is not Channel.SMS
+        ):
+            self._schedule(at + read_after, "read", message)
+
+    def _emit(self, event: Event) -> None:
+        self.events.append(event)
+        self._pending.append(event)
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        with self._lock:
+            pending, self._pending = self._pending, []
+            url = self.webhook_url
+        if self.callback is not None:
+            for event in pending:
+                self.callback(event)
+            return
+        if url is None or not (self.allow_remote_callbacks or _is_loopback(url)):
+            return
+        with self._lock:
+            if self._dispatcher is None:
+                self._dispatcher = HttpDispatcher()
+            dispatcher = self._dispatcher
+        for event in pending:
+            dispatcher.submit(url, event)
+
+    def lookup(self, message_id: str) -> SentMessage | None:
+        return self._by_id.get(message_id)
+
+    def all_messages(self) -> list[SentMessage]:
+        return list(self._by_id.values())
+
+    def __repr__(self) -> str:
+        return f"Simulator(messages={len(self._by_id)}, events={len(self.events)})"
+
+
+def _is_loopback(url: str) -> bool:
+    from urllib.parse import urlsplit  # noqa: PLC0415
+
+    host = urlsplit(url).netloc.rpartition("@")[2]
+    host = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    return host in LOOPBACK_HOSTS
