@@ -213,10 +213,12 @@ class Simulator:
         return {"delivered": d.delivered, "failed": d.failed, "dropped": d.dropped}
 
     def close(self) -> None:
-        """Stop the callback thread (after the events already queued)."""
-        dispatcher, self._dispatcher = self._dispatcher, None
-        if dispatcher is not None:
-            dispatcher.close()
+        """Stop the callback thread (after the events already queued).
+
+        A later event starts it again, so closing is always safe.
+        """
+        if self._dispatcher is not None:
+            self._dispatcher.close()
 
     # -- adapters -------------------------------------------------------------
 
