@@ -36,6 +36,7 @@ from qlara._models import SmsFallback as SmsFallback
 from qlara._models import SmsMessage as SmsMessage
 from qlara._models import WhatsAppMessage as WhatsAppMessage
 from qlara._models import WhatsAppTemplate as WhatsAppTemplate
+from qlara._models.outcome import Outcome as Outcome
 from qlara._ratelimit import RateLimit as RateLimit
 from qlara._retry import RetryPolicy as RetryPolicy
 from qlara._sync import Qlara as Qlara
@@ -57,6 +58,7 @@ __all__ = [
     "InternalServerError",
     "MalformedResponseError",
     "NotFoundError",
+    "Outcome",
     "OutcomeUnknownError",
     "PermissionDeniedError",
     "Qlara",

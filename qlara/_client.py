@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import warnings
-from collections.abc import Mapping
+from collections.abc import AsyncIterable, Iterable, Mapping
 from types import TracebackType
 from typing import Any
 
 import httpx
 
 from qlara._auth import BasicAuth
+from qlara._batch import ProgressCallback, SendMany
 from qlara._config import DEFAULT_RATE_LIMIT, ClientConfig, check_max_retries, resolve
 from qlara._http import Connection, HttpCore, TimeoutTypes, as_timeout
 from qlara._models import AnyMessage, SendResult
@@ -143,6 +145,55 @@ class AsyncQlara:
         """Send any ``SmsMessage``, ``RcsMessage`` or ``WhatsAppMessage`` on its own channel."""
         options = _sending.call_options(timeout, extra_headers, extra_body)
         return await _sending.send(self._http, message, None, options)
+
+    def send_many(
+        self,
+        messages: Iterable[AnyMessage] | AsyncIterable[AnyMessage],
+        *,
+        concurrency: int = 16,
+        journal: str | os.PathLike[str] | None = None,
+        on_progress: ProgressCallback | None = None,
+        timeout: TimeoutTypes = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> SendMany:
+        """Send many messages, ``concurrency`` at a time; yield one ``Outcome`` per input.
+
+        ``async for outcome in client.send_many(messages):`` yields outcomes in
+        completion order and never raises for one message's failure: it is on
+        ``outcome.error`` (an ``OutcomeUnknownError`` when the message may have
+        landed; it is never sent twice). The input is read lazily, so a
+        generator of millions of messages keeps memory flat, and every request
+        shares this client's rate limiter. Iterate inside ``async with
+        client.send_many(...) as outcomes:`` when you may stop early.
+
+        Args:
+            messages: any iterable or async iterable of ``SmsMessage``,
+                ``RcsMessage`` and ``WhatsAppMessage``.
+            concurrency: most messages in flight at once.
+            journal: a file to resume from: a rerun with the same input and
+                journal skips what earlier runs handed over and reconciles what
+                they started (see ``qlara/_batch.py``). Messages without a
+                ``message_id`` get ``uuid5(run_id, str(index))``, stable across runs.
+            on_progress: called as ``on_progress(done, total, ok, failed)`` after
+                each outcome; ``total`` is ``len(messages)`` or ``None``.
+            timeout: per-attempt timeout for each send.
+            extra_headers: merged into every send's headers.
+            extra_body: merged into every send's JSON body.
+
+        Raises:
+            ValidationError: ``concurrency`` or ``messages`` is not usable (at the call).
+            QlaraError: the journal is not a qlara journal or is corrupt (on iteration).
+        """
+        return SendMany(
+            self,
+            self._http,
+            messages,
+            concurrency=concurrency,
+            journal=journal,
+            on_progress=on_progress,
+            options=_sending.call_options(timeout, extra_headers, extra_body),
+        )
 
     @property
     def base_url(self) -> str:

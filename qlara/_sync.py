@@ -24,7 +24,7 @@ import functools
 import os
 import threading
 import weakref
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, TypeVar, overload
@@ -33,10 +33,15 @@ import httpx
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 
 from qlara._auth import BasicAuth
+from qlara._batch import ProgressCallback
+from qlara._batch_sync import send_many_blocking
 from qlara._client import AsyncQlara
 from qlara._config import DEFAULT_RATE_LIMIT, ClientConfig, check_max_retries, resolve
 from qlara._http import TimeoutTypes
+from qlara._models import AnyMessage
+from qlara._models.outcome import Outcome
 from qlara._ratelimit import RateLimit
+from qlara._resources._sending import call_options
 from qlara._resources.rcs import AsyncRcs
 from qlara._resources.sms import AsyncSms
 from qlara._resources.whatsapp import AsyncWhatsApp
@@ -239,6 +244,33 @@ class Qlara(_Blocking):
         return client.with_options(**self._options) if self._options else client
 
     send = blocking(AsyncQlara.send)
+
+    def send_many(
+        self,
+        messages: Iterable[AnyMessage],
+        *,
+        concurrency: int = 16,
+        journal: str | os.PathLike[str] | None = None,
+        on_progress: ProgressCallback | None = None,
+        timeout: TimeoutTypes = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> Iterator[Outcome]:
+        """Blocking ``AsyncQlara.send_many``: a plain iterator of one ``Outcome`` per input.
+
+        Same arguments and guarantees; one task on the client's loop does the
+        sending. Stopping early (``break``) cancels what is in flight and
+        closes the journal.
+        """
+        return send_many_blocking(
+            self._portal,
+            self._async_target,
+            messages,
+            concurrency=concurrency,
+            journal=journal,
+            on_progress=on_progress,
+            options=call_options(timeout, extra_headers, extra_body),
+        )
 
     def with_options(
         self,

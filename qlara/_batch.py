@@ -1,0 +1,359 @@
+"""``send_many``: bounded, rate-limited, resumable bulk sending.
+
+``concurrency`` worker tasks pull from the caller's iterable one message at a
+time, send it through the client's one pipeline (so the rate limiter, retries
+and the duplicate rules of design §4 apply unchanged), and hand the outcome
+over an unbuffered stream to the caller's iteration. A worker whose outcome
+the caller has not taken yet waits, and does not pull more input: at most
+``concurrency`` messages are held beyond the caller's own, whatever the size
+of the batch.
+
+Message ids. A message keeps the caller's ``message_id``. One without is
+given ``uuid5(run_id, str(index))``: the run id comes from the journal's
+header (a fresh UUID4 without a journal), so the same input position gets the
+same id on every resume, and an id can be matched to its input line.
+
+Resume. With ``journal=path`` an input whose outcome an earlier run handed
+over is skipped; one an earlier run started but never handed over is looked
+up with ``client.messages.status``: found means it landed (an ``ok`` outcome
+built from the status), not found means it never arrived (sent now, with the
+same id), and anything else, or no status endpoint, gives an
+``OutcomeUnknownError`` outcome. Nothing is sent twice.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator
+from contextlib import AsyncExitStack
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Union
+
+import anyio
+import anyio.abc
+import anyio.lowlevel
+import attrs
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
+
+from qlara._errors import NotFoundError, OutcomeUnknownError, QlaraError, ValidationError
+from qlara._http import CallOptions, HttpCore
+from qlara._journal import Journal
+from qlara._models import ChannelResult, RcsMessage, SendResult, SmsMessage, WhatsAppMessage
+from qlara._models.outcome import Outcome
+from qlara._resources import _sending
+
+if TYPE_CHECKING:
+    from qlara._client import AsyncQlara
+
+__all__ = ["MESSAGE_TYPES", "ProgressCallback", "SendMany", "check_arguments"]
+
+MESSAGE_TYPES = (SmsMessage, RcsMessage, WhatsAppMessage)
+ProgressCallback = Callable[[int, Union[int, None], int, int], object]  # noqa: UP007
+JournalPath = Union[str, "os.PathLike[str]"]
+SKIP_CHECKPOINT = 1024
+
+
+def check_arguments(messages: object, concurrency: object) -> int | None:
+    """Validate ``send_many``'s arguments at the call; return the input's length if known."""
+    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+        raise ValidationError("concurrency", f"must be a positive integer, got {concurrency!r}")
+    if isinstance(messages, (str, bytes)) or not isinstance(messages, (Iterable, AsyncIterable)):
+        raise ValidationError(
+            "messages",
+            f"must be an iterable or async iterable of messages, got {type(messages).__name__}",
+        )
+    try:
+        return len(messages)  # type: ignore[arg-type]
+    except TypeError:
+        return None
+
+
+def _interrupted(message_id: str, why: str, cause: QlaraError) -> OutcomeUnknownError:
+    return OutcomeUnknownError(
+        f"message {message_id} was started by an earlier run that ended before its outcome "
+        f"was known, and {why}; it was not sent again",
+        message_id=message_id,
+        cause=cause,
+    )
+
+
+class SendMany:
+    """The async iterator ``AsyncQlara.send_many`` returns; yields one ``Outcome`` per input.
+
+    Iterate it with ``async for``. To stop early, or when the loop may be
+    cancelled, iterate inside ``async with client.send_many(...) as outcomes:``
+    (or call ``aclose()``): the workers run in a task group that only the
+    iterating task can close, and an abandoned iterator leaves it open.
+
+    Attributes:
+        total: the input's ``len()``, or ``None`` when it has none.
+        done, ok, failed: outcomes handed over so far, including those an
+            earlier run of the same journal handed over.
+    """
+
+    def __init__(
+        self,
+        client: AsyncQlara,
+        http: HttpCore,
+        messages: Iterable[Any] | AsyncIterable[Any],
+        *,
+        concurrency: int = 16,
+        journal: JournalPath | None = None,
+        on_progress: ProgressCallback | None = None,
+        options: CallOptions = CallOptions(),  # noqa: B008 - frozen, never mutated
+        hand_over: bool = True,
+    ) -> None:
+        self.total = check_arguments(messages, concurrency)
+        self._client = client
+        self._http = http
+        self._messages = messages
+        self._concurrency = concurrency
+        self._journal = Journal(journal) if journal is not None else None
+        self._on_progress = on_progress
+        self._options = options
+        self._hand_over = hand_over
+        self.done = self.ok = self.failed = 0
+        self._run_id = uuid.uuid4()
+        self._stack: AsyncExitStack | None = None
+        self._receive: MemoryObjectReceiveStream[Outcome] | None = None
+        self._sync_source: Iterator[Any] | None = None
+        self._async_source: AsyncIterator[Any] | None = None
+        self._pull_lock = anyio.Lock()
+        self._next_index = 0
+        self._exhausted = False
+        self._finished = False
+        self._failure: BaseException | None = None
+
+    # -- the caller's side --
+
+    def __aiter__(self) -> SendMany:
+        return self
+
+    async def __anext__(self) -> Outcome:
+        if self._finished:
+            raise StopAsyncIteration
+        if self._receive is None:
+            await self._start()
+            assert self._receive is not None
+        try:
+            outcome = await self._receive.receive()
+        except anyio.EndOfStream:
+            await self._stop(None)
+            if self._failure is not None:
+                raise self._failure from None
+            raise StopAsyncIteration from None
+        except BaseException as exc:
+            await self._stop(exc)
+            raise
+        if self._hand_over:
+            self.handed_over(outcome)
+        return outcome
+
+    def handed_over(self, outcome: Outcome) -> None:
+        """Record that the caller has ``outcome``: journal it, count it, report progress."""
+        ok = outcome.ok
+        if self._journal is not None:
+            error = type(outcome.error).__name__ if outcome.error is not None else None
+            if error is None and not ok:
+                error = "NotAccepted"
+            self._journal.finish(outcome.index, str(outcome.message_id), ok=ok, error=error)
+        self.done += 1
+        if ok:
+            self.ok += 1
+        else:
+            self.failed += 1
+        self.report_progress()
+
+    def report_progress(self) -> None:
+        """Call ``on_progress`` with the current counts."""
+        if self._on_progress is not None:
+            self._on_progress(self.done, self.total, self.ok, self.failed)
+
+    async def aclose(self) -> None:
+        """Stop sending: cancel what is in flight and close the journal. Idempotent."""
+        if not self._finished:
+            await self._stop(None)
+
+    async def __aenter__(self) -> SendMany:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    # -- the engine --
+
+    async def _start(self) -> None:
+        self._http.connection.check_usable()
+        messages = self._messages
+        if isinstance(messages, AsyncIterable):
+            self._async_source = aiter(messages)
+        else:
+            self._sync_source = iter(messages)
+        stack = AsyncExitStack()
+        journal = self._journal
+        if journal is not None:
+            journal.open()
+            stack.callback(journal.close)
+            self._run_id = journal.run_id
+            self.done = journal.done.count
+            self.ok = journal.done_ok
+            self.failed = self.done - self.ok
+        try:
+            send, receive = anyio.create_memory_object_stream[Outcome](0)
+            group = await stack.enter_async_context(anyio.create_task_group())
+            # Cancelling the group must not leave a worker's send pending.
+            stack.push_async_callback(self._cancel, group)
+            for _ in range(self._concurrency):
+                group.start_soon(self._work, send.clone())
+            send.close()
+        except BaseException:
+            await stack.aclose()
+            raise
+        self._stack, self._receive = stack, receive
+        if self._hand_over:
+            self.report_progress()
+
+    @staticmethod
+    async def _cancel(group: anyio.abc.TaskGroup) -> None:
+        group.cancel_scope.cancel()
+
+    async def _stop(self, exc: BaseException | None) -> None:
+        """Leave the task group (cancelling workers still running) and close the journal."""
+        self._finished = True
+        stack, self._stack = self._stack, None
+        receive, self._receive = self._receive, None
+        if receive is not None:
+            receive.close()
+        if stack is None:
+            return
+        if exc is None:
+            await stack.aclose()
+        else:
+            await stack.__aexit__(type(exc), exc, exc.__traceback__)
+
+    async def _work(self, outcomes: MemoryObjectSendStream[Outcome]) -> None:
+        # Workers never raise: an exception here would cancel the caller's own
+        # code between two iterations. A failure is kept and raised by __anext__.
+        with outcomes:
+            while True:
+                try:
+                    pulled = await self._pull()
+                    if pulled is None:
+                        return
+                    outcome = await self._process(*pulled)
+                except Exception as exc:  # noqa: BLE001 - kept and raised by __anext__
+                    self._fail(exc)
+                    return
+                try:
+                    await outcomes.send(outcome)
+                except (anyio.BrokenResourceError, anyio.ClosedResourceError):
+                    return
+
+    def _fail(self, exc: BaseException) -> None:
+        if self._failure is None:
+            self._failure = exc
+        self._exhausted = True
+
+    async def _pull(self) -> tuple[int, Any] | None:
+        """The next input that still needs an outcome, with its index; ``None`` at the end."""
+        journal = self._journal
+        skipped = 0
+        while not self._exhausted:
+            try:
+                if self._sync_source is not None:
+                    item = next(self._sync_source)
+                    index = self._next_index
+                    self._next_index += 1
+                else:
+                    index, item = await self._pull_async()
+            except (StopIteration, StopAsyncIteration):
+                self._exhausted = True
+                return None
+            except Exception as exc:  # noqa: BLE001 - the caller's iterable failed: re-raised later
+                self._fail(exc)
+                return None
+            if journal is None or index not in journal.done:
+                return index, item
+            skipped += 1
+            if skipped % SKIP_CHECKPOINT == 0:
+                await anyio.lowlevel.checkpoint()
+        return None
+
+    async def _pull_async(self) -> tuple[int, Any]:
+        # Async generators refuse concurrent __anext__ calls, so workers take turns.
+        assert self._async_source is not None
+        async with self._pull_lock:
+            if self._exhausted:
+                raise StopAsyncIteration
+            item = await self._async_source.__anext__()
+            index = self._next_index
+            self._next_index += 1
+            return index, item
+
+    async def _process(self, index: int, item: Any) -> Outcome:
+        if not isinstance(item, MESSAGE_TYPES):
+            problem = (
+                f"must be an SmsMessage, RcsMessage or WhatsAppMessage, got {type(item).__name__}"
+            )
+            return Outcome(
+                index=index, message=item, error=ValidationError(f"messages[{index}]", problem)
+            )
+        message = item
+        journal = self._journal
+        earlier = journal.started.get(index) if journal is not None else None
+        if earlier is not None:
+            if message.message_id != earlier:
+                message = attrs.evolve(message, message_id=earlier)
+            reconciled = await self._reconcile(index, message, earlier)
+            if reconciled is not None:
+                return reconciled
+        elif message.message_id is None:
+            message = attrs.evolve(message, message_id=str(uuid.uuid5(self._run_id, str(index))))
+        message_id = message.message_id
+        assert message_id is not None
+        limiter = self._http.connection.limiter
+        # Take the rate-limit slot first, so the journal says "start" only when
+        # the message is really about to go out, not while it waits its turn.
+        token = await limiter.reserve()
+        try:
+            if journal is not None:
+                journal.start(index, message_id)
+            try:
+                result = await _sending.send(self._http, message, None, self._options)
+            except QlaraError as exc:
+                return Outcome(index=index, message=message, error=exc)
+            except Exception as exc:  # noqa: BLE001 - one message's failure is its outcome
+                error = ValidationError(f"messages[{index}]", f"{type(exc).__name__}: {exc}")
+                error.__cause__ = exc
+                return Outcome(index=index, message=message, error=error)
+        finally:
+            limiter.release(token)
+        return Outcome(index=index, message=message, result=result)
+
+    async def _reconcile(self, index: int, message: Any, message_id: str) -> Outcome | None:
+        """Ask the platform about a message an earlier run started; ``None``: never arrived."""
+        status = getattr(getattr(self._client, "messages", None), "status", None)
+        if status is None:
+            cause = QlaraError("this client cannot look up message statuses")
+            error = _interrupted(message_id, "its status cannot be looked up", cause)
+            return Outcome(index=index, message=message, error=error)
+        try:
+            found = await status(message_id, channel=message.channel)
+        except NotFoundError:
+            return None
+        except QlaraError as exc:
+            error = _interrupted(message_id, f"looking up its status failed ({exc})", exc)
+            return Outcome(index=index, message=message, error=error)
+        result = SendResult(
+            message_id=message_id,
+            simulation=message.simulation,
+            results={message.channel: ChannelResult(accepted=True)},
+            raw={"reconciledStatus": getattr(found, "raw", None)},
+        )
+        return Outcome(index=index, message=message, result=result)

@@ -1,0 +1,190 @@
+"""The resumable journal of a ``send_many`` run: JSON lines, append-only.
+
+A journal records what left the process and what the caller received, so a
+rerun neither loses nor repeats a message::
+
+    {"event": "header", "version": 1, "run_id": "…", "created": "2026-…Z"}
+    {"event": "start", "index": 0, "message_id": "…"}
+    {"event": "done", "index": 0, "message_id": "…", "ok": true, "error": null}
+
+``start`` is written (and flushed to the OS) just before a message goes on the
+wire, ``done`` when its outcome is handed to the caller. A killed process
+therefore loses at most the outcomes that were in flight, and those show up
+on resume as started-but-not-done, to be reconciled instead of re-sent.
+Records are flushed one by one and fsync'd at most once a second (and on
+close), which bounds what an operating-system crash can lose without paying an
+fsync per message.
+
+The run id in the header is the namespace of the message ids ``send_many``
+derives for messages without one, so they are the same on every resume.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from typing import IO, Any
+
+from qlara._errors import QlaraError
+
+__all__ = ["Journal", "JournalError"]
+
+VERSION = 1
+FSYNC_INTERVAL = 1.0
+
+
+class JournalError(QlaraError):
+    """The journal file cannot be used: unreadable, corrupt, or not a qlara journal."""
+
+
+class _Bitmap:
+    """A growable set of non-negative ints, one bit each (a million indices is 125 kB)."""
+
+    def __init__(self) -> None:
+        self._bits = bytearray()
+        self.count = 0
+
+    def add(self, index: int) -> None:
+        byte, bit = divmod(index, 8)
+        if byte >= len(self._bits):
+            self._bits.extend(bytes(max(byte + 1 - len(self._bits), len(self._bits))))
+        if not self._bits[byte] >> bit & 1:
+            self._bits[byte] |= 1 << bit
+            self.count += 1
+
+    def __contains__(self, index: int) -> bool:
+        byte, bit = divmod(index, 8)
+        return byte < len(self._bits) and bool(self._bits[byte] >> bit & 1)
+
+
+def _records(path: os.PathLike[str] | str) -> Iterator[tuple[int, dict[str, Any], int]]:
+    """(line number, record, end offset) of each complete line; a torn last line is skipped."""
+    with open(path, "rb") as file:
+        offset = 0
+        for number, line in enumerate(file, start=1):
+            offset += len(line)
+            if not line.endswith(b"\n"):
+                return  # torn by a kill mid-write: ignored, and cut off on reopen
+            try:
+                record = json.loads(line)
+            except ValueError as exc:
+                raise JournalError(f"{os.fspath(path)}, line {number}: not JSON") from exc
+            if not isinstance(record, dict):
+                raise JournalError(f"{os.fspath(path)}, line {number}: not a JSON object")
+            yield number, record, offset
+
+
+class Journal:
+    """An open journal: what earlier runs did, and an append handle for this one.
+
+    Attributes:
+        run_id: the run's UUID, from the header (a new one for a new file).
+        done: indices whose outcome an earlier run handed to its caller.
+        done_ok: how many of those were ``ok``.
+        started: index -> message_id of messages an earlier run started but
+            never handed over: their fate must be reconciled, not re-sent.
+    """
+
+    def __init__(self, path: os.PathLike[str] | str) -> None:
+        self.path = os.fspath(path)
+        self.run_id = uuid.uuid4()
+        self.done = _Bitmap()
+        self.done_ok = 0
+        self.started: dict[int, str] = {}
+        self._lock = threading.Lock()
+        self._file: IO[str] | None = None
+        self._last_sync = 0.0
+        self._dirty = False
+
+    def open(self) -> Journal:
+        """Read what is there (if anything), then open for appending."""
+        valid_end = 0
+        if os.path.exists(self.path):
+            valid_end = self._load()
+        with open(self.path, "ab") as raw:
+            # A kill mid-write can leave half a line; cut it so records stay one per line.
+            if raw.tell() > valid_end:
+                raw.truncate(valid_end)
+        self._file = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
+        if valid_end == 0:
+            self._write(
+                {
+                    "event": "header",
+                    "version": VERSION,
+                    "run_id": str(self.run_id),
+                    "created": datetime.now(timezone.utc).isoformat(),
+                }
+            )
+        return self
+
+    def _load(self) -> int:
+        header = False
+        end = 0
+        for number, record, offset in _records(self.path):
+            end = offset
+            event = record.get("event")
+            try:
+                if event == "header":
+                    if record.get("version") != VERSION:
+                        raise JournalError(
+                            f"{self.path}: journal version {record.get('version')!r} is not "
+                            f"supported (this qlara writes version {VERSION})"
+                        )
+                    if not header:
+                        self.run_id = uuid.UUID(record["run_id"])
+                        header = True
+                elif not header:
+                    raise JournalError(f"{self.path}: not a qlara journal (no header line)")
+                elif event == "start":
+                    self.started[int(record["index"])] = str(record["message_id"])
+                elif event == "done":
+                    index = int(record["index"])
+                    self.started.pop(index, None)
+                    if index not in self.done:
+                        self.done.add(index)
+                        self.done_ok += bool(record.get("ok"))
+            except (KeyError, TypeError, ValueError) as exc:
+                raise JournalError(f"{self.path}, line {number}: malformed {event} record") from exc
+        if end and not header:
+            raise JournalError(f"{self.path}: not a qlara journal (no header line)")
+        return end
+
+    def start(self, index: int, message_id: str) -> None:
+        self._write({"event": "start", "index": index, "message_id": message_id})
+
+    def finish(self, index: int, message_id: str, *, ok: bool, error: str | None) -> None:
+        self._write(
+            {"event": "done", "index": index, "message_id": message_id, "ok": ok, "error": error}
+        )
+
+    def _write(self, record: dict[str, Any]) -> None:
+        line = json.dumps(record, separators=(",", ":")) + "\n"
+        with self._lock:
+            file = self._file
+            if file is None:
+                raise JournalError(f"{self.path}: the journal is closed")
+            file.write(line)
+            file.flush()
+            self._dirty = True
+            now = time.monotonic()
+            if now - self._last_sync >= FSYNC_INTERVAL:
+                os.fsync(file.fileno())
+                self._last_sync = now
+                self._dirty = False
+
+    def close(self) -> None:
+        with self._lock:
+            file, self._file = self._file, None
+            if file is None:
+                return
+            try:
+                if self._dirty:
+                    file.flush()
+                    os.fsync(file.fileno())
+            finally:
+                file.close()

@@ -1,0 +1,289 @@
+"""``send_many``: one outcome per input, lazily, boundedly, honest about duplicates."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections import Counter
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import anyio
+import httpx
+import pytest
+
+import qlara
+from tests.conftest import DESTINATION, accepted
+
+MakeClient = Callable[..., qlara.AsyncQlara]
+
+
+def sms(index: int, **fields: Any) -> qlara.SmsMessage:
+    return qlara.SmsMessage(destination=DESTINATION, body=f"msg {index}", sender="Shop", **fields)
+
+
+def index_of(request: httpx.Request) -> int:
+    return int(json.loads(request.content)["body"].split()[1])
+
+
+class Platform:
+    """A fake platform remembering every send it processed, per message id."""
+
+    def __init__(self) -> None:
+        self.posts: Counter[str] = Counter()
+        self.processed: Counter[str] = Counter()
+        self.in_flight = 0
+        self.max_in_flight = 0
+
+    def answer(self, body: dict[str, Any]) -> httpx.Response:
+        self.processed[body["messageId"]] += 1
+        result = {"accepted": True, "unicode": False, "parts": 1, "reasons": []}
+        return httpx.Response(
+            200, json={"messageId": body["messageId"], "results": {"sms": result}}
+        )
+
+    def status(self, request: httpx.Request) -> httpx.Response:
+        message_id = request.url.path.rsplit("/", 1)[1]
+        if not self.processed[message_id]:
+            return httpx.Response(404, json={"message": "not found"})
+        return httpx.Response(200, json={"customerMessageId": message_id, "deliveryStatus": "SENT"})
+
+
+async def collect(outcomes: AsyncIterator[qlara.Outcome]) -> list[qlara.Outcome]:
+    return [outcome async for outcome in outcomes]
+
+
+async def test_one_outcome_per_input(make_client: MakeClient) -> None:
+    """Every input gets exactly one accepted outcome carrying the id it was sent with."""
+    client = make_client(accepted())
+    outcomes = await collect(client.send_many([sms(i) for i in range(50)], concurrency=8))
+    assert sorted(o.index for o in outcomes) == list(range(50))
+    assert all(o.ok and o.error is None for o in outcomes)
+    for outcome in outcomes:
+        assert outcome.result is not None
+        assert outcome.result.message_id == outcome.message.message_id == outcome.message_id
+        assert outcome.message.body == f"msg {outcome.index}"
+
+
+async def test_async_iterable_input(make_client: MakeClient) -> None:
+    """An async generator works as input like any iterable."""
+
+    async def messages() -> AsyncIterator[qlara.SmsMessage]:
+        for i in range(20):
+            await anyio.lowlevel.checkpoint()
+            yield sms(i)
+
+    client = make_client(accepted())
+    outcomes = await collect(client.send_many(messages(), concurrency=4))
+    assert sorted(o.index for o in outcomes) == list(range(20))
+    assert all(o.ok for o in outcomes)
+
+
+async def test_caller_ids_kept_and_derived_ids_deterministic(make_client: MakeClient) -> None:
+    """A caller's message_id is sent as is; others get uuid5(run_id, index), all distinct."""
+    client = make_client(accepted())
+    messages = [sms(0, message_id="order-1"), sms(1), sms(2)]
+    outcomes = {o.index: o for o in await collect(client.send_many(messages))}
+    assert outcomes[0].message_id == "order-1"
+    derived = {outcomes[1].message_id, outcomes[2].message_id}
+    assert len(derived) == 2
+    for value in derived:
+        assert value is not None
+        assert uuid.UUID(value).version == 5
+
+
+async def test_input_is_read_lazily(make_client: MakeClient) -> None:
+    """The input is pulled only about `concurrency` messages ahead of the caller."""
+    pulled = 0
+
+    def messages() -> Iterator[qlara.SmsMessage]:
+        nonlocal pulled
+        for i in range(10_000):
+            pulled += 1
+            yield sms(i)
+
+    client = make_client(accepted())
+    async with client.send_many(messages(), concurrency=4) as outcomes:
+        seen = 0
+        async for _ in outcomes:
+            seen += 1
+            assert pulled <= seen + 4 + 1
+            if seen == 100:
+                break
+    assert pulled <= 100 + 4 + 1
+
+
+async def test_concurrency_bounds_requests_in_flight(make_client: MakeClient) -> None:
+    """No more than `concurrency` sends are in flight at once, and that many are reached."""
+    platform = Platform()
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        platform.in_flight += 1
+        platform.max_in_flight = max(platform.max_in_flight, platform.in_flight)
+        for _ in range(5):
+            await anyio.lowlevel.checkpoint()
+        platform.in_flight -= 1
+        return platform.answer(json.loads(request.content))
+
+    client = make_client(handler)
+    outcomes = await collect(client.send_many([sms(i) for i in range(60)], concurrency=6))
+    assert len(outcomes) == 60
+    assert platform.max_in_flight == 6
+
+
+async def test_mixed_faults_give_honest_outcomes(make_client: MakeClient) -> None:
+    """429s and connect errors are retried; ambiguous failures are unknown, never resent."""
+    platform = Platform()
+    attempts: Counter[int] = Counter()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        platform.posts[body["messageId"]] += 1
+        index = index_of(request)
+        attempts[index] += 1
+        kind = index % 6
+        first = attempts[index] == 1
+        if kind == 1 and first:
+            return httpx.Response(429, json={"status": 429, "retryAfter": 0})
+        if kind == 2:
+            platform.processed[body["messageId"]] += index % 2  # maybe it landed
+            return httpx.Response(500, json={"message": "boom"})
+        if kind == 3 and first:
+            raise httpx.ConnectError("refused", request=request)
+        if kind == 4:
+            platform.processed[body["messageId"]] += 1  # it landed, the answer did not
+            raise httpx.ReadTimeout("slow", request=request)
+        if kind == 5:
+            return httpx.Response(400, json={"message": "bad destination"})
+        return platform.answer(body)
+
+    client = make_client(handler)
+    outcomes = await collect(client.send_many([sms(i) for i in range(60)], concurrency=8))
+    assert sorted(o.index for o in outcomes) == list(range(60))
+    for outcome in outcomes:
+        kind = outcome.index % 6
+        if kind in (0, 1, 3):
+            assert outcome.ok, outcome.error
+        elif kind in (2, 4):
+            assert isinstance(outcome.error, qlara.OutcomeUnknownError)
+            assert outcome.error.message_id == outcome.message_id
+            assert not outcome.ok
+        else:
+            assert isinstance(outcome.error, qlara.BadRequestError)
+    assert max(platform.processed.values()) == 1
+    ambiguous = [o.message_id for o in outcomes if o.index % 6 in (2, 4)]
+    assert all(platform.posts[str(m)] == 1 for m in ambiguous)
+
+
+async def test_bad_items_become_validation_outcomes(make_client: MakeClient) -> None:
+    """An item that is not a message gets a ValidationError outcome; the rest are sent."""
+    client = make_client(accepted())
+    items: list[Any] = [sms(0), {"destination": DESTINATION}, sms(2)]
+    outcomes = {o.index: o for o in await collect(client.send_many(items))}
+    assert outcomes[0].ok
+    assert outcomes[2].ok
+    error = outcomes[1].error
+    assert isinstance(error, qlara.ValidationError)
+    assert error.field == "messages[1]"
+
+
+async def test_non_qlara_exception_becomes_validation_outcome(make_client: MakeClient) -> None:
+    """An unexpected exception while sending one message is that message's outcome."""
+    client = make_client(accepted())
+    outcomes = await collect(client.send_many([sms(0)], extra_body={"x": object()}))
+    assert isinstance(outcomes[0].error, qlara.ValidationError)
+    assert isinstance(outcomes[0].error.__cause__, TypeError)
+
+
+async def test_rejected_message_is_not_ok(make_client: MakeClient) -> None:
+    """A send the platform answers but does not accept is an outcome without error, not ok."""
+    client = make_client(accepted(accepted=False, reasons=["blocked"]))
+    [outcome] = await collect(client.send_many([sms(0)]))
+    assert outcome.error is None
+    assert outcome.result is not None
+    assert not outcome.ok
+
+
+async def test_progress_is_reported(make_client: MakeClient) -> None:
+    """on_progress sees (done, total, ok, failed) after every outcome; total from len()."""
+    client = make_client(accepted())
+    calls: list[tuple[int, int | None, int, int]] = []
+    items: list[Any] = [sms(0), "not a message", sms(2)]
+
+    def progress(done: int, total: int | None, ok: int, failed: int) -> None:
+        calls.append((done, total, ok, failed))
+
+    await collect(client.send_many(items, on_progress=progress))
+    assert calls[0] == (0, 3, 0, 0)
+    assert calls[-1] == (3, 3, 2, 1)
+    assert [c[0] for c in calls] == [0, 1, 2, 3]
+    calls.clear()
+    await collect(client.send_many(iter([sms(0)]), on_progress=progress))
+    assert calls == [(0, None, 0, 0), (1, None, 1, 0)]
+
+
+async def test_failing_input_is_raised_after_in_flight_outcomes(make_client: MakeClient) -> None:
+    """An exception from the caller's iterable surfaces once earlier messages are handed over."""
+
+    def messages() -> Iterator[qlara.SmsMessage]:
+        yield sms(0)
+        yield sms(1)
+        raise RuntimeError("the CSV is broken")
+
+    client = make_client(accepted())
+    seen: list[int] = []
+
+    async def consume() -> None:
+        async for outcome in client.send_many(messages()):
+            seen.append(outcome.index)  # noqa: PERF401 - shows what arrived before the error
+
+    with pytest.raises(RuntimeError, match="CSV"):
+        await consume()
+    assert sorted(seen) == [0, 1]
+
+
+@pytest.mark.parametrize("concurrency", [0, -1, True, 1.5])
+async def test_bad_concurrency_is_rejected_at_the_call(
+    make_client: MakeClient, concurrency: Any
+) -> None:
+    """A concurrency that is not a positive integer raises ValidationError at once."""
+    client = make_client(accepted())
+    with pytest.raises(qlara.ValidationError, match="concurrency"):
+        client.send_many([], concurrency=concurrency)
+
+
+async def test_non_iterable_input_is_rejected_at_the_call(make_client: MakeClient) -> None:
+    """A single message (or anything not iterable) is refused before any work."""
+    client = make_client(accepted())
+    with pytest.raises(qlara.ValidationError, match="messages"):
+        client.send_many(sms(0))  # type: ignore[arg-type]
+
+
+async def test_cancellation_stops_workers_and_journals_every_start(
+    make_client: MakeClient, tmp_path: Path
+) -> None:
+    """Cancelling the loop stops all sends; every message that went out has a start record."""
+    platform = Platform()
+    stall = anyio.Event()
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        platform.posts[body["messageId"]] += 1
+        if index_of(request) >= 5:
+            await stall.wait()  # never set: these are in flight when we cancel
+        return platform.answer(body)
+
+    client = make_client(handler)
+    journal = tmp_path / "run.jsonl"
+    with anyio.CancelScope() as scope:
+        async with client.send_many([sms(i) for i in range(100)], journal=journal) as outcomes:
+            async for outcome in outcomes:
+                if outcome.index == 4:
+                    scope.cancel()
+    records = [json.loads(line) for line in journal.read_text().splitlines()]
+    started = {r["message_id"] for r in records if r["event"] == "start"}
+    done = {r["index"] for r in records if r["event"] == "done"}
+    assert set(platform.posts) <= started
+    assert 16 <= len(platform.posts) <= 5 + 16
+    assert {0, 1, 2, 3, 4} >= done >= {4}
