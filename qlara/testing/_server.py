@@ -171,6 +171,10 @@ class Server:
             await self._serve(reader, writer)
         except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
             pass
+        except asyncio.CancelledError:
+            # Shutdown cancels open connections; ending quietly keeps asyncio's
+            # stream callback from logging the cancelled task as an error.
+            return
         except _BadRequestError:
             bad = SimResponse(400, {"content-type": "text/plain"}, b"bad request")
             with contextlib.suppress(ConnectionError):

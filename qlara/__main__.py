@@ -1,0 +1,7 @@
+"""``python -m qlara``: the ``qlara`` command."""
+
+import sys
+
+from qlara._cli import main
+
+sys.exit(main())
