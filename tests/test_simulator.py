@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import qlara
-from qlara.testing import Delay, Drop, Lifecycle, Malformed, Simulator, Status
+from qlara.testing import Delay, Drop, Lifecycle, Malformed, SimRequest, Simulator, Status
 from tests.conftest import DESTINATION, FAST_RETRIES, KEY
 
 OTHER = "+393409999999"
@@ -382,3 +385,47 @@ def test_bad_configuration_is_refused() -> None:
         Lifecycle(sent_after=2, final_after=1)
     with pytest.raises(ValueError, match="forward"):
         Simulator().advance(-1)
+
+
+ORDER = ["UNKNOWN", "SENT", "DELIVERED", "ERROR", "EXPIRED"]
+
+
+@given(
+    steps=st.lists(st.floats(min_value=0, max_value=1.5), max_size=8),
+    final=st.sampled_from(["DELIVERED", "ERROR", "EXPIRED", "SENT"]),
+)
+def test_status_only_moves_forward(steps: list[float], final: str) -> None:
+    """Whatever the clock does, a status never goes back and one callback at most is sent."""
+    seen: list[dict[str, Any]] = []
+    clock = FakeClock()
+    sim = Simulator(clock=clock, callback=seen.append)
+    sim.mark_number(DESTINATION, final)
+    body = {"destination": DESTINATION, "body": "x", "sender": "S", "messageId": "p"}
+    request = SimRequest(
+        "POST",
+        "/api/message-server/sms/send",
+        headers={"x-api-key": KEY},
+        body=json.dumps(body).encode(),
+    )
+    assert sim.handle(request).status == 200
+    elapsed, last = 0.0, 0
+    for step in steps:
+        sim.advance(step)
+        elapsed += step
+        status = sim.status_of("p")
+        assert status is not None
+        assert ORDER.index(status) >= last
+        last = ORDER.index(status)
+        if elapsed >= 2.0:
+            assert status == final
+    assert len(seen) <= 1
+    assert len(seen) == (1 if final != "SENT" and elapsed >= 2.0 else 0)
+
+
+def test_public_surface_is_sorted_and_complete() -> None:
+    """qlara.testing exports a sorted __all__ of names that exist."""
+    import qlara.testing
+
+    assert qlara.testing.__all__ == sorted(qlara.testing.__all__)
+    for name in qlara.testing.__all__:
+        assert hasattr(qlara.testing, name)
