@@ -11,6 +11,7 @@ every failure into ``MalformedResponseError`` with readable paths
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, Optional, TypeVar, Union
@@ -279,9 +280,13 @@ def parse_message(data: Any, cls: type[T]) -> T:
 # -- answers --
 
 
+_MAPPING_KEY = re.compile(r"\['([A-Za-z_][A-Za-z0-9_]*)'\]")
+
+
 def _describe(exc: Exception) -> str:
     if isinstance(exc, (cattrs.ClassValidationError, cattrs.IterableValidationError)):
-        return "; ".join(cattrs.transform_error(exc, path="$"))
+        # cattrs writes mapping keys as ['sms']; $.results.sms.parts reads better.
+        return "; ".join(_MAPPING_KEY.sub(r".\1", e) for e in cattrs.transform_error(exc, path="$"))
     return f"{type(exc).__name__}: {exc} @ $"
 
 
@@ -311,13 +316,16 @@ class _WireSendResponse:
     simulation: bool = False
 
 
-def _results_by_channel(data: Any) -> Any:
-    """The older answer lists results with a ``channel`` each; key them like the new one."""
+def _results_by_channel(data: Any, default_channel: Channel) -> Any:
+    """The older answer lists results with a ``channel`` each; key them like the new one.
+
+    A listed result without a channel belongs to the channel the message was sent on.
+    """
     if not isinstance(data, Mapping) or not isinstance(data.get("results"), list):
         return data
     keyed: dict[str, Any] = {}
     for index, item in enumerate(data["results"]):
-        channel = item.get("channel") if isinstance(item, Mapping) else None
+        channel = item.get("channel", default_channel.value) if isinstance(item, Mapping) else None
         keyed[channel if isinstance(channel, str) else f"[{index}]"] = item
     return {**data, "results": keyed}
 
@@ -332,7 +340,7 @@ def _reason_text(reason: Any) -> str:
     return str(reason)
 
 
-def parse_send_result(data: Any, sent_message_id: str) -> SendResult:
+def parse_send_result(data: Any, sent_message_id: str, channel: Channel) -> SendResult:
     """Read either documented send answer into a ``SendResult``.
 
     Results for a channel the SDK does not know are left out of ``results`` but
@@ -342,7 +350,7 @@ def parse_send_result(data: Any, sent_message_id: str) -> SendResult:
         raise MalformedResponseError(
             f"malformed send answer: expected an object, got {type(data).__name__} @ $"
         )
-    wire = structure(_results_by_channel(data), _WireSendResponse, what="send")
+    wire = structure(_results_by_channel(data, channel), _WireSendResponse, what="send")
     results: dict[Channel, ChannelResult] = {}
     for key, item in wire.results.items():
         try:

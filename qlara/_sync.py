@@ -53,6 +53,8 @@ if TYPE_CHECKING:
 P = ParamSpec("P")
 R = TypeVar("R")
 
+_INHERITED_FROM_PARENT: list[object] = []
+
 
 class _Portal:
     """One event loop thread and the async client living on it.
@@ -81,6 +83,9 @@ class _Portal:
                 raise QlaraError("this client is closed; create a new one")
             if self._pid != os.getpid():
                 # A forked child: the parent's loop thread and sockets are not ours.
+                # Keep them referenced forever: collecting them would run their
+                # cleanup, which waits on a loop thread that does not exist here.
+                _INHERITED_FROM_PARENT.append((self._context, self._portal, self._client))
                 self._context = self._portal = self._client = None
                 self._pid = os.getpid()
             if self._portal is None or self._client is None:
@@ -143,6 +148,10 @@ class blocking(Generic[P, R]):  # noqa: N801 - used like a decorator, named like
 
     @overload
     def __get__(self, owner: None, owner_type: type[Any]) -> Self: ...
+
+    def __call__(self, owner: _Blocking, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        """Called on the class, like an unbound method: ``Sms.send(client.sms, ...)``."""
+        return self.__get__(owner, type(owner))(*args, **kwargs)
 
     @overload
     def __get__(self, owner: _Blocking, owner_type: type[Any]) -> Callable[P, R]: ...

@@ -63,7 +63,7 @@ async def send(
     return await http.request(
         "POST",
         path,
-        lambda data: parse_send_result(data, message_id),
+        lambda data: parse_send_result(data, message_id, message.channel),
         body=unstructure(message),
         message_id=message_id,
         options=options,
