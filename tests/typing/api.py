@@ -1,0 +1,48 @@
+"""Type-checked by mypy --strict, never run: the public API's types as users see them."""
+
+from __future__ import annotations
+
+from typing_extensions import assert_type
+
+import qlara
+
+
+async def async_usage() -> None:
+    async with qlara.AsyncQlara() as client:
+        result = await client.sms.send(destination="+393401234567", body="Hi", sender="Shop")
+        assert_type(result, qlara.SendResult)
+        assert_type(result.accepted, bool)
+        assert_type(result.message_id, str)
+        channel = result.results[qlara.Channel.SMS]
+        assert_type(channel.parts, int | None)
+        card = qlara.RcsCard(
+            title="Sale", media=qlara.RcsMedia(file_url="https://cdn.example/a.png")
+        )
+        await client.rcs.send(destination="+393401234567", agent_id=10, body=card)
+        await client.send(qlara.SmsMessage(destination="+393401234567", body="x", sender="S"))
+        patient = client.with_options(max_retries=5, timeout=60.0)
+        assert_type(patient, qlara.AsyncQlara)
+
+
+def sync_usage() -> None:
+    with qlara.Qlara() as client:
+        result = client.whatsapp.send(
+            destination="+393401234567",
+            phone_number_id=5,
+            template=qlara.WhatsAppTemplate(id=42),
+            placeholders={"name": "Ada"},
+        )
+        assert_type(result, qlara.SendResult)
+        sent = client.sms.send_message(
+            qlara.SmsMessage(destination="+393401234567", body="x", sender="S")
+        )
+        assert_type(sent, qlara.SendResult)
+
+
+def errors() -> None:
+    try:
+        sync_usage()
+    except qlara.OutcomeUnknownError as exc:
+        assert_type(exc.message_id, str | None)
+    except qlara.RateLimitError as exc:
+        assert_type(exc.retry_after, float | None)
