@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
+import glob
+import os
+import shutil
+
 import nox
 
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.sessions = ["tests", "lint", "typing", "minimal"]
 nox.options.error_on_missing_interpreters = False
 
-PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
+os.environ.setdefault("UV_PYTHON_DOWNLOADS", "never")  # uv cannot download interpreters here
+
+
+def _interpreter(version: str) -> str:
+    """The version's interpreter: pyenv's (whose shims may refuse it), else the PATH's."""
+    root = os.environ.get("PYENV_ROOT", os.path.expanduser("~/.pyenv"))
+    found = sorted(glob.glob(f"{root}/versions/{version}.*/bin/python{version}"))
+    if found:
+        return found[-1]
+    return shutil.which(f"python{version}") or version
+
+
+PYTHONS = [_interpreter(v) for v in ("3.10", "3.11", "3.12", "3.13")]
 
 
 def _install_dev(session: nox.Session) -> None:
