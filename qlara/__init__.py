@@ -1,5 +1,6 @@
 """qlara: the Python SDK for the Qlara messaging platform (SMS, RCS, WhatsApp)."""
 
+from qlara import webhooks as webhooks
 from qlara._auth import BasicAuth as BasicAuth
 from qlara._client import AsyncQlara as AsyncQlara
 from qlara._errors import APIConnectionError as APIConnectionError
@@ -37,6 +38,9 @@ from qlara._models import SmsMessage as SmsMessage
 from qlara._models import WhatsAppMessage as WhatsAppMessage
 from qlara._models import WhatsAppTemplate as WhatsAppTemplate
 from qlara._models.outcome import Outcome as Outcome
+from qlara._models.status import DeliveryStatus as DeliveryStatus
+from qlara._models.status import MessageStatus as MessageStatus
+from qlara._models.status import WebhookConfig as WebhookConfig
 from qlara._ratelimit import RateLimit as RateLimit
 from qlara._retry import RetryPolicy as RetryPolicy
 from qlara._sync import Qlara as Qlara
@@ -55,8 +59,10 @@ __all__ = [
     "ChannelResult",
     "ConfigurationError",
     "ConflictError",
+    "DeliveryStatus",
     "InternalServerError",
     "MalformedResponseError",
+    "MessageStatus",
     "NotFoundError",
     "Outcome",
     "OutcomeUnknownError",
@@ -80,8 +86,10 @@ __all__ = [
     "SmsFallback",
     "SmsMessage",
     "ValidationError",
+    "WebhookConfig",
     "WebhookError",
     "WhatsAppMessage",
     "WhatsAppTemplate",
     "__version__",
+    "webhooks",
 ]

@@ -17,8 +17,10 @@ from qlara._http import Connection, HttpCore, TimeoutTypes, as_timeout
 from qlara._models import AnyMessage, SendResult
 from qlara._ratelimit import RateLimit, RateLimiter
 from qlara._resources import _sending
+from qlara._resources.messages import AsyncMessages
 from qlara._resources.rcs import AsyncRcs
 from qlara._resources.sms import AsyncSms
+from qlara._resources.webhooks import AsyncWebhooks
 from qlara._resources.whatsapp import AsyncWhatsApp
 from qlara._retry import RetryPolicy
 
@@ -110,6 +112,8 @@ class AsyncQlara:
         self.sms = AsyncSms(http)
         self.rcs = AsyncRcs(http)
         self.whatsapp = AsyncWhatsApp(http)
+        self.messages = AsyncMessages(http)
+        self.webhooks = AsyncWebhooks(http)
 
     def with_options(
         self,

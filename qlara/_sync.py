@@ -26,6 +26,7 @@ import threading
 import weakref
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
+from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, TypeVar, overload
 
@@ -39,11 +40,16 @@ from qlara._client import AsyncQlara
 from qlara._config import DEFAULT_RATE_LIMIT, ClientConfig, check_max_retries, resolve
 from qlara._http import TimeoutTypes
 from qlara._models import AnyMessage
+from qlara._models.channel import Channel
 from qlara._models.outcome import Outcome
+from qlara._models.status import DeliveryStatus, MessageStatus
+from qlara._pump import iterate_blocking
 from qlara._ratelimit import RateLimit
 from qlara._resources._sending import call_options
+from qlara._resources.messages import AsyncMessages
 from qlara._resources.rcs import AsyncRcs
 from qlara._resources.sms import AsyncSms
+from qlara._resources.webhooks import AsyncWebhooks
 from qlara._resources.whatsapp import AsyncWhatsApp
 from qlara._retry import RetryPolicy
 
@@ -146,12 +152,12 @@ class blocking(Generic[P, R]):  # noqa: N801 - used like a decorator, named like
         self.__doc__ = method.__doc__
         self.__wrapped__ = method
 
-    @overload
-    def __get__(self, owner: None, owner_type: type[Any]) -> Self: ...
-
     def __call__(self, owner: _Blocking, /, *args: P.args, **kwargs: P.kwargs) -> R:
         """Called on the class, like an unbound method: ``Sms.send(client.sms, ...)``."""
         return self.__get__(owner, type(owner))(*args, **kwargs)
+
+    @overload
+    def __get__(self, owner: None, owner_type: type[Any]) -> Self: ...
 
     @overload
     def __get__(self, owner: _Blocking, owner_type: type[Any]) -> Callable[P, R]: ...
@@ -207,6 +213,57 @@ class WhatsApp(_SyncResource):
     send_message = blocking(AsyncWhatsApp.send_message)
 
 
+class Messages(_SyncResource):
+    """Blocking ``client.messages``."""
+
+    _attribute = "messages"
+    status = blocking(AsyncMessages.status)
+    statuses = blocking(AsyncMessages.statuses)
+    export_history = blocking(AsyncMessages.export_history)
+    wait_for_final = blocking(AsyncMessages.wait_for_final)
+
+    def history(
+        self,
+        *,
+        channel: Channel | str,
+        from_: datetime,
+        to: datetime,
+        status: DeliveryStatus | str | None = None,
+        limit: int = 100,
+        timeout: TimeoutTypes = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> Iterator[MessageStatus]:
+        """Every message sent on a channel in a period, as a plain iterator.
+
+        Same arguments and checks as ``AsyncMessages.history`` (made here, before
+        the first request); one task on the client's loop fetches the pages.
+        """
+        portal, client = self._portal.client()
+        pages = self._async_target(client).history(
+            channel=channel,
+            from_=from_,
+            to=to,
+            status=status,
+            limit=limit,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_body=extra_body,
+        )
+        return iterate_blocking(portal, pages)
+
+
+class Webhooks(_SyncResource):
+    """Blocking ``client.webhooks``."""
+
+    _attribute = "webhooks"
+    get = blocking(AsyncWebhooks.get)
+    create = blocking(AsyncWebhooks.create)
+    update = blocking(AsyncWebhooks.update)
+    delete = blocking(AsyncWebhooks.delete)
+    set = blocking(AsyncWebhooks.set)
+
+
 class Qlara(_Blocking):
     """The blocking client: the same constructor, resources and errors as ``AsyncQlara``.
 
@@ -248,6 +305,8 @@ class Qlara(_Blocking):
         self.sms = Sms(self)
         self.rcs = Rcs(self)
         self.whatsapp = WhatsApp(self)
+        self.messages = Messages(self)
+        self.webhooks = Webhooks(self)
 
     def _async_target(self, client: AsyncQlara) -> Any:
         return client.with_options(**self._options) if self._options else client

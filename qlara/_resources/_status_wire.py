@@ -1,0 +1,192 @@
+"""Pure functions between the tracking endpoints' JSON and the status models.
+
+Kept apart from the resources (which do I/O) so they can be tested on data
+alone: reading status and history answers in both documented shapes, reading
+the webhook configuration, and splitting long id lists into safe requests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+from urllib.parse import quote
+
+import attrs
+
+from qlara._converter import structure
+from qlara._errors import MalformedResponseError
+from qlara._models._time import parse_timestamp
+from qlara._models.channel import Channel
+from qlara._models.status import DeliveryStatus, MessageStatus, WebhookConfig
+
+__all__ = [
+    "chunk_ids",
+    "parse_history_page",
+    "parse_status",
+    "parse_status_list",
+    "parse_webhook_config",
+]
+
+
+@attrs.frozen(kw_only=True)
+class _WireStatus:
+    # Strict where a wrong type means the answer is not a status at all; the
+    # rest (dates, money, counts) is read leniently below.
+    customer_message_id: str | None = None
+    message_id: str | None = None
+    delivery_status: str | None = None
+    status: str | None = None
+    delivery_status_description: str | None = None
+    description: str | None = None
+    channel: str | None = None
+    destination: str | None = None
+    send_date: Any = None
+    delivery_date: Any = None
+    cost: Any = None
+    price: Any = None
+    parts: Any = None
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _count(value: Any) -> int | None:
+    number = _number(value)
+    return int(number) if number is not None and number.is_integer() else None
+
+
+def _channel(value: str | None) -> Channel | None:
+    if value is None:
+        return None
+    try:
+        return Channel(value)
+    except ValueError:
+        return None
+
+
+def _status(data: Any, where: str, what: str) -> MessageStatus:
+    if not isinstance(data, Mapping):
+        raise MalformedResponseError(
+            f"malformed {what} answer: expected an object, got {type(data).__name__} @ {where}"
+        )
+    wire = structure(data, _WireStatus, what=what)
+    identifier = wire.customer_message_id or wire.message_id
+    if not identifier:
+        raise MalformedResponseError(
+            f"malformed {what} answer: neither customerMessageId nor messageId @ {where}"
+        )
+    value = wire.delivery_status if wire.delivery_status is not None else wire.status
+    return MessageStatus(
+        customer_message_id=identifier,
+        status=DeliveryStatus(value) if value is not None else DeliveryStatus.UNKNOWN,
+        description=wire.delivery_status_description or wire.description,
+        message_id=wire.message_id,
+        channel=_channel(wire.channel),
+        destination=wire.destination,
+        sent_at=parse_timestamp(wire.send_date),
+        delivered_at=parse_timestamp(wire.delivery_date),
+        cost=_number(wire.cost if wire.cost is not None else wire.price),
+        parts=_count(wire.parts),
+        raw=dict(data),
+    )
+
+
+def parse_status(data: Any, asked: str) -> MessageStatus:
+    """One status answer. The overview's example (``{"deliveryStatus": ...}``) has no id,
+    so the id that was asked for fills in."""
+    if isinstance(data, Mapping) and not (data.get("customerMessageId") or data.get("messageId")):
+        data = {**data, "customerMessageId": asked}
+    return _status(data, "$", "status")
+
+
+def parse_status_list(data: Any) -> list[MessageStatus]:
+    """The batch status answer: a JSON array (empty when no id matched)."""
+    if data is None:
+        return []
+    if not isinstance(data, list):
+        raise MalformedResponseError(
+            f"malformed batch status answer: expected an array, got {type(data).__name__} @ $"
+        )
+    return [_status(item, f"$[{index}]", "batch status") for index, item in enumerate(data)]
+
+
+def parse_history_page(data: Any) -> list[MessageStatus]:
+    """One history page: the reference's bare array or UC-019's ``{"messages": [...]}``."""
+    where = "$"
+    if isinstance(data, Mapping):
+        for key in ("messages", "content", "data"):
+            if isinstance(data.get(key), list):
+                data, where = data[key], f"$.{key}"
+                break
+        else:
+            raise MalformedResponseError(
+                "malformed history answer: an object without a 'messages' array @ $"
+            )
+    if data is None:
+        return []
+    if not isinstance(data, list):
+        raise MalformedResponseError(
+            f"malformed history answer: expected an array, got {type(data).__name__} @ $"
+        )
+    return [_status(item, f"{where}[{i}]", "history") for i, item in enumerate(data)]
+
+
+@attrs.frozen(kw_only=True)
+class _WireWebhook:
+    callback_url: str | None = None
+    url: str | None = None
+    id: Any = None
+    status: str | None = None
+    created_at: Any = None
+
+
+def parse_webhook_config(data: Any, sent_url: str | None = None) -> WebhookConfig:
+    """The webhook answer; an empty answer (PUT may have none) echoes the URL sent."""
+    if data is None and sent_url is not None:
+        return WebhookConfig(callback_url=sent_url)
+    if not isinstance(data, Mapping):
+        raise MalformedResponseError(
+            f"malformed webhook answer: expected an object, got {type(data).__name__} @ $"
+        )
+    wire = structure(data, _WireWebhook, what="webhook")
+    url = wire.callback_url or wire.url or sent_url
+    if not url:
+        raise MalformedResponseError("malformed webhook answer: no callbackUrl @ $")
+    return WebhookConfig(
+        callback_url=url,
+        id=str(wire.id) if isinstance(wire.id, (str, int)) else None,
+        status=wire.status,
+        created_at=parse_timestamp(wire.created_at),
+        raw=dict(data),
+    )
+
+
+def chunk_ids(ids: Sequence[str], *, max_ids: int, max_chars: int) -> Iterator[list[str]]:
+    """Split ids into groups of at most ``max_ids`` whose comma-joined length fits ``max_chars``.
+
+    Proxies answer 414 when a query string grows past a few kilobytes; counting
+    characters (after percent-encoding) as well as ids keeps long custom ids safe.
+    An id longer than the budget on its own still goes out, alone.
+    """
+    group: list[str] = []
+    length = 0
+    for identifier in ids:
+        encoded = len(quote(identifier, safe=""))
+        size = encoded + (3 if group else 0)  # the comma may travel as %2C
+        if group and (len(group) >= max_ids or length + size > max_chars):
+            yield group
+            group, length, size = [], 0, encoded
+        group.append(identifier)
+        length += size
+    if group:
+        yield group

@@ -1,0 +1,361 @@
+"""``client.messages``: delivery status by polling, the message history, and its export.
+
+Which id to poll (the API documentation's open question Q1): the SDK polls
+with the ``messageId`` it sent, the caller's or the UUID4 it made, which the
+platform files as the message's ``customerMessageId``. The platform's own
+send answer echoes that same id, so ``SendResult.message_id`` is always the
+right key. A GET has no body, so ``extra_body`` entries on these calls travel
+as extra query parameters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable, Mapping
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+import anyio
+
+from qlara._errors import APIStatusError, MalformedResponseError, QlaraError, ValidationError
+from qlara._http import CallOptions, HttpCore, TimeoutTypes
+from qlara._models.channel import Channel
+from qlara._models.status import DeliveryStatus, MessageStatus
+from qlara._resources import _sending
+from qlara._resources._status_wire import (
+    chunk_ids,
+    parse_history_page,
+    parse_status,
+    parse_status_list,
+)
+
+STATUS_PATH = "/partner-gateway/v1/messages/status"
+HISTORY_PATH = "/partner-gateway/v1/messages/history"
+EXPORT_PATH = "/partner-gateway/v1/messages/history/export"
+
+# The docs warn of 414 "past a few hundred" ids; 100 ids or ~1.5 kB of query per
+# request stays far from any proxy's limit, and 4 requests in flight at once
+# finish a long list quickly without starving other tasks of the rate limit.
+BATCH_IDS = 100
+BATCH_CHARS = 1500
+BATCH_CONCURRENCY = 4
+
+
+def channel_of(value: object) -> Channel:
+    try:
+        return Channel(value)
+    except ValueError:
+        raise ValidationError("channel", f"must be SMS, RCS or WHATSAPP, got {value!r}") from None
+
+
+def _one_id(value: object, field: str = "customer_message_id") -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(field, f"must be a non-empty string, got {value!r}")
+    return value
+
+
+def id_list(ids: Iterable[str]) -> list[str]:
+    """The ids, validated and without duplicates, in their first order."""
+    if isinstance(ids, (str, bytes)):
+        raise ValidationError("ids", "must be a list of ids, not a single string")
+    wanted: dict[str, None] = {}
+    for value in ids:
+        identifier = _one_id(value, "ids")
+        if "," in identifier:
+            raise ValidationError(
+                "ids", f"{identifier!r} contains a comma, which the batch query cannot carry"
+            )
+        wanted[identifier] = None
+    return list(wanted)
+
+
+def _query(extra_body: Mapping[str, Any] | None) -> dict[str, str]:
+    return {str(key): str(value) for key, value in (extra_body or {}).items()}
+
+
+def _aware(field: str, value: object) -> None:
+    """A naive time would be read in the platform's zone, not the caller's."""
+    if not isinstance(value, datetime):
+        raise ValidationError(field, f"must be a datetime, got {value!r}")
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValidationError(
+            field, "must be timezone-aware (e.g. datetime(..., tzinfo=timezone.utc))"
+        )
+
+
+def _instant(value: datetime) -> str:
+    return value.isoformat(timespec="milliseconds" if value.microsecond else "seconds")
+
+
+def _history_status(value: DeliveryStatus | str) -> str:
+    if isinstance(value, DeliveryStatus):
+        return value.value
+    member = DeliveryStatus.__members__.get(value.upper()) if isinstance(value, str) else None
+    if member is None:
+        names = ", ".join(DeliveryStatus.__members__)
+        raise ValidationError("status", f"must be one of {names}, got {value!r}")
+    return member.value
+
+
+class AsyncMessages:
+    """Learn what happened to sent messages: one, many, or everything in a period."""
+
+    def __init__(self, http: HttpCore) -> None:
+        self._http = http
+
+    async def status(
+        self,
+        customer_message_id: str,
+        *,
+        channel: Channel | str,
+        timeout: TimeoutTypes = None,  # noqa: ASYNC109 - the per-request timeout
+        extra_headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> MessageStatus:
+        """The delivery status of one message.
+
+        Args:
+            customer_message_id: the ``message_id`` of the send (``SendResult.message_id``).
+            channel: the channel it was sent on; the platform answers 404 for another.
+
+        Raises:
+            NotFoundError: no such message on that channel (yet).
+        """
+        identifier = _one_id(customer_message_id)
+        params = {**_query(extra_body), "channel": channel_of(channel).value}
+        return await self._http.request(
+            "GET",
+            f"{STATUS_PATH}/{quote(identifier, safe='')}",
+            lambda data: parse_status(data, identifier),
+            params=params,
+            message_id=identifier,
+            options=_sending.call_options(timeout, extra_headers, None),
+        )
+
+    async def statuses(
+        self,
+        ids: Iterable[str],
+        *,
+        channel: Channel | str,
+        timeout: TimeoutTypes = None,  # noqa: ASYNC109 - the per-request timeout
+        extra_headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> list[MessageStatus]:
+        """The statuses of any number of messages sent on one channel.
+
+        Long lists are split into requests of at most 100 ids (and ~1.5 kB of
+        query), a few in flight at once, all within the client's rate limit; a
+        request the network still finds too long (414) is split again. The
+        answer follows the order of ``ids``; ids the platform does not know are
+        simply absent.
+
+        Raises:
+            ValidationError: ``ids`` is a single string, or an id is empty or has a comma.
+        """
+        wanted = id_list(ids)
+        params = {**_query(extra_body), "channel": channel_of(channel).value}
+        options = _sending.call_options(timeout, extra_headers, None)
+        found: dict[str, MessageStatus] = {}
+        failures: list[QlaraError] = []
+        limiter = anyio.CapacityLimiter(BATCH_CONCURRENCY)
+
+        async def fetch(group: list[str], scope: anyio.CancelScope) -> None:
+            async with limiter:
+                try:
+                    for item in await self._batch(group, params, options):
+                        found.setdefault(item.customer_message_id, item)
+                except QlaraError as exc:
+                    failures.append(exc)
+                    scope.cancel()
+
+        async with anyio.create_task_group() as group_of_tasks:
+            for group in chunk_ids(wanted, max_ids=BATCH_IDS, max_chars=BATCH_CHARS):
+                group_of_tasks.start_soon(fetch, group, group_of_tasks.cancel_scope)
+        if failures:
+            raise failures[0]
+        order = {identifier: index for index, identifier in enumerate(wanted)}
+        return sorted(found.values(), key=lambda s: order.get(s.customer_message_id, len(order)))
+
+    async def _batch(
+        self, group: list[str], params: Mapping[str, str], options: CallOptions
+    ) -> list[MessageStatus]:
+        try:
+            return await self._http.request(
+                "GET",
+                STATUS_PATH,
+                parse_status_list,
+                params={**params, "ids": ",".join(group)},
+                options=options,
+            )
+        except APIStatusError as exc:
+            if exc.status_code != 414 or len(group) == 1:
+                raise
+        half = len(group) // 2
+        first = await self._batch(group[:half], params, options)
+        return first + await self._batch(group[half:], params, options)
+
+    def history(
+        self,
+        *,
+        channel: Channel | str,
+        from_: datetime,
+        to: datetime,
+        status: DeliveryStatus | str | None = None,
+        limit: int = 100,
+        timeout: TimeoutTypes = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> AsyncIterator[MessageStatus]:
+        """Every message sent on a channel in a period: ``async for item in ...``.
+
+        Pages (0-based ``page``, ``limit`` items each) are fetched as you
+        iterate, and iteration stops at the first page shorter than ``limit``.
+        The arguments are checked here, before the first request.
+
+        Args:
+            from_: the start, a timezone-aware ``datetime``.
+            to: the end, a timezone-aware ``datetime``, not before ``from_``.
+            status: only messages in this state.
+            limit: items per request, 1 to 1000.
+
+        Raises:
+            ValidationError: a naive datetime, ``from_`` after ``to``, a bad status or limit.
+        """
+        _aware("from_", from_)
+        _aware("to", to)
+        if from_ > to:
+            raise ValidationError("from_", "must not be after 'to'")
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 1000:
+            raise ValidationError("limit", f"must be an integer from 1 to 1000, got {limit!r}")
+        params = {
+            **_query(extra_body),
+            "channel": channel_of(channel).value,
+            "from": _instant(from_),
+            "to": _instant(to),
+            "limit": str(limit),
+        }
+        if status is not None:
+            params["status"] = _history_status(status)
+        options = _sending.call_options(timeout, extra_headers, None)
+        return self._pages(params, limit, options)
+
+    async def _pages(
+        self, params: Mapping[str, str], limit: int, options: CallOptions
+    ) -> AsyncIterator[MessageStatus]:
+        page = 0
+        while True:
+            items = await self._http.request(
+                "GET",
+                HISTORY_PATH,
+                parse_history_page,
+                params={**params, "page": str(page)},
+                options=options,
+            )
+            for item in items:
+                yield item
+            if len(items) < limit:
+                return
+            page += 1
+
+    async def export_history(
+        self,
+        *,
+        start: datetime,
+        end: datetime,
+        sender: str | None = None,
+        recipient: str | None = None,
+        timeout: TimeoutTypes = None,  # noqa: ASYNC109 - the per-request timeout
+        extra_headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Start a CSV export of the API-sent messages of every channel in a period.
+
+        The platform answers 202 and prepares the file in the background; list
+        the export jobs (``GET /exports``) to download it when it is ready.
+
+        Returns:
+            The platform's answer, as decoded JSON (empty when it sent none).
+        """
+        _aware("start", start)
+        _aware("end", end)
+        body: dict[str, Any] = {"startDateTime": _instant(start), "endDateTime": _instant(end)}
+        if sender is not None:
+            body["sender"] = sender
+        if recipient is not None:
+            body["recipient"] = recipient
+        return await self._http.request(
+            "POST",
+            EXPORT_PATH,
+            _export_answer,
+            body=body,
+            options=_sending.call_options(timeout, extra_headers, extra_body),
+        )
+
+    async def wait_for_final(
+        self,
+        ids: Iterable[str],
+        *,
+        channel: Channel | str,
+        timeout: float = 300.0,  # noqa: ASYNC109 - a deadline for the whole poll
+        initial_interval: float = 1.0,
+        max_interval: float = 30.0,
+        request_timeout: TimeoutTypes = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> list[MessageStatus]:
+        """Poll until every message is final (DELIVERED, ERROR, EXPIRED) or ``timeout`` passes.
+
+        Only the messages not yet final are asked for again, after waits that
+        double from ``initial_interval`` up to ``max_interval``; every request
+        goes through the client's rate limiter.
+
+        Args:
+            timeout: seconds to keep polling in all.
+            request_timeout: the timeout of each request (the ``timeout`` of other calls).
+
+        Returns:
+            The latest status of every message the platform knows, in the order
+            of ``ids``; check ``is_final`` on each after a timeout.
+        """
+        wanted = id_list(ids)
+        selected = channel_of(channel)
+        for name, value in (
+            ("timeout", timeout),
+            ("initial_interval", initial_interval),
+            ("max_interval", max_interval),
+        ):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                raise ValidationError(name, f"must be a number of seconds >= 0, got {value!r}")
+        deadline = anyio.current_time() + timeout
+        interval = initial_interval
+        latest: dict[str, MessageStatus] = {}
+        while True:
+            waiting = [i for i in wanted if i not in latest or not latest[i].is_final]
+            if not waiting:
+                break
+            answers = await self.statuses(
+                waiting,
+                channel=selected,
+                timeout=request_timeout,
+                extra_headers=extra_headers,
+                extra_body=extra_body,
+            )
+            latest.update((item.customer_message_id, item) for item in answers)
+            if all(i in latest and latest[i].is_final for i in waiting):
+                break
+            remaining = deadline - anyio.current_time()
+            if remaining <= 0:
+                break
+            await anyio.sleep(min(interval, remaining))
+            interval = min(max(interval * 2, 0.001), max_interval)
+        return [latest[i] for i in wanted if i in latest]
+
+
+def _export_answer(data: Any) -> dict[str, Any]:
+    if data is None:
+        return {}
+    if not isinstance(data, Mapping):
+        raise MalformedResponseError(
+            f"malformed export answer: expected an object, got {type(data).__name__} @ $"
+        )
+    return dict(data)

@@ -1,0 +1,1 @@
+"""The implementation behind ``qlara.webhooks``: parsing, tracking, receiving."""

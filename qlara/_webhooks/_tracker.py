@@ -1,0 +1,231 @@
+"""``DeliveryTracker``: one forward-only delivery state per message, from any source.
+
+Callbacks arrive late, twice, out of order and per SMS part; polls answer
+whatever the platform knew at the time. The tracker folds all of it into one
+state per message that only moves forward:
+
+    UNKNOWN < SENT < RECEIVED < DELIVERED | ERROR | EXPIRED (final)
+
+A final state sticks (a late SENT never overwrites DELIVERED, and the first
+final word wins). Multi-part SMS receipts (``part`` of ``total_parts``) are
+kept per part: the message is DELIVERED only when every part is, ERROR (or
+EXPIRED) as soon as one part fails, and RECEIVED while some parts are
+delivered and others are not yet.
+
+Messages are keyed by the id the SDK sent (``SendResult.message_id``). An
+event's ``sent_message_id`` (its ``customerMessageId``, else its
+``messageId``) names it; when an event carries both ids, the platform's
+``messageId`` is remembered as an alias, so a later event carrying only that
+id lands on the same message.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import datetime, timezone
+
+import attrs
+
+from qlara._errors import ValidationError
+from qlara._models.status import DeliveryStatus, MessageStatus
+from qlara._webhooks._events import DeliveryEvent, InboundEvent, ReadEvent, UnknownEvent
+
+__all__ = ["DeliveryTracker", "TrackedMessage"]
+
+_RANK = {
+    DeliveryStatus.UNKNOWN: 0,
+    DeliveryStatus.SENT: 1,
+    DeliveryStatus.RECEIVED: 2,
+    DeliveryStatus.DELIVERED: 3,
+    DeliveryStatus.ERROR: 3,
+    DeliveryStatus.EXPIRED: 3,
+}
+
+Trackable = DeliveryEvent | ReadEvent | InboundEvent | UnknownEvent | MessageStatus
+
+
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@attrs.frozen(kw_only=True)
+class TrackedMessage:
+    """What the tracker knows about one message.
+
+    Attributes:
+        message_id: the id the SDK sent.
+        status: the folded, forward-only state.
+        description: the platform's explanation that came with the latest change.
+        sent_at: when it was registered with ``track`` (or first heard of).
+        updated_at: when its state last moved forward.
+        read: whether a READ event arrived (WhatsApp and RCS).
+    """
+
+    message_id: str
+    status: DeliveryStatus
+    description: str | None = None
+    sent_at: datetime
+    updated_at: datetime | None = None
+    read: bool = False
+
+
+class _State:
+    __slots__ = ("description", "parts", "read", "sent_at", "status", "total", "updated_at")
+
+    def __init__(self, sent_at: datetime) -> None:
+        self.status = DeliveryStatus.UNKNOWN
+        self.description: str | None = None
+        self.sent_at = sent_at
+        self.updated_at: datetime | None = None
+        self.read = False
+        self.parts: dict[int, DeliveryStatus] = {}
+        self.total = 1
+
+
+def _fold_parts(parts: dict[int, DeliveryStatus], total: int) -> DeliveryStatus:
+    seen = set(parts.values())
+    for failure in (DeliveryStatus.ERROR, DeliveryStatus.EXPIRED):
+        if failure in seen:
+            return failure
+    delivered = sum(1 for status in parts.values() if status is DeliveryStatus.DELIVERED)
+    if delivered >= total:
+        return DeliveryStatus.DELIVERED
+    if delivered or DeliveryStatus.RECEIVED in seen:
+        return DeliveryStatus.RECEIVED
+    return DeliveryStatus.SENT if DeliveryStatus.SENT in seen else DeliveryStatus.UNKNOWN
+
+
+class DeliveryTracker:
+    """Fold callbacks and polled statuses into one monotonic state per message.
+
+    Thread-safe: feed it from a webhook handler running in worker threads and
+    read it from elsewhere.
+
+    Args:
+        clock: returns the current time as an aware ``datetime``; injectable for tests.
+    """
+
+    def __init__(self, *, clock: Callable[[], datetime] = _utc_now) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._states: dict[str, _State] = {}
+        self._aliases: dict[str, str] = {}
+
+    def track(self, message_id: str, sent_at: datetime | None = None) -> None:
+        """Register a sent message, so ``pending`` lists it until it is final.
+
+        Args:
+            message_id: ``SendResult.message_id``.
+            sent_at: when it was sent (aware); defaults to now.
+        """
+        if not isinstance(message_id, str) or not message_id:
+            raise ValidationError("message_id", f"must be a non-empty string, got {message_id!r}")
+        if sent_at is not None and (sent_at.tzinfo is None or sent_at.utcoffset() is None):
+            raise ValidationError("sent_at", "must be timezone-aware")
+        with self._lock:
+            state = self._states.get(message_id)
+            if state is None:
+                self._states[message_id] = _State(sent_at or self._clock())
+            elif sent_at is not None:
+                state.sent_at = sent_at
+
+    def feed(self, item: Trackable) -> bool:
+        """Take one callback event or polled status.
+
+        READ events mark the message read; INBOUND and unknown events are
+        ignored (they are not about a sent message).
+
+        Returns:
+            True when the message's state moved forward (or it was read for the
+            first time); False for duplicates, stale updates and unrelated events.
+        """
+        key: str | None = None
+        if isinstance(item, MessageStatus):
+            key = item.customer_message_id
+        elif isinstance(item, (DeliveryEvent, ReadEvent)):
+            key = item.sent_message_id
+        if key is None or isinstance(item, (InboundEvent, UnknownEvent)):
+            return False
+        aliases = (item.message_id,)
+        with self._lock:
+            key = self._resolve(key, aliases)
+            state = self._states.get(key)
+            if state is None:
+                state = self._states[key] = _State(self._clock())
+            if isinstance(item, ReadEvent):
+                changed = not state.read
+                state.read = True
+                return changed
+            return self._advance(state, item)
+
+    def _resolve(self, key: str, aliases: tuple[str | None, ...]) -> str:
+        key = self._aliases.get(key, key)
+        if key not in self._states:
+            for alias in aliases:
+                if alias is not None and alias in self._states:
+                    return alias
+        for alias in aliases:
+            if alias is not None and alias != key:
+                self._aliases.setdefault(alias, key)
+        return key
+
+    def _advance(self, state: _State, item: DeliveryEvent | MessageStatus) -> bool:
+        if state.status.is_final:
+            return False
+        status = item.status
+        if isinstance(item, DeliveryEvent) and item.total_parts and item.total_parts > 1:
+            part = item.part or 1
+            state.total = max(state.total, item.total_parts)
+            if _RANK[status] <= _RANK[state.parts.get(part, DeliveryStatus.UNKNOWN)]:
+                return False
+            state.parts[part] = status
+            status = _fold_parts(state.parts, state.total)
+        if _RANK[status] <= _RANK[state.status]:
+            return False
+        state.status = status
+        state.description = item.description
+        state.updated_at = self._clock()
+        return True
+
+    def status(self, message_id: str) -> DeliveryStatus | None:
+        """The message's state, or ``None`` when the tracker never heard of it."""
+        state = self.get(message_id)
+        return None if state is None else state.status
+
+    def get(self, message_id: str) -> TrackedMessage | None:
+        """Everything the tracker knows about one message, or ``None``."""
+        with self._lock:
+            key = self._aliases.get(message_id, message_id)
+            state = self._states.get(key)
+            if state is None:
+                return None
+            return TrackedMessage(
+                message_id=key,
+                status=state.status,
+                description=state.description,
+                sent_at=state.sent_at,
+                updated_at=state.updated_at,
+                read=state.read,
+            )
+
+    def pending(self, older_than: datetime | None = None) -> list[str]:
+        """Ids of the messages not final yet, oldest first: the ones to poll or fall back on.
+
+        Args:
+            older_than: only messages sent before this instant (a deadline, e.g.
+                ``now - timedelta(minutes=10)``); all when ``None``.
+        """
+        if older_than is not None and (older_than.tzinfo is None or older_than.utcoffset() is None):
+            raise ValidationError("older_than", "must be timezone-aware")
+        with self._lock:
+            waiting = [
+                (state.sent_at, key)
+                for key, state in self._states.items()
+                if not state.status.is_final and (older_than is None or state.sent_at < older_than)
+            ]
+        return [key for _, key in sorted(waiting)]
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._states)
