@@ -137,8 +137,9 @@ class DeliveryTracker:
         ignored (they are not about a sent message).
 
         Returns:
-            True when the message's state moved forward (or it was read for the
-            first time); False for duplicates, stale updates and unrelated events.
+            True when the event told something new: the message's state moved
+            forward, a new SMS part's receipt arrived, or it was read for the first
+            time. False for duplicates, stale updates and unrelated events.
         """
         key: str | None = None
         if isinstance(item, MessageStatus):
@@ -180,13 +181,19 @@ class DeliveryTracker:
             if _RANK[status] <= _RANK[state.parts.get(part, DeliveryStatus.UNKNOWN)]:
                 return False
             state.parts[part] = status
-            status = _fold_parts(state.parts, state.total)
+            folded = _fold_parts(state.parts, state.total)
+            if _RANK[folded] > _RANK[state.status]:
+                self._move(state, folded, item.description)
+            return True  # a new part's receipt is news even when the message's state holds
         if _RANK[status] <= _RANK[state.status]:
             return False
-        state.status = status
-        state.description = item.description
-        state.updated_at = self._clock()
+        self._move(state, status, item.description)
         return True
+
+    def _move(self, state: _State, status: DeliveryStatus, description: str | None) -> None:
+        state.status = status
+        state.description = description
+        state.updated_at = self._clock()
 
     def status(self, message_id: str) -> DeliveryStatus | None:
         """The message's state, or ``None`` when the tracker never heard of it."""
