@@ -13,10 +13,13 @@ import queue
 import threading
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
-__all__ = ["HttpDispatcher"]
+__all__ = ["HttpDispatcher", "is_loopback"]
+
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")
 
 log = logging.getLogger("qlara.testing")
 
@@ -112,3 +115,10 @@ class HttpDispatcher:
             if attempt + 1 < self._attempts:
                 time.sleep(self._backoff * 2**attempt)
         self.failed += 1
+
+
+def is_loopback(url: str) -> bool:
+    """Whether a URL points at this machine (where callbacks may go by default)."""
+    host = urlsplit(url).netloc.rpartition("@")[2]
+    host = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    return host in LOOPBACK_HOSTS

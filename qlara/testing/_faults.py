@@ -17,7 +17,9 @@ from typing import Any, Union
 
 import attrs
 
-__all__ = ["Delay", "Drop", "Fault", "Faults", "Malformed", "Status"]
+from qlara.testing._wire import SimResponse, error_response, json_response
+
+__all__ = ["Delay", "Drop", "Fault", "Faults", "Malformed", "Status", "status_response"]
 
 
 @attrs.frozen(kw_only=True)
@@ -155,3 +157,18 @@ class Faults:
 
 def _matches(pattern: str, path: str) -> bool:
     return pattern == "*" or fnmatch.fnmatchcase(path, pattern)
+
+
+def status_response(fault: Status, path: str) -> SimResponse:
+    """The answer a ``Status`` fault gives instead of the endpoint's."""
+    if fault.body is not None:
+        response = json_response(fault.code, fault.body)
+    else:
+        extra = None if fault.retry_after is None else {"retryAfter": fault.retry_after}
+        message = "Injected fault"
+        if fault.code == 429:
+            message = f"Rate limit exceeded. Please retry after {fault.retry_after or 1} seconds."
+        response = error_response(fault.code, message, path, extra)
+    if fault.headers:
+        response.headers.update({k.lower(): v for k, v in fault.headers.items()})
+    return response

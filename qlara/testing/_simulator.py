@@ -8,11 +8,7 @@ call back into the simulator.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import collections
-import heapq
-import itertools
 import threading
 import time
 from collections.abc import Callable, Collection, Mapping
@@ -22,12 +18,14 @@ from typing import TYPE_CHECKING, Any
 from qlara._models import Channel
 from qlara._ratelimit import RateLimit
 from qlara.testing import _events, _routes
-from qlara.testing._dispatch import HttpDispatcher
-from qlara.testing._faults import Delay, Drop, Faults, Malformed, Status
+from qlara.testing._dispatch import HttpDispatcher, is_loopback
+from qlara.testing._encoding import sms_parts
+from qlara.testing._faults import Delay, Drop, Faults, Malformed, Status, status_response
 from qlara.testing._limits import KeyLimiter
 from qlara.testing._sends import Parsed, answer, new_id
-from qlara.testing._state import FINAL, MARKS, Lifecycle, SentMessage
-from qlara.testing._wire import SimRequest, SimResponse, error_response, json_response
+from qlara.testing._state import MARKS, Lifecycle, SentMessage
+from qlara.testing._timeline import Timeline
+from qlara.testing._wire import SimRequest, SimResponse, credential, error_response
 
 if TYPE_CHECKING:
     import httpx
@@ -37,7 +35,6 @@ if TYPE_CHECKING:
 __all__ = ["Simulator"]
 
 Event = dict[str, Any]
-LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")
 
 
 class Simulator:
@@ -101,8 +98,7 @@ class Simulator:
         self.webhook: dict[str, Any] | None = None
         self._by_id: dict[str, SentMessage] = {}
         self._marks: dict[str, str] = {}
-        self._due: list[tuple[float, int, str, SentMessage]] = []
-        self._seq = itertools.count()
+        self._timeline = Timeline(self.lifecycle, self.wall)
         self._pending: list[Event] = []
         self._limiter = None if self._rate_limit is None else KeyLimiter(self._rate_limit)
 
@@ -240,7 +236,7 @@ class Simulator:
         """Answer one request, applying faults, auth, rate limits and the endpoint."""
         fault = self.faults.take(request.path)
         if isinstance(fault, Status):
-            return self._fault_status(fault, request.path)
+            return status_response(fault, request.path)
         if isinstance(fault, Drop) and not fault.processed:
             return SimResponse(0, drop=True)
         with self._lock:
@@ -259,25 +255,10 @@ class Simulator:
             response.status, response.body = fault.status, body
         return response
 
-    def _fault_status(self, fault: Status, path: str) -> SimResponse:
-        if fault.body is not None:
-            response = json_response(fault.code, fault.body)
-        else:
-            extra = None if fault.retry_after is None else {"retryAfter": fault.retry_after}
-            message = "Injected fault"
-            if fault.code == 429:
-                message = (
-                    f"Rate limit exceeded. Please retry after {fault.retry_after or 1} seconds."
-                )
-            response = error_response(fault.code, message, path, extra)
-        if fault.headers:
-            response.headers.update({k.lower(): v for k, v in fault.headers.items()})
-        return response
-
     def _handle_locked(self, request: SimRequest) -> SimResponse:
         if not request.path.startswith("/api/"):
             return error_response(404, "No endpoint here; the API lives under /api", request.path)
-        key = self._credential(request.headers)
+        key = credential(request.headers)
         if key is None:
             return error_response(
                 401, "Missing credentials: send X-Api-Key or Basic auth", request.path
@@ -306,21 +287,6 @@ class Simulator:
             response.headers.update(headers)
         return response
 
-    @staticmethod
-    def _credential(headers: Mapping[str, str]) -> str | None:
-        key = headers.get("x-api-key")
-        if key:
-            return key
-        authorization = headers.get("authorization", "")
-        scheme, _, value = authorization.partition(" ")
-        if scheme.lower() != "basic" or not value:
-            return None
-        try:
-            decoded = base64.b64decode(value.strip(), validate=True).decode()
-        except (binascii.Error, UnicodeDecodeError):
-            return None
-        return decoded if ":" in decoded else None
-
     # -- used by the routes (lock held) -----------------------------------------------
 
     def _accept(self, parsed: Parsed, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -336,8 +302,6 @@ class Simulator:
     def _track(
         self, parsed: Parsed, data: Mapping[str, Any], message_id: str, platform_id: str, mark: str
     ) -> None:
-        from qlara.testing._encoding import sms_parts  # noqa: PLC0415
-
         parts, unicode = sms_parts(parsed.text) if parsed.text is not None else (1, False)
         now = self.now()
         start = now
@@ -362,44 +326,11 @@ class Simulator:
         self.send_counts[message_id] += 1
         self.sent.append(message)
         self._by_id.setdefault(message_id, message)
-        life = self.lifecycle
-        self._schedule(start + life.sent_after, "sent", message)
-        if mark in FINAL or mark == "RECEIVED":
-            self._schedule(start + life.final_after, "final", message)
-
-    def _schedule(self, due: float, kind: str, message: SentMessage) -> None:
-        heapq.heappush(self._due, (due, next(self._seq), kind, message))
+        self._timeline.start(message, start)
 
     def _run_due(self) -> None:
-        now = self.now()
-        due = self._due
-        while due and due[0][0] <= now:
-            at, _, kind, message = heapq.heappop(due)
-            if kind == "sent":
-                if message.status == "UNKNOWN":
-                    message.status = "SENT" if message.final != "UNKNOWN" else "UNKNOWN"
-            elif kind == "final":
-                message.status = message.final
-                message.delivered_date = self.wall(at)
-                if message.notify and message.final in FINAL:
-                    self._deliveries(message, at)
-            elif kind == "read":
-                self._emit(_events.read(message, self.wall(at)))
-
-    def _deliveries(self, message: SentMessage, at: float) -> None:
-        moment = self.wall(at)
-        if self.lifecycle.per_part_receipts and message.channel is Channel.SMS:
-            for part in range(1, message.parts + 1):
-                self._emit(_events.delivery(message, moment, part, message.parts))
-        else:
-            self._emit(_events.delivery(message, moment))
-        read_after = self.lifecycle.read_after
-        if (
-            read_after is not None
-            and message.status == "DELIVERED"
-            and message.channel is not Channel.SMS
-        ):
-            self._schedule(at + read_after, "read", message)
+        for event in self._timeline.run(self.now()):
+            self._emit(event)
 
     def _emit(self, event: Event) -> None:
         self.events.append(event)
@@ -415,7 +346,7 @@ class Simulator:
             for event in pending:
                 self.callback(event)
             return
-        if url is None or not (self.allow_remote_callbacks or _is_loopback(url)):
+        if url is None or not (self.allow_remote_callbacks or is_loopback(url)):
             return
         with self._lock:
             if self._dispatcher is None:
@@ -432,11 +363,3 @@ class Simulator:
 
     def __repr__(self) -> str:
         return f"Simulator(messages={len(self._by_id)}, events={len(self.events)})"
-
-
-def _is_loopback(url: str) -> bool:
-    from urllib.parse import urlsplit  # noqa: PLC0415
-
-    host = urlsplit(url).netloc.rpartition("@")[2]
-    host = host.rsplit(":", 1)[0] if not host.endswith("]") else host
-    return host in LOOPBACK_HOSTS

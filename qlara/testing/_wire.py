@@ -9,6 +9,8 @@ faults reach the client.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from collections.abc import Mapping
 from datetime import datetime, timezone
@@ -18,7 +20,14 @@ from urllib.parse import parse_qs
 
 import attrs
 
-__all__ = ["SimRequest", "SimResponse", "error_response", "json_response", "reason"]
+__all__ = [
+    "SimRequest",
+    "SimResponse",
+    "credential",
+    "error_response",
+    "json_response",
+    "reason",
+]
 
 JSON_HEADERS = {"content-type": "application/json"}
 
@@ -107,3 +116,19 @@ def error_response(
     if extra:
         body.update(extra)
     return json_response(status, body)
+
+
+def credential(headers: Mapping[str, str]) -> str | None:
+    """The caller's key: the X-Api-Key value, or ``user:password`` from Basic auth."""
+    key = headers.get("x-api-key")
+    if key:
+        return key
+    authorization = headers.get("authorization", "")
+    scheme, _, value = authorization.partition(" ")
+    if scheme.lower() != "basic" or not value:
+        return None
+    try:
+        decoded = base64.b64decode(value.strip(), validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return decoded if ":" in decoded else None
