@@ -17,11 +17,12 @@ from urllib.parse import quote
 
 import anyio
 
-from qlara._errors import APIStatusError, MalformedResponseError, QlaraError, ValidationError
+from qlara._errors import APIStatusError, QlaraError, ValidationError
 from qlara._http import CallOptions, HttpCore, TimeoutTypes
 from qlara._models.channel import Channel
 from qlara._models.status import DeliveryStatus, MessageStatus
 from qlara._resources import _sending
+from qlara._resources import _tracking_args as _args
 from qlara._resources._status_wire import (
     chunk_ids,
     parse_history_page,
@@ -39,62 +40,6 @@ EXPORT_PATH = "/partner-gateway/v1/messages/history/export"
 BATCH_IDS = 100
 BATCH_CHARS = 1500
 BATCH_CONCURRENCY = 4
-
-
-def channel_of(value: object) -> Channel:
-    try:
-        return Channel(value)
-    except ValueError:
-        raise ValidationError("channel", f"must be SMS, RCS or WHATSAPP, got {value!r}") from None
-
-
-def _one_id(value: object, field: str = "customer_message_id") -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ValidationError(field, f"must be a non-empty string, got {value!r}")
-    return value
-
-
-def id_list(ids: Iterable[str]) -> list[str]:
-    """The ids, validated and without duplicates, in their first order."""
-    if isinstance(ids, (str, bytes)):
-        raise ValidationError("ids", "must be a list of ids, not a single string")
-    wanted: dict[str, None] = {}
-    for value in ids:
-        identifier = _one_id(value, "ids")
-        if "," in identifier:
-            raise ValidationError(
-                "ids", f"{identifier!r} contains a comma, which the batch query cannot carry"
-            )
-        wanted[identifier] = None
-    return list(wanted)
-
-
-def _query(extra_body: Mapping[str, Any] | None) -> dict[str, str]:
-    return {str(key): str(value) for key, value in (extra_body or {}).items()}
-
-
-def _aware(field: str, value: object) -> None:
-    """A naive time would be read in the platform's zone, not the caller's."""
-    if not isinstance(value, datetime):
-        raise ValidationError(field, f"must be a datetime, got {value!r}")
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValidationError(
-            field, "must be timezone-aware (e.g. datetime(..., tzinfo=timezone.utc))"
-        )
-
-
-def _instant(value: datetime) -> str:
-    return value.isoformat(timespec="milliseconds" if value.microsecond else "seconds")
-
-
-def _history_status(value: DeliveryStatus | str) -> str:
-    if isinstance(value, DeliveryStatus):
-        return value.value
-    member = DeliveryStatus.__members__.get(value.upper()) if isinstance(value, str) else None
-    if member is None:
-        names = ", ".join(DeliveryStatus.__members__)
-        raise ValidationError("status", f"must be one of {names}, got {value!r}")
-    return member.value
 
 
 class AsyncMessages:
@@ -121,8 +66,8 @@ class AsyncMessages:
         Raises:
             NotFoundError: no such message on that channel (yet).
         """
-        identifier = _one_id(customer_message_id)
-        params = {**_query(extra_body), "channel": channel_of(channel).value}
+        identifier = _args.one_id(customer_message_id)
+        params = {**_args.query(extra_body), "channel": _args.channel_of(channel).value}
         return await self._http.request(
             "GET",
             f"{STATUS_PATH}/{quote(identifier, safe='')}",
@@ -152,8 +97,8 @@ class AsyncMessages:
         Raises:
             ValidationError: ``ids`` is a single string, or an id is empty or has a comma.
         """
-        wanted = id_list(ids)
-        params = {**_query(extra_body), "channel": channel_of(channel).value}
+        wanted = _args.id_list(ids)
+        params = {**_args.query(extra_body), "channel": _args.channel_of(channel).value}
         options = _sending.call_options(timeout, extra_headers, None)
         found: dict[str, MessageStatus] = {}
         failures: list[QlaraError] = []
@@ -221,21 +166,21 @@ class AsyncMessages:
         Raises:
             ValidationError: a naive datetime, ``from_`` after ``to``, a bad status or limit.
         """
-        _aware("from_", from_)
-        _aware("to", to)
+        _args.aware("from_", from_)
+        _args.aware("to", to)
         if from_ > to:
             raise ValidationError("from_", "must not be after 'to'")
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 1000:
             raise ValidationError("limit", f"must be an integer from 1 to 1000, got {limit!r}")
         params = {
-            **_query(extra_body),
-            "channel": channel_of(channel).value,
-            "from": _instant(from_),
-            "to": _instant(to),
+            **_args.query(extra_body),
+            "channel": _args.channel_of(channel).value,
+            "from": _args.instant(from_),
+            "to": _args.instant(to),
             "limit": str(limit),
         }
         if status is not None:
-            params["status"] = _history_status(status)
+            params["status"] = _args.history_status(status)
         options = _sending.call_options(timeout, extra_headers, None)
         return self._pages(params, limit, options)
 
@@ -276,9 +221,12 @@ class AsyncMessages:
         Returns:
             The platform's answer, as decoded JSON (empty when it sent none).
         """
-        _aware("start", start)
-        _aware("end", end)
-        body: dict[str, Any] = {"startDateTime": _instant(start), "endDateTime": _instant(end)}
+        _args.aware("start", start)
+        _args.aware("end", end)
+        body: dict[str, Any] = {
+            "startDateTime": _args.instant(start),
+            "endDateTime": _args.instant(end),
+        }
         if sender is not None:
             body["sender"] = sender
         if recipient is not None:
@@ -286,7 +234,7 @@ class AsyncMessages:
         return await self._http.request(
             "POST",
             EXPORT_PATH,
-            _export_answer,
+            _args.export_answer,
             body=body,
             options=_sending.call_options(timeout, extra_headers, extra_body),
         )
@@ -317,8 +265,8 @@ class AsyncMessages:
             The latest status of every message the platform knows, in the order
             of ``ids``; check ``is_final`` on each after a timeout.
         """
-        wanted = id_list(ids)
-        selected = channel_of(channel)
+        wanted = _args.id_list(ids)
+        selected = _args.channel_of(channel)
         for name, value in (
             ("timeout", timeout),
             ("initial_interval", initial_interval),
@@ -349,13 +297,3 @@ class AsyncMessages:
             await anyio.sleep(min(interval, remaining))
             interval = min(max(interval * 2, 0.001), max_interval)
         return [latest[i] for i in wanted if i in latest]
-
-
-def _export_answer(data: Any) -> dict[str, Any]:
-    if data is None:
-        return {}
-    if not isinstance(data, Mapping):
-        raise MalformedResponseError(
-            f"malformed export answer: expected an object, got {type(data).__name__} @ $"
-        )
-    return dict(data)

@@ -1,0 +1,91 @@
+"""Checking the arguments of the tracking calls, before anything is sent.
+
+Pure functions, each raising ``ValidationError`` naming the argument.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from qlara._errors import MalformedResponseError, ValidationError
+from qlara._models.channel import Channel
+from qlara._models.status import DeliveryStatus
+
+__all__ = [
+    "aware",
+    "channel_of",
+    "export_answer",
+    "history_status",
+    "id_list",
+    "instant",
+    "one_id",
+    "query",
+]
+
+
+def channel_of(value: object) -> Channel:
+    try:
+        return Channel(value)
+    except ValueError:
+        raise ValidationError("channel", f"must be SMS, RCS or WHATSAPP, got {value!r}") from None
+
+
+def one_id(value: object, field: str = "customer_message_id") -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(field, f"must be a non-empty string, got {value!r}")
+    return value
+
+
+def id_list(ids: Iterable[str]) -> list[str]:
+    """The ids, validated and without duplicates, in their first order."""
+    if isinstance(ids, (str, bytes)):
+        raise ValidationError("ids", "must be a list of ids, not a single string")
+    wanted: dict[str, None] = {}
+    for value in ids:
+        identifier = one_id(value, "ids")
+        if "," in identifier:
+            raise ValidationError(
+                "ids", f"{identifier!r} contains a comma, which the batch query cannot carry"
+            )
+        wanted[identifier] = None
+    return list(wanted)
+
+
+def query(extra_body: Mapping[str, Any] | None) -> dict[str, str]:
+    return {str(key): str(value) for key, value in (extra_body or {}).items()}
+
+
+def aware(field: str, value: object) -> None:
+    """A naive time would be read in the platform's zone, not the caller's."""
+    if not isinstance(value, datetime):
+        raise ValidationError(field, f"must be a datetime, got {value!r}")
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValidationError(
+            field, "must be timezone-aware (e.g. datetime(..., tzinfo=timezone.utc))"
+        )
+
+
+def instant(value: datetime) -> str:
+    return value.isoformat(timespec="milliseconds" if value.microsecond else "seconds")
+
+
+def history_status(value: DeliveryStatus | str) -> str:
+    if isinstance(value, DeliveryStatus):
+        return value.value
+    member = DeliveryStatus.__members__.get(value.upper()) if isinstance(value, str) else None
+    if member is None:
+        names = ", ".join(DeliveryStatus.__members__)
+        raise ValidationError("status", f"must be one of {names}, got {value!r}")
+    return member.value
+
+
+def export_answer(data: Any) -> dict[str, Any]:
+    if data is None:
+        return {}
+    if not isinstance(data, Mapping):
+        raise MalformedResponseError(
+            f"malformed export answer: expected an object, got {type(data).__name__} @ $"
+        )
+    return dict(data)
