@@ -220,3 +220,19 @@ def test_part_order_does_not_matter(receipts: list[tuple[int, int]]) -> None:
     for number, code in receipts:
         tracker.feed(part("m", code, number, 3))
     assert tracker.status("m") is S.DELIVERED
+
+
+def test_pending_by_channel() -> None:
+    """Channels come from track() or the first event naming one, so pending can group polls."""
+    tracker = webhooks.DeliveryTracker()
+    tracker.track("s1", channel=qlara.Channel.SMS)
+    tracker.track("r1", channel=qlara.Channel.RCS)
+    tracker.feed(receipt("w1", "SENT", channel="whatsapp"))
+    tracker.track("x1")
+    assert tracker.pending(channel=qlara.Channel.SMS) == ["s1"]
+    assert tracker.pending(channel=qlara.Channel.WHATSAPP) == ["w1"]
+    state = tracker.get("r1")
+    assert state is not None
+    assert state.channel is qlara.Channel.RCS
+    with pytest.raises(qlara.ValidationError):
+        tracker.track("y", channel="FAX")  # type: ignore[arg-type]

@@ -28,6 +28,7 @@ from datetime import datetime, timezone
 import attrs
 
 from qlara._errors import ValidationError
+from qlara._models.channel import Channel
 from qlara._models.status import DeliveryStatus, MessageStatus
 from qlara._webhooks._events import DeliveryEvent, InboundEvent, ReadEvent, UnknownEvent
 
@@ -45,6 +46,13 @@ _RANK = {
 Trackable = DeliveryEvent | ReadEvent | InboundEvent | UnknownEvent | MessageStatus
 
 
+def _channel(value: object) -> Channel:
+    try:
+        return Channel(value)
+    except ValueError:
+        raise ValidationError("channel", f"must be SMS, RCS or WHATSAPP, got {value!r}") from None
+
+
 def _utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -60,6 +68,7 @@ class TrackedMessage:
         sent_at: when it was registered with ``track`` (or first heard of).
         updated_at: when its state last moved forward.
         read: whether a READ event arrived (WhatsApp and RCS).
+        channel: the channel, from ``track`` or the first event or status that named it.
     """
 
     message_id: str
@@ -68,12 +77,16 @@ class TrackedMessage:
     sent_at: datetime
     updated_at: datetime | None = None
     read: bool = False
+    channel: Channel | None = None
 
 
 class _State:
-    __slots__ = ("description", "parts", "read", "sent_at", "status", "total", "updated_at")
+    __slots__ = (
+        "channel", "description", "parts", "read", "sent_at", "status", "total", "updated_at"
+    )  # fmt: skip
 
     def __init__(self, sent_at: datetime) -> None:
+        self.channel: Channel | None = None
         self.status = DeliveryStatus.UNKNOWN
         self.description: str | None = None
         self.sent_at = sent_at
@@ -112,12 +125,16 @@ class DeliveryTracker:
         self._states: dict[str, _State] = {}
         self._aliases: dict[str, str] = {}
 
-    def track(self, message_id: str, sent_at: datetime | None = None) -> None:
+    def track(
+        self, message_id: str, sent_at: datetime | None = None, *, channel: Channel | None = None
+    ) -> None:
         """Register a sent message, so ``pending`` lists it until it is final.
 
         Args:
             message_id: ``SendResult.message_id``.
             sent_at: when it was sent (aware); defaults to now.
+            channel: the channel it went out on, so ``pending`` can group the
+                ids for ``client.messages.statuses`` (one channel per call).
         """
         if not isinstance(message_id, str) or not message_id:
             raise ValidationError("message_id", f"must be a non-empty string, got {message_id!r}")
@@ -126,9 +143,11 @@ class DeliveryTracker:
         with self._lock:
             state = self._states.get(message_id)
             if state is None:
-                self._states[message_id] = _State(sent_at or self._clock())
+                state = self._states[message_id] = _State(sent_at or self._clock())
             elif sent_at is not None:
                 state.sent_at = sent_at
+            if channel is not None:
+                state.channel = _channel(channel)
 
     def feed(self, item: Trackable) -> bool:
         """Take one callback event or polled status.
@@ -154,6 +173,8 @@ class DeliveryTracker:
             state = self._states.get(key)
             if state is None:
                 state = self._states[key] = _State(self._clock())
+            if state.channel is None:
+                state.channel = item.channel
             if isinstance(item, ReadEvent):
                 changed = not state.read
                 state.read = True
@@ -214,22 +235,29 @@ class DeliveryTracker:
                 sent_at=state.sent_at,
                 updated_at=state.updated_at,
                 read=state.read,
+                channel=state.channel,
             )
 
-    def pending(self, older_than: datetime | None = None) -> list[str]:
+    def pending(
+        self, older_than: datetime | None = None, *, channel: Channel | None = None
+    ) -> list[str]:
         """Ids of the messages not final yet, oldest first: the ones to poll or fall back on.
 
         Args:
             older_than: only messages sent before this instant (a deadline, e.g.
                 ``now - timedelta(minutes=10)``); all when ``None``.
+            channel: only messages known to be on this channel.
         """
         if older_than is not None and (older_than.tzinfo is None or older_than.utcoffset() is None):
             raise ValidationError("older_than", "must be timezone-aware")
+        wanted = None if channel is None else _channel(channel)
         with self._lock:
             waiting = [
                 (state.sent_at, key)
                 for key, state in self._states.items()
-                if not state.status.is_final and (older_than is None or state.sent_at < older_than)
+                if not state.status.is_final
+                and (older_than is None or state.sent_at < older_than)
+                and (wanted is None or state.channel is wanted)
             ]
         return [key for _, key in sorted(waiting)]
 
