@@ -285,3 +285,19 @@ async def test_tracker_feed_as_handler() -> None:
     exchange = await call(webhooks.asgi_app(tracker.feed))
     assert exchange.status == 200
     assert tracker.status("m1") is qlara.DeliveryStatus.DELIVERED
+
+
+async def test_handler_runs_even_if_the_answer_cannot_be_sent() -> None:
+    """A caller that hangs up before the 200 does not lose the event."""
+    recorder = Recorder()
+    inbox = [{"type": "http.request", "body": DELIVERY, "more_body": False}]
+
+    async def receive() -> dict[str, Any]:
+        return inbox.pop(0)
+
+    async def send(message: Any) -> None:
+        raise OSError("connection reset")
+
+    scope = {"type": "http", "method": "POST", "headers": [], "query_string": b""}
+    await webhooks.asgi_app(recorder)(scope, receive, send)
+    assert len(recorder.events) == 1

@@ -88,6 +88,7 @@ class WebhookReceiver:
             await _respond(send, 405, "only POST is accepted", [(b"allow", b"POST")])
             return
         if not self._authorised(scope):
+            log.debug("refused a callback without a valid token")
             await _respond(send, 401, "missing or wrong webhook token")
             return
         declared = _content_length(scope)
@@ -104,9 +105,13 @@ class WebhookReceiver:
         try:
             event = parse(body)
         except WebhookError as exc:
+            log.debug("refused a callback body: %s", exc)
             await _respond(send, 400, str(exc))
             return
-        await _respond(send, 200, None)
+        try:
+            await _respond(send, 200, None)
+        except Exception:
+            log.debug("could not answer the callback; handling the event anyway", exc_info=True)
         await self._run(event)
 
     def _authorised(self, scope: Scope) -> bool:
