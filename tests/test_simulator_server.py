@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -175,3 +176,23 @@ async def test_asgi_view_answers_like_the_transport() -> None:
         result = await client.sms.send(destination=DESTINATION, body="Hi", sender="Shop")
     assert result.accepted
     assert sim.count(result.message_id) == 1
+
+
+def test_closing_drops_callbacks_for_a_gone_receiver() -> None:
+    """Closing with callbacks queued for a dead receiver is quick and counts them dropped."""
+    sim = Simulator(lifecycle=Lifecycle.instant())
+    with serve_handler(ok_receiver) as hook:
+        url = hook.url
+    sim.webhook = {"callbackUrl": url + "/hook"}
+    for n in range(50):
+        sim.inject_inbound(DESTINATION, f"reply {n}")
+    started = time.monotonic()
+    sim.close()
+    assert time.monotonic() - started < 3
+    stats = sim.callback_stats
+    assert stats["delivered"] == 0
+    assert stats["dropped"] + stats["failed"] == 50
+
+
+async def ok_receiver(request: SimRequest) -> SimResponse:
+    return SimResponse(200)

@@ -49,6 +49,7 @@ class HttpDispatcher:
         self._timeout = timeout
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._stopping = threading.Event()
         self.delivered = 0
         self.failed = 0
         self.dropped = 0
@@ -71,12 +72,26 @@ class HttpDispatcher:
         return True
 
     def close(self) -> None:
-        """Stop the thread after the events already queued."""
+        """Stop the thread; events still queued are dropped (``join`` first to keep them).
+
+        A delivery in progress makes no further attempts, so closing is quick
+        even when the receiver is gone.
+        """
         with self._lock:
             thread, self._thread = self._thread, None
-        if thread is not None:
-            self._queue.put(_STOP)
-            thread.join(timeout=self._timeout * self._attempts + 1)
+        if thread is None:
+            return
+        self._stopping.set()
+        while True:
+            try:
+                self._queue.get_nowait()
+            except queue.Empty:
+                break
+            self.dropped += 1
+            self._queue.task_done()
+        self._queue.put(_STOP)
+        thread.join(timeout=self._timeout + 1)
+        self._stopping.clear()
 
     def _ensure_started(self) -> None:
         if self._thread is not None:
@@ -112,8 +127,8 @@ class HttpDispatcher:
                     return
                 problem = f"HTTP {response.status_code}"
             log.debug("callback attempt %d failed: %s", attempt + 1, problem)
-            if attempt + 1 < self._attempts:
-                time.sleep(self._backoff * 2**attempt)
+            if attempt + 1 < self._attempts and self._stopping.wait(self._backoff * 2**attempt):
+                break
         self.failed += 1
 
 

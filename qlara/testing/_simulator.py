@@ -209,9 +209,10 @@ class Simulator:
         return {"delivered": d.delivered, "failed": d.failed, "dropped": d.dropped}
 
     def close(self) -> None:
-        """Stop the callback thread (after the events already queued).
+        """Stop the callback thread; HTTP callbacks not delivered yet are dropped.
 
-        A later event starts it again, so closing is always safe.
+        Call ``wait_for_callbacks()`` first to let them through. A later event
+        starts the thread again, so closing is always safe.
         """
         if self._dispatcher is not None:
             self._dispatcher.close()
