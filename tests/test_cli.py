@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import json
+import sys
 from collections.abc import Iterator
 
 import pytest
 
 from qlara._cli import main
+from qlara._cli._ui import Progress, table
 from qlara.testing import Lifecycle, Server, Simulator, serve
 from tests.conftest import DESTINATION, KEY
 
@@ -197,3 +200,31 @@ def test_simulator_serve(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "export QLARA_BASE_URL=http://127.0.0.1:" in out
     assert "stopped after 0 requests" in out
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_redraws_one_line_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without rich, a terminal gets one redrawn progress line ending at the total."""
+    monkeypatch.setitem(sys.modules, "rich.console", None)  # as if rich were not installed
+    screen = Terminal()
+    with Progress("sending", 3, screen) as bar:
+        for _ in range(3):
+            bar.advance()
+    text = screen.getvalue()
+    assert text.startswith("\rsending [")
+    assert text.endswith("3/3\n")
+    assert "\n" not in text[:-1]
+
+
+def test_plain_table_aligns_columns() -> None:
+    """The plain table pads labels left and values right."""
+    out = io.StringIO()
+    table("summary", [("accepted", "3"), ("throughput", "1,000 msg/s")], out)
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "summary"
+    assert lines[2] == "| accepted   |           3 |"
+    assert lines[3] == "| throughput | 1,000 msg/s |"

@@ -84,7 +84,7 @@ def table(title: str, rows: Sequence[tuple[str, str]], stream: TextIO | None = N
     out = stream if stream is not None else sys.stdout
     console = _rich(out)
     if console is not None:
-        rich_table = importlib.import_module("rich.table").Table(title=title)
+        rich_table = importlib.import_module("rich.table").Table(title=title, show_header=False)
         rich_table.add_column("")
         rich_table.add_column("", justify="right")
         for label, value in rows:
