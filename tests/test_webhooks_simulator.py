@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
+import httpx
 import pytest
 
 import qlara
@@ -159,3 +160,33 @@ async def post(app: webhooks.WebhookReceiver, body: bytes, query: bytes) -> int:
     scope = {"type": "http", "method": "POST", "headers": [], "query_string": query}
     await app(scope, receive, send_)
     return status[0]
+
+
+def test_callbacks_over_loopback_http() -> None:
+    """The simulator POSTs real HTTP callbacks to asgi_app on loopback; the tracker sees them."""
+    from qlara.testing._asgi import asgi_handler
+    from qlara.testing._server import serve_handler
+
+    tracker = webhooks.DeliveryTracker()
+    app = webhooks.asgi_app(tracker.feed, token="t0k", max_body=4096)
+    sim = Simulator(lifecycle=Lifecycle(sent_after=0, final_after=1))
+    with (
+        serve_handler(asgi_handler(app)) as hook,
+        qlara.Qlara("k", transport=sim.transport(), rate_limit=None) as client,
+    ):
+        client.webhooks.set(f"{hook.url}/qlara/events?token=t0k")
+        result = client.sms.send(destination=NUMBERS[0], body="Hi", sender="Shop")
+        sim.advance(2)
+        assert sim.wait_for_callbacks(5)
+        assert sim.callback_stats["delivered"] >= 1
+        with httpx.Client(base_url=hook.url) as http:
+            assert http.post("/qlara/events", content=b"{}").status_code == 401
+            wrong = http.post("/qlara/events?token=nope", content=b"{}")
+            assert wrong.status_code == 401
+            garbage = http.post("/qlara/events?token=t0k", content=b"<xml/>")
+            assert garbage.status_code == 400
+            big = http.post("/qlara/events?token=t0k", content=b" " * 5000)
+            assert big.status_code == 413
+            assert http.get("/qlara/events?token=t0k").status_code == 405
+    sim.close()
+    assert tracker.status(result.message_id) is S.DELIVERED
