@@ -276,3 +276,18 @@ def test_responses_carry_json_and_rate_headers() -> None:
     assert response.headers["x-ratelimit-limit"] == "100"
     assert response.headers["x-ratelimit-remaining"] == "99"
     assert response.json()["results"]["sms"]["accepted"] is True
+
+
+async def test_nested_errors_use_wire_names(raw: httpx.AsyncClient) -> None:
+    """A nested field is named as on the wire (fallbackSms.text, not fallback_sms.body)."""
+    response = await raw.post(
+        "/message-server/whatsapp/send",
+        json={
+            "destination": DESTINATION,
+            "phoneNumberId": 5,
+            "template": {"id": 42},
+            "fallbackSms": {"sender": "Shop"},
+        },
+    )
+    assert response.status_code == 400
+    assert response.json()["message"] == "fallbackSms.text: is required"

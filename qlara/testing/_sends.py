@@ -19,7 +19,7 @@ from typing import Any
 import attrs
 import cattrs
 
-from qlara._converter import camel, parse_message
+from qlara._converter import camel, parse_message, wire_name
 from qlara._errors import ValidationError
 from qlara._models import Channel, RcsMessage, SmsMessage, WhatsAppMessage
 from qlara._models._validate import ALPHANUMERIC_SENDER, E164, NUMERIC_SENDER
@@ -64,26 +64,47 @@ def _wire_path(field: str) -> str:
     return re.sub(r"[A-Za-z_]+", lambda m: camel(m.group(0)), field)
 
 
-def _first_problem(exc: BaseException, prefix: str = "") -> InvalidRequestError:
+def _field_name(owner: type[Any] | None, attribute: str) -> str:
+    """The wire name of an attribute of ``owner`` (its ``wire`` metadata, else camelCase)."""
+    if owner is not None and attrs.has(owner):
+        field = attrs.fields_dict(owner).get(attribute)
+        if field is not None:
+            return wire_name(field)
+    return camel(attribute)
+
+
+def _first_problem(
+    exc: BaseException, prefix: str = "", owner: type[Any] | None = None
+) -> InvalidRequestError:
     """The first leaf of a cattrs error tree, with its path in wire names."""
     if isinstance(exc, ValidationError):
-        return InvalidRequestError(prefix + _wire_path(exc.field), exc.problem)
+        return InvalidRequestError(prefix + _wire_path(exc.field), _wire_text(exc.problem))
     name = ""
     for note in getattr(exc, "__notes__", ()):
         attribute = getattr(note, "name", None)
         if isinstance(attribute, str):
-            name = camel(attribute)
+            name = _field_name(owner, attribute)
         index = getattr(note, "index", None)
         if isinstance(index, int):
             name = f"[{index}]"
     path = f"{prefix}{name}" if name else prefix.rstrip(".") or "body"
     if isinstance(exc, (cattrs.ClassValidationError, cattrs.IterableValidationError)):
-        return _first_problem(exc.exceptions[0], f"{path}." if name else prefix)
+        inner = getattr(exc, "cl", None)
+        return _first_problem(
+            exc.exceptions[0],
+            f"{path}." if name else prefix,
+            inner if isinstance(inner, type) else None,
+        )
     if isinstance(exc, KeyError):
         return InvalidRequestError(path, "is required")
     if isinstance(exc, ValueError) and "does not match format" in str(exc):
         return InvalidRequestError(path, "must be formatted yyyy-MM-dd HH:mm:ss.SSSZ")
     return InvalidRequestError(path, f"invalid value ({exc})")
+
+
+def _wire_text(problem: str) -> str:
+    """The SDK's problems name fields in snake_case; the wire speaks camelCase."""
+    return re.sub(r"\b[a-z]+(?:_[a-z]+)+\b", lambda m: camel(m.group(0)), problem)
 
 
 def fill(text: str, placeholders: Mapping[str, str] | None) -> str:
