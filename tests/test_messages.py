@@ -6,13 +6,16 @@ import json
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 import anyio
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import qlara
+from qlara._resources._status_wire import chunk_ids
 from tests.conftest import FAST_RETRIES, KEY
 
 S = qlara.DeliveryStatus
@@ -439,3 +442,18 @@ def test_sync_history_reraises_errors() -> None:
         assert next(iterator).customer_message_id == "h1"
         with pytest.raises(qlara.PermissionDeniedError):
             next(iterator)
+
+
+@given(
+    st.lists(st.text(min_size=1, max_size=120), max_size=300, unique=True),
+    st.integers(1, 150),
+    st.integers(10, 2000),
+)
+def test_chunks_keep_every_id_once_within_budget(ids: list[str], max_ids: int, budget: int) -> None:
+    """Chunking keeps order, loses nothing, and respects both limits (a lone giant id aside)."""
+    chunks = list(chunk_ids(ids, max_ids=max_ids, max_chars=budget))
+    assert [i for chunk in chunks for i in chunk] == ids
+    for chunk in chunks:
+        assert 1 <= len(chunk) <= max_ids
+        encoded = sum(len(quote(i, safe="")) for i in chunk) + 3 * (len(chunk) - 1)
+        assert encoded <= budget or len(chunk) == 1
