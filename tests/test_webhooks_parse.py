@@ -237,3 +237,24 @@ def test_any_object_parses(payload: dict[str, Any]) -> None:
     assert event.timestamp is None or event.timestamp.tzinfo is not None
     if isinstance(event, webhooks.DeliveryEvent):
         assert isinstance(event.status, qlara.DeliveryStatus)
+
+
+def test_old_error_object() -> None:
+    """An old-dialect error given as an object contributes its message."""
+    event = webhooks.parse(
+        {"messageId": "m", "status": "ERROR", "error": {"code": 4, "message": "bad"}}
+    )
+    assert isinstance(event, webhooks.DeliveryEvent)
+    assert event.description == "bad"
+
+
+def test_message_status_positional_order() -> None:
+    """MessageStatus takes its documented first fields by position."""
+    status = qlara.MessageStatus(
+        "m1", qlara.DeliveryStatus.SENT, "queued", {"deliveryStatus": "SENT"}
+    )
+    assert (status.customer_message_id, status.description, status.raw_status) == (
+        "m1",
+        "queued",
+        "SENT",
+    )

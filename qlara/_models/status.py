@@ -56,7 +56,7 @@ class DeliveryStatus(str, enum.Enum):
 FINAL_STATUSES = frozenset({DeliveryStatus.DELIVERED, DeliveryStatus.ERROR, DeliveryStatus.EXPIRED})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen
 class MessageStatus:
     """The platform's answer about one message, polled or listed in the history.
 
@@ -65,6 +65,7 @@ class MessageStatus:
             made), under which the platform files the message for polling.
         status: the delivery state; ``UNKNOWN`` for values the SDK does not know.
         description: the platform's explanation (why it failed, for instance).
+        raw: the decoded item, so nothing the platform said is lost.
         message_id: the platform's own ``messageId`` when the answer has one.
         channel: the channel it went out on, when the answer says.
         destination: the recipient, when the answer says.
@@ -72,20 +73,20 @@ class MessageStatus:
         delivered_at: when it was delivered (history items).
         cost: what it cost, in the account's currency (history items).
         parts: how many SMS parts it took (history items).
-        raw: the decoded item, so nothing the platform said is lost.
     """
 
+    # The first four may be given by position, in the order of the design document.
     customer_message_id: str
     status: DeliveryStatus
     description: str | None = None
-    message_id: str | None = None
-    channel: Channel | None = None
-    destination: str | None = None
-    sent_at: datetime | None = None
-    delivered_at: datetime | None = None
-    cost: float | None = None
-    parts: int | None = None
     raw: Mapping[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
+    message_id: str | None = attrs.field(default=None, kw_only=True)
+    channel: Channel | None = attrs.field(default=None, kw_only=True)
+    destination: str | None = attrs.field(default=None, kw_only=True)
+    sent_at: datetime | None = attrs.field(default=None, kw_only=True)
+    delivered_at: datetime | None = attrs.field(default=None, kw_only=True)
+    cost: float | None = attrs.field(default=None, kw_only=True)
+    parts: int | None = attrs.field(default=None, kw_only=True)
 
     @property
     def raw_status(self) -> str | None:

@@ -72,6 +72,8 @@ def _decode(body: bytes | bytearray | memoryview | str | Mapping[str, Any]) -> d
 def _text(data: Mapping[str, Any], *keys: str) -> str | None:
     for key in keys:
         value = data.get(key)
+        if isinstance(value, Mapping):  # an error object: {"code": ..., "message": ...}
+            value = value.get("message", value.get("description"))
         if isinstance(value, str) and value:
             return value
         if isinstance(value, int) and not isinstance(value, bool):
