@@ -317,6 +317,20 @@ async def test_history_malformed_pages(make_client: Make, body: Any) -> None:
             pass
 
 
+async def test_history_refuses_a_server_that_ignores_page(make_client: Make) -> None:
+    """A server answering the same full page forever is reported, not paged endlessly."""
+    client = make_client(lambda r: httpx.Response(200, json=[history_item(0), history_item(1)]))
+    seen: list[str] = []
+
+    async def collect() -> None:
+        async for item in client.messages.history(channel="SMS", from_=FROM, to=TO, limit=2):
+            seen.append(item.customer_message_id)  # noqa: PERF401 - keeps what came before the error
+
+    with pytest.raises(qlara.MalformedResponseError, match="repeats"):
+        await collect()
+    assert seen == ["h0", "h1"]
+
+
 async def test_export_history(make_client: Make) -> None:
     """export_history posts the period and returns whatever the 202 said."""
     seen: list[Any] = []

@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 import anyio
 
-from qlara._errors import APIStatusError, QlaraError, ValidationError
+from qlara._errors import APIStatusError, MalformedResponseError, QlaraError, ValidationError
 from qlara._http import CallOptions, HttpCore, TimeoutTypes
 from qlara._models.channel import Channel
 from qlara._models.status import DeliveryStatus, MessageStatus
@@ -188,6 +188,7 @@ class AsyncMessages:
         self, params: Mapping[str, str], limit: int, options: CallOptions
     ) -> AsyncIterator[MessageStatus]:
         page = 0
+        previous: list[str] = []
         while True:
             items = await self._http.request(
                 "GET",
@@ -196,10 +197,17 @@ class AsyncMessages:
                 params={**params, "page": str(page)},
                 options=options,
             )
+            ids = [item.customer_message_id for item in items]
+            if page and ids == previous:
+                # A server that ignores `page` would otherwise be paged forever.
+                raise MalformedResponseError(
+                    f"malformed history answer: page {page} repeats page {page - 1}"
+                )
             for item in items:
                 yield item
             if len(items) < limit:
                 return
+            previous = ids
             page += 1
 
     async def export_history(
