@@ -30,8 +30,8 @@ class Recorder:
         if isinstance(answer, Exception):
             raise answer
         if callable(answer):
-            result: httpx.Response = answer(request)
-            return result
+            answer = answer(request)
+        assert isinstance(answer, httpx.Response)
         return answer
 
     @property
@@ -155,7 +155,9 @@ async def test_extra_body_headers_and_timeout(make_client: MakeClient) -> None:
         (501, qlara.InternalServerError),
     ],
 )
-async def test_error_statuses_map_to_types(make_client: MakeClient, status: int, kind: type[Exception]) -> None:
+async def test_error_statuses_map_to_types(
+    make_client: MakeClient, status: int, kind: type[Exception]
+) -> None:
     """Each status becomes its typed error carrying the platform's message and the message id."""
     platform = Recorder(error(status, "sender not authorised"))
     client = make_client(platform)
@@ -248,7 +250,9 @@ async def test_connect_errors_exhaust_budget(make_client: MakeClient) -> None:
 
 
 @pytest.mark.parametrize("max_retries", [0, 1, 3])
-async def test_max_retries_counts_retries_after_the_first(make_client: MakeClient, max_retries: int) -> None:
+async def test_max_retries_counts_retries_after_the_first(
+    make_client: MakeClient, max_retries: int
+) -> None:
     """max_retries=N means at most N + 1 requests."""
     platform = Recorder(error(503))
     client = make_client(platform, max_retries=max_retries)
@@ -303,7 +307,9 @@ async def test_old_response_shape(make_client: MakeClient) -> None:
         "messageId": "plat-1",
         "customerMessageId": "order-1",
         "simulation": True,
-        "results": [{"phoneNumber": DESTINATION, "accepted": True, "channel": "sms", "statusCode": 200}],
+        "results": [
+            {"phoneNumber": DESTINATION, "accepted": True, "channel": "sms", "statusCode": 200}
+        ],
     }
     client = make_client(Recorder(httpx.Response(202, json=old)))
     result = await send(client, message_id="order-1")
@@ -314,7 +320,9 @@ async def test_old_response_shape(make_client: MakeClient) -> None:
     assert result.results[qlara.Channel.SMS].status_code == 200
 
 
-async def test_old_shape_without_channel_belongs_to_the_sent_channel(make_client: MakeClient) -> None:
+async def test_old_shape_without_channel_belongs_to_the_sent_channel(
+    make_client: MakeClient,
+) -> None:
     """A listed result that names no channel is the verdict for the channel sent on."""
     old = {"messageId": "p", "results": [{"phoneNumber": DESTINATION, "accepted": True}]}
     client = make_client(Recorder(httpx.Response(200, json=old)))
@@ -329,7 +337,13 @@ async def test_unknown_fields_and_channels_are_tolerated(make_client: MakeClient
         "simulation": False,
         "newTopLevel": {"x": 1},
         "results": {
-            "sms": {"accepted": False, "unicode": True, "parts": 2, "reasons": ["BLACKLISTED", {"code": 7}], "cost": 1},
+            "sms": {
+                "accepted": False,
+                "unicode": True,
+                "parts": 2,
+                "reasons": ["BLACKLISTED", {"code": 7}],
+                "cost": 1,
+            },
             "email": {"accepted": True},
         },
     }
@@ -348,14 +362,22 @@ async def test_unknown_fields_and_channels_are_tolerated(make_client: MakeClient
         (httpx.Response(200, text="<html>gateway</html>"), "not JSON"),
         (httpx.Response(200, json=[1, 2]), "expected an object"),
         (httpx.Response(200, json={"messageId": "m"}), "$.results"),
-        (httpx.Response(200, json={"results": {"sms": {"accepted": True, "parts": "two"}}}), "$.results.sms.parts"),
-        (httpx.Response(200, json={"results": {"sms": {"accepted": "yes"}}}), "$.results.sms.accepted"),
+        (
+            httpx.Response(200, json={"results": {"sms": {"accepted": True, "parts": "two"}}}),
+            "$.results.sms.parts",
+        ),
+        (
+            httpx.Response(200, json={"results": {"sms": {"accepted": "yes"}}}),
+            "$.results.sms.accepted",
+        ),
         (httpx.Response(200, json={"results": {"sms": None}}), "$.results.sms"),
         (httpx.Response(200, json={"results": [{"channel": "sms"}]}), "$.results.sms.accepted"),
         (httpx.Response(204), "expected an object"),
     ],
 )
-async def test_malformed_answers(make_client: MakeClient, answer: httpx.Response, fragment: str) -> None:
+async def test_malformed_answers(
+    make_client: MakeClient, answer: httpx.Response, fragment: str
+) -> None:
     """A 2xx that breaks the contract is MalformedResponseError with a readable path."""
     client = make_client(Recorder(answer))
     with pytest.raises(qlara.MalformedResponseError) as caught:
@@ -400,7 +422,7 @@ async def test_with_options_shares_the_pool(make_client: MakeClient) -> None:
 
 
 async def test_injected_http_client_is_used_not_closed() -> None:
-    """An injected httpx client supplies the transport; the SDK adds URL and auth, never closes it."""
+    """An injected httpx client supplies the transport; the SDK adds URL and auth, never closes."""
     platform = Recorder(accepted())
     async with httpx.AsyncClient(
         transport=httpx.MockTransport(platform), base_url="https://ignored.example"

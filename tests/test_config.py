@@ -69,7 +69,7 @@ def test_rate_limit_presets() -> None:
 async def test_unclosed_client_warns_when_collected() -> None:
     """A client dropped without aclose warns with a ResourceWarning."""
     client = qlara.AsyncQlara(KEY, transport=httpx.MockTransport(accepted()))
-    with pytest.warns(ResourceWarning, match="aclose"):
+    with pytest.warns(ResourceWarning, match="aclose"):  # noqa: PT031 - del then collect
         del client
         gc.collect()
 

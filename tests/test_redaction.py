@@ -28,7 +28,9 @@ def test_reprs_hide_credentials() -> None:
     asyncio.run(async_client.aclose())
 
 
-async def test_errors_and_tracebacks_hide_the_key(make_client: Callable[..., qlara.AsyncQlara]) -> None:
+async def test_errors_and_tracebacks_hide_the_key(
+    make_client: Callable[..., qlara.AsyncQlara],
+) -> None:
     """A failed send's error, its cause chain and its traceback never print the key."""
 
     def broken(request: httpx.Request) -> httpx.Response:

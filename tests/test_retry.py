@@ -45,37 +45,51 @@ def test_safe_failures_are_retried_for_sends() -> None:
 
 def test_ambiguous_send_is_not_retried() -> None:
     """A send that may have landed is reported as unknown, not repeated."""
-    decision = decide(Safety.AMBIGUOUS, idempotent=False, retries_done=0, max_retries=2, policy=POLICY)
+    decision = decide(
+        Safety.AMBIGUOUS, idempotent=False, retries_done=0, max_retries=2, policy=POLICY
+    )
     assert decision.action is Action.FAIL_UNKNOWN
 
 
 def test_ambiguous_send_retried_when_opted_in() -> None:
     """retry_ambiguous_sends=True trades duplicates for delivery."""
     policy = RetryPolicy(retry_ambiguous_sends=True)
-    decision = decide(Safety.AMBIGUOUS, idempotent=False, retries_done=0, max_retries=2, policy=policy)
+    decision = decide(
+        Safety.AMBIGUOUS, idempotent=False, retries_done=0, max_retries=2, policy=policy
+    )
     assert decision.action is Action.RETRY
-    exhausted = decide(Safety.AMBIGUOUS, idempotent=False, retries_done=2, max_retries=2, policy=policy)
+    exhausted = decide(
+        Safety.AMBIGUOUS, idempotent=False, retries_done=2, max_retries=2, policy=policy
+    )
     assert exhausted.action is Action.FAIL_UNKNOWN
 
 
 def test_idempotent_requests_retry_ambiguous_failures() -> None:
     """GET, PUT and DELETE may be repeated after a 500 or a read timeout."""
-    decision = decide(Safety.AMBIGUOUS, idempotent=True, retries_done=1, max_retries=2, policy=POLICY)
+    decision = decide(
+        Safety.AMBIGUOUS, idempotent=True, retries_done=1, max_retries=2, policy=POLICY
+    )
     assert decision.action is Action.RETRY
-    exhausted = decide(Safety.AMBIGUOUS, idempotent=True, retries_done=2, max_retries=2, policy=POLICY)
+    exhausted = decide(
+        Safety.AMBIGUOUS, idempotent=True, retries_done=2, max_retries=2, policy=POLICY
+    )
     assert exhausted.action is Action.FAIL
 
 
 def test_final_failures_are_never_retried() -> None:
     """A 400 or 401 fails at once, whatever the budget."""
     for idempotent in (True, False):
-        decision = decide(Safety.FINAL, idempotent=idempotent, retries_done=0, max_retries=9, policy=POLICY)
+        decision = decide(
+            Safety.FINAL, idempotent=idempotent, retries_done=0, max_retries=9, policy=POLICY
+        )
         assert decision.action is Action.FAIL
 
 
 def test_retry_after_is_honoured_and_capped() -> None:
     """The platform's wait is used as the delay, but past max_retry_after it gives up."""
-    waits = decide(Safety.SAFE, idempotent=False, retries_done=0, max_retries=2, policy=POLICY, retry_after=12)
+    waits = decide(
+        Safety.SAFE, idempotent=False, retries_done=0, max_retries=2, policy=POLICY, retry_after=12
+    )
     assert waits == type(waits)(Action.RETRY, 12)
     too_long = decide(
         Safety.SAFE, idempotent=False, retries_done=0, max_retries=2, policy=POLICY, retry_after=61
@@ -119,7 +133,9 @@ def test_budget_bounds_the_number_of_attempts(
     retry_number=st.integers(0, 100),
     jitter=st.floats(0, 1, exclude_max=True),
 )
-def test_backoff_stays_within_bounds(initial: float, spread: float, retry_number: int, jitter: float) -> None:
+def test_backoff_stays_within_bounds(
+    initial: float, spread: float, retry_number: int, jitter: float
+) -> None:
     """Backoff is exponential but never below the first wait nor above the cap."""
     policy = RetryPolicy(initial_backoff=initial, max_backoff=initial + spread)
     delay = policy.backoff(retry_number, jitter)

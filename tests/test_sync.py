@@ -130,7 +130,9 @@ def _resource_pairs() -> list[tuple[str, type[Any], type[Any]]]:
 
 
 @pytest.mark.parametrize(("name", "async_type", "sync_type"), _resource_pairs())
-def test_every_async_method_has_a_sync_twin(name: str, async_type: type[Any], sync_type: type[Any]) -> None:
+def test_every_async_method_has_a_sync_twin(
+    name: str, async_type: type[Any], sync_type: type[Any]
+) -> None:
     """Each public coroutine method has a blocking twin with the same parameters."""
     renamed = {"aclose": "close"}
     for method_name, method in _public_async_methods(async_type).items():
