@@ -119,7 +119,7 @@ class SendMany:
         self._receive: MemoryObjectReceiveStream[Outcome] | None = None
         self._sync_source: Iterator[Any] | None = None
         self._async_source: AsyncIterator[Any] | None = None
-        self._pull_lock = anyio.Lock()
+        self._pull_lock: anyio.Lock | None = None
         self._next_index = 0
         self._exhausted = False
         self._finished = False
@@ -193,6 +193,7 @@ class SendMany:
         messages = self._messages
         if isinstance(messages, AsyncIterable):
             self._async_source = aiter(messages)
+            self._pull_lock = anyio.Lock()
         else:
             self._sync_source = iter(messages)
         stack = AsyncExitStack()
@@ -204,17 +205,19 @@ class SendMany:
             self.done = journal.done.count
             self.ok = journal.done_ok
             self.failed = self.done - self.ok
+        send, receive = anyio.create_memory_object_stream[Outcome](0)
+        stack.callback(receive.close)
         try:
-            send, receive = anyio.create_memory_object_stream[Outcome](0)
             group = await stack.enter_async_context(anyio.create_task_group())
             # Cancelling the group must not leave a worker's send pending.
             stack.push_async_callback(self._cancel, group)
             for _ in range(self._concurrency):
                 group.start_soon(self._work, send.clone())
-            send.close()
         except BaseException:
             await stack.aclose()
             raise
+        finally:
+            send.close()
         self._stack, self._receive = stack, receive
         if self._hand_over:
             self.report_progress()
@@ -288,6 +291,7 @@ class SendMany:
     async def _pull_async(self) -> tuple[int, Any]:
         # Async generators refuse concurrent __anext__ calls, so workers take turns.
         assert self._async_source is not None
+        assert self._pull_lock is not None
         async with self._pull_lock:
             if self._exhausted:
                 raise StopAsyncIteration

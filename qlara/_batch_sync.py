@@ -44,13 +44,16 @@ class _Pump:
     def __init__(self, make: Callable[[], SendMany], buffer: int) -> None:
         self.make = make
         self.batch: SendMany | None = None
-        self.scope = anyio.CancelScope()
+        self.scope: anyio.CancelScope | None = None
+        self.stopped = False
         self.send: MemoryObjectSendStream[Outcome]
         self.receive: MemoryObjectReceiveStream[Outcome]
         self.send, self.receive = anyio.create_memory_object_stream[Outcome](buffer)
 
     async def run(self) -> None:
-        with self.scope:
+        with anyio.CancelScope() as self.scope:
+            if self.stopped:
+                return
             batch = self.batch = self.make()
             async with batch, self.send:
                 async for outcome in batch:
@@ -68,7 +71,9 @@ class _Pump:
         return taken
 
     def stop(self) -> None:
-        self.scope.cancel()
+        self.stopped = True
+        if self.scope is not None:
+            self.scope.cancel()
         self.receive.close()
 
 
@@ -111,11 +116,10 @@ def _iterate(
         if not reported and pump.batch is not None:
             pump.batch.report_progress()
     finally:
-        if not future.done():
-            with contextlib.suppress(RuntimeError):  # the portal already stopped
-                portal.call(pump.stop)
-            # Wait, so the journal is closed and nothing runs on when we return.
-            concurrent.futures.wait([future])
+        with contextlib.suppress(RuntimeError):  # the portal already stopped
+            portal.call(pump.stop)
+        # Wait, so the journal is closed and nothing runs on when we return.
+        concurrent.futures.wait([future])
 
 
 def send_many_blocking(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -14,7 +15,7 @@ import httpx
 import pytest
 
 import qlara
-from tests.conftest import DESTINATION, accepted
+from tests.conftest import DESTINATION, FAST_RETRIES, KEY, accepted
 
 MakeClient = Callable[..., qlara.AsyncQlara]
 
@@ -287,3 +288,74 @@ async def test_cancellation_stops_workers_and_journals_every_start(
     assert set(platform.posts) <= started
     assert 16 <= len(platform.posts) <= 5 + 16
     assert {0, 1, 2, 3, 4} >= done >= {4}
+
+
+def blocking_client(handler: Callable[[httpx.Request], httpx.Response]) -> qlara.Qlara:
+    return qlara.Qlara(
+        KEY, transport=httpx.MockTransport(handler), rate_limit=None, retry_policy=FAST_RETRIES
+    )
+
+
+def test_sync_send_many_is_a_plain_iterator() -> None:
+    """The blocking client yields one outcome per input, with progress in the caller's thread."""
+    threads: set[int] = set()
+
+    def progress(done: int, total: int | None, ok: int, failed: int) -> None:
+        threads.add(threading.get_ident())
+
+    with blocking_client(accepted()) as client:
+        outcomes = list(client.send_many([sms(i) for i in range(30)], on_progress=progress))
+    assert sorted(o.index for o in outcomes) == list(range(30))
+    assert all(o.ok for o in outcomes)
+    assert threads == {threading.get_ident()}
+
+
+def test_sync_break_stops_sending_and_closes_the_journal(tmp_path: Path) -> None:
+    """Leaving the loop early cancels the rest; the journal holds exactly what was handed over."""
+    journal = tmp_path / "run.jsonl"
+    platform = Platform()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        platform.posts[body["messageId"]] += 1
+        return platform.answer(body)
+
+    with blocking_client(handler) as client:
+        seen = []
+        for outcome in client.send_many((sms(i) for i in range(10_000)), journal=journal):
+            seen.append(outcome.index)
+            if len(seen) == 5:
+                break
+        posts = sum(platform.posts.values())
+        assert posts < 100
+        assert client.sms.send(destination=DESTINATION, body="after", sender="Shop").accepted
+    lines = [json.loads(line) for line in journal.read_text().splitlines()]
+    assert sorted(r["index"] for r in lines if r["event"] == "done") == sorted(seen)
+    assert sum(platform.posts.values()) == posts + 1
+
+
+def test_sync_send_many_raises_what_stopped_it() -> None:
+    """An error from the caller's iterable reaches the blocking caller."""
+
+    def messages() -> Iterator[qlara.SmsMessage]:
+        yield sms(0)
+        raise RuntimeError("the CSV is broken")
+
+    with blocking_client(accepted()) as client:
+        seen: list[int] = []
+        with pytest.raises(RuntimeError, match="CSV"):
+            seen.extend(o.index for o in client.send_many(messages()))
+    assert seen == [0]
+
+
+def test_sync_send_many_checks_arguments_at_the_call() -> None:
+    """Bad arguments fail at the call, before any iteration starts."""
+    with blocking_client(accepted()) as client:
+        with pytest.raises(qlara.ValidationError, match="concurrency"):
+            client.send_many([], concurrency=0)
+
+        async def messages() -> AsyncIterator[qlara.SmsMessage]:
+            yield sms(0)
+
+        with pytest.raises(qlara.ValidationError, match="plain iterable"):
+            client.send_many(messages())  # type: ignore[arg-type]
