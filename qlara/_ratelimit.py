@@ -193,6 +193,10 @@ class RateLimiter:
             return max(now, self._paused_until)
         return schedule.next_slot(now)
 
+    def next_start(self) -> float:
+        """The earliest time (on the limiter's clock) a new request could start."""
+        return self._slot(self._clock())
+
     async def acquire(self) -> None:
         """Wait until a request may start, then count it as started."""
         if _PREPAID.get() is self:
