@@ -86,14 +86,19 @@ class AsyncQlara:
 
     def _init_from(self, config: ClientConfig) -> None:
         owns = config.http_client is None
+        # Our own pool carries the static headers, so httpx merges them once, not
+        # per request; an injected client gets them on every request instead.
         http_client = config.http_client or httpx.AsyncClient(
-            transport=config.transport, limits=DEFAULT_POOL, follow_redirects=False
+            transport=config.transport,
+            limits=DEFAULT_POOL,
+            follow_redirects=False,
+            headers=config.headers(),
         )
         connection = Connection(
             http_client=http_client,
             owns_client=owns,
             base_url=config.base_url,
-            headers=config.headers(),
+            headers={} if owns else config.headers(),
             limiter=RateLimiter(config.rate_limit),
         )
         self._config = config

@@ -26,14 +26,16 @@ CHANNEL_PATHS: Mapping[Channel, str] = {
 }
 
 
-def with_message_id(message: AnyMessage) -> AnyMessage:
-    """The message as it goes out: with the caller's id, or a fresh UUID4.
+def new_message_id() -> str:
+    """A fresh UUID4, made once before the first attempt so every retry carries it."""
+    return str(uuid.uuid4())
 
-    Made once, before the first attempt, so every retry carries the same id.
-    """
+
+def with_message_id(message: AnyMessage) -> AnyMessage:
+    """The message as it goes out: with the caller's id, or a fresh UUID4."""
     if message.message_id is not None:
         return message
-    return attrs.evolve(message, message_id=str(uuid.uuid4()))
+    return attrs.evolve(message, message_id=new_message_id())
 
 
 def call_options(

@@ -47,7 +47,7 @@ class AsyncRcs:
             agent_id=agent_id,
             body=body,
             template_id=template_id,
-            message_id=message_id,
+            message_id=_sending.new_message_id() if message_id is None else message_id,
             campaign_id=campaign_id,
             simulation=simulation,
             enable_notification=enable_notification,

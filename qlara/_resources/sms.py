@@ -49,7 +49,7 @@ class AsyncSms:
             destination=destination,
             body=body,
             sender=sender,
-            message_id=message_id,
+            message_id=_sending.new_message_id() if message_id is None else message_id,
             campaign_id=campaign_id,
             simulation=simulation,
             enable_notification=enable_notification,

@@ -51,7 +51,7 @@ class AsyncWhatsApp:
             placeholders=placeholders,
             fallback_rcs=fallback_rcs,
             fallback_sms=fallback_sms,
-            message_id=message_id,
+            message_id=_sending.new_message_id() if message_id is None else message_id,
             campaign_id=campaign_id,
             simulation=simulation,
             enable_notification=enable_notification,

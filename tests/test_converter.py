@@ -1,0 +1,62 @@
+"""The converter's hand-written fast path agrees with the validated one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+import qlara
+from qlara._converter import _wire_fast, _WireSendResponse, parse_send_result, structure
+
+leaves = st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.text(max_size=3), st.floats())
+channel_results = st.dictionaries(
+    st.sampled_from(["accepted", "unicode", "parts", "reasons", "statusCode", "extra"]),
+    st.one_of(leaves, st.lists(st.one_of(st.text(max_size=3), st.integers()), max_size=2)),
+)
+answers = st.fixed_dictionaries(
+    {
+        "results": st.one_of(
+            st.dictionaries(
+                st.sampled_from(["sms", "rcs", "email"]), st.one_of(channel_results, leaves)
+            ),
+            leaves,
+        )
+    },
+    optional={
+        "messageId": leaves,
+        "customerMessageId": leaves,
+        "simulation": leaves,
+        "other": leaves,
+    },
+)
+
+
+WELL_FORMED = {
+    "messageId": "m",
+    "simulation": False,
+    "results": {"sms": {"accepted": True, "unicode": False, "parts": 2, "reasons": []}},
+}
+
+
+@example(WELL_FORMED)
+@given(answers)
+def test_fast_path_agrees_with_cattrs(answer: dict[str, Any]) -> None:
+    """Whenever the fast path answers, cattrs' detailed validation gives the same result."""
+    fast = _wire_fast(answer)
+    if fast is None:
+        assert answer is not WELL_FORMED
+        return
+    assert structure(answer, _WireSendResponse) == fast
+
+
+@given(answers)
+def test_parse_never_raises_untyped_errors(answer: dict[str, Any]) -> None:
+    """Any answer parses or raises MalformedResponseError; never KeyError or TypeError."""
+    try:
+        result = parse_send_result(answer, "sent-id", qlara.Channel.SMS)
+    except qlara.MalformedResponseError:
+        return
+    assert result.message_id == "sent-id"
+    assert all(isinstance(r.accepted, bool) for r in result.results.values())
