@@ -281,12 +281,21 @@ def parse_message(data: Any, cls: type[T]) -> T:
 
 
 _MAPPING_KEY = re.compile(r"\['([A-Za-z_][A-Za-z0-9_]*)'\]")
+_SNAKE_SEGMENT = re.compile(r"\.([a-z][a-z0-9]*(?:_[a-z0-9]+)+)\b")
+
+
+def _camel_segment(match: re.Match[str]) -> str:
+    return "." + camel(match.group(1))
 
 
 def _describe(exc: Exception) -> str:
     if isinstance(exc, (cattrs.ClassValidationError, cattrs.IterableValidationError)):
-        # cattrs writes mapping keys as ['sms']; $.results.sms.parts reads better.
-        return "; ".join(_MAPPING_KEY.sub(r".\1", e) for e in cattrs.transform_error(exc, path="$"))
+        # cattrs writes mapping keys as ['sms'] and attributes by their Python
+        # names; $.results.sms.statusCode is what the platform actually sent.
+        lines = cattrs.transform_error(exc, path="$")
+        return "; ".join(
+            _SNAKE_SEGMENT.sub(_camel_segment, _MAPPING_KEY.sub(r".\1", e)) for e in lines
+        )
     return f"{type(exc).__name__}: {exc} @ $"
 
 
