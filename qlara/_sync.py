@@ -297,6 +297,7 @@ class Qlara(_Blocking):
         )
         self._portal = _Portal(self._config)
         self._options: Mapping[str, Any] = {}
+        self._copy_of: tuple[AsyncQlara, AsyncQlara] | None = None
         self._owner = True
         self._finalizer = weakref.finalize(self, self._portal.close)
         self._bind()
@@ -309,7 +310,13 @@ class Qlara(_Blocking):
         self.webhooks = Webhooks(self)
 
     def _async_target(self, client: AsyncQlara) -> Any:
-        return client.with_options(**self._options) if self._options else client
+        if not self._options:
+            return client
+        # A copy's async twin is made once per portal client (a fork makes a new one).
+        cached = self._copy_of
+        if cached is None or cached[0] is not client:
+            cached = self._copy_of = (client, client.with_options(**self._options))
+        return cached[1]
 
     send = blocking(AsyncQlara.send)
 
@@ -355,6 +362,7 @@ class Qlara(_Blocking):
         copy._portal = self._portal
         options = {"timeout": timeout, "max_retries": max_retries, "retry_policy": retry_policy}
         copy._options = {**self._options, **{k: v for k, v in options.items() if v is not None}}
+        copy._copy_of = None
         copy._owner = False
         copy._bind()
         return copy
