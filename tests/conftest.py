@@ -28,7 +28,11 @@ def accepted(channel: str = "sms", **extra: Any) -> Callable[[httpx.Request], ht
         result = {"accepted": True, "unicode": False, "parts": 1, "reasons": [], **extra}
         return httpx.Response(
             200,
-            json={"messageId": body["messageId"], "simulation": False, "results": {channel: result}},
+            json={
+                "messageId": body["messageId"],
+                "simulation": False,
+                "results": {channel: result},
+            },
         )
 
     return handler
@@ -42,7 +46,9 @@ async def make_client() -> AsyncIterator[Callable[..., qlara.AsyncQlara]]:
     """Build clients on a MockTransport; each is closed after the test."""
     clients: list[qlara.AsyncQlara] = []
 
-    def make(handler: Callable[[httpx.Request], httpx.Response], **options: Any) -> qlara.AsyncQlara:
+    def make(
+        handler: Callable[[httpx.Request], httpx.Response], **options: Any
+    ) -> qlara.AsyncQlara:
         options.setdefault("api_key", KEY)
         options.setdefault("retry_policy", FAST_RETRIES)
         options.setdefault("rate_limit", None)
