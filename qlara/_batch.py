@@ -23,6 +23,7 @@ same id), and anything else, or no status endpoint, gives an
 
 from __future__ import annotations
 
+import hashlib
 import os
 import uuid
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator
@@ -67,6 +68,36 @@ def check_arguments(messages: object, concurrency: object) -> int | None:
         return len(messages)  # type: ignore[arg-type]
     except TypeError:
         return None
+
+
+_FIELDS: dict[type[Any], tuple[str, ...]] = {}
+
+
+def with_message_id(message: Any, message_id: str) -> Any:
+    """A copy of a validated message with another ``message_id``, without validating again.
+
+    ``attrs.evolve`` re-runs every validator (7 us for an SMS, a third of the
+    engine's own cost per message); the fields are already valid, and the id is
+    one we made or one that already went out.
+    """
+    cls = type(message)
+    names = _FIELDS.get(cls)
+    if names is None:
+        names = _FIELDS[cls] = tuple(a.name for a in attrs.fields(cls))
+    copy = object.__new__(cls)
+    for name in names:
+        object.__setattr__(copy, name, getattr(message, name))
+    object.__setattr__(copy, "message_id", message_id)
+    return copy
+
+
+def derived_id(namespace: bytes, index: int) -> str:
+    """``str(uuid.uuid5(UUID(bytes=namespace), str(index)))``, at half the cost."""
+    digest = bytearray(hashlib.sha1(namespace + str(index).encode()).digest()[:16])  # noqa: S324 - RFC 4122 v5 is SHA-1 by definition
+    digest[6] = (digest[6] & 0x0F) | 0x50
+    digest[8] = (digest[8] & 0x3F) | 0x80
+    h = digest.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def _interrupted(message_id: str, why: str, cause: QlaraError) -> OutcomeUnknownError:
@@ -114,7 +145,7 @@ class SendMany:
         self._options = options
         self._hand_over = hand_over
         self.done = self.ok = self.failed = 0
-        self._run_id = uuid.uuid4()
+        self._namespace = uuid.uuid4().bytes
         self._stack: AsyncExitStack | None = None
         self._receive: MemoryObjectReceiveStream[Outcome] | None = None
         self._sync_source: Iterator[Any] | None = None
@@ -137,7 +168,13 @@ class SendMany:
             await self._start()
             assert self._receive is not None
         try:
-            outcome = await self._receive.receive()
+            try:
+                # A worker already waiting to hand over: take it without a
+                # trip through the event loop (two per message otherwise).
+                await anyio.lowlevel.checkpoint_if_cancelled()
+                outcome = self._receive.receive_nowait()
+            except anyio.WouldBlock:
+                outcome = await self._receive.receive()
         except anyio.EndOfStream:
             await self._stop(None)
             if self._failure is not None:
@@ -201,7 +238,7 @@ class SendMany:
         if journal is not None:
             journal.open()
             stack.callback(journal.close)
-            self._run_id = journal.run_id
+            self._namespace = journal.run_id.bytes
             self.done = journal.done.count
             self.ok = journal.done_ok
             self.failed = self.done - self.ok
@@ -254,7 +291,10 @@ class SendMany:
                     self._fail(exc)
                     return
                 try:
-                    await outcomes.send(outcome)
+                    try:
+                        outcomes.send_nowait(outcome)  # the caller is waiting: no loop trip
+                    except anyio.WouldBlock:
+                        await outcomes.send(outcome)
                 except (anyio.BrokenResourceError, anyio.ClosedResourceError):
                     return
 
@@ -313,12 +353,12 @@ class SendMany:
         earlier = journal.started.get(index) if journal is not None else None
         if earlier is not None:
             if message.message_id != earlier:
-                message = attrs.evolve(message, message_id=earlier)
+                message = with_message_id(message, earlier)
             reconciled = await self._reconcile(index, message, earlier)
             if reconciled is not None:
                 return reconciled
         elif message.message_id is None:
-            message = attrs.evolve(message, message_id=str(uuid.uuid5(self._run_id, str(index))))
+            message = with_message_id(message, derived_id(self._namespace, index))
         message_id = message.message_id
         assert message_id is not None
         limiter = self._http.connection.limiter

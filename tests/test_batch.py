@@ -11,10 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import attrs
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import qlara
+from qlara._batch import derived_id, with_message_id
 from tests.conftest import DESTINATION, FAST_RETRIES, KEY, accepted
 
 MakeClient = Callable[..., qlara.AsyncQlara]
@@ -359,3 +363,23 @@ def test_sync_send_many_checks_arguments_at_the_call() -> None:
 
         with pytest.raises(qlara.ValidationError, match="plain iterable"):
             client.send_many(messages())  # type: ignore[arg-type]
+
+
+@given(namespace=st.uuids(), index=st.integers(min_value=0, max_value=10**12))
+def test_derived_id_is_uuid5_of_the_index(namespace: uuid.UUID, index: int) -> None:
+    """The fast id derivation is exactly uuid5(run_id, str(index))."""
+    assert derived_id(namespace.bytes, index) == str(uuid.uuid5(namespace, str(index)))
+
+
+def test_with_message_id_copies_every_field() -> None:
+    """Setting the id on a copy keeps every other field and leaves the original alone."""
+    original = qlara.WhatsAppMessage(
+        destination=DESTINATION,
+        phone_number_id=5,
+        template=qlara.WhatsAppTemplate(id=42),
+        placeholders={"name": "Ada"},
+        fallback_sms=qlara.SmsFallback(sender="Shop", body="Hi"),
+    )
+    copy = with_message_id(original, "m-1")
+    assert copy == attrs.evolve(original, message_id="m-1")
+    assert original.message_id is None
