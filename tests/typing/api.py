@@ -46,3 +46,19 @@ def errors() -> None:
         assert_type(exc.message_id, str | None)
     except qlara.RateLimitError as exc:
         assert_type(exc.retry_after, float | None)
+
+
+async def tracking(client: qlara.AsyncQlara) -> None:
+    from qlara import webhooks
+
+    status = await client.messages.status("order-1", channel=qlara.Channel.SMS)
+    assert_type(status, qlara.MessageStatus)
+    assert_type(status.status, qlara.DeliveryStatus)
+    statuses = await client.messages.statuses(["a", "b"], channel="SMS")
+    assert_type(statuses, list[qlara.MessageStatus])
+    tracker = webhooks.DeliveryTracker()
+    event = webhooks.parse(b'{"eventType": "DELIVERY"}')
+    tracker.feed(event)
+    assert_type(tracker.status("order-1"), qlara.DeliveryStatus | None)
+    config = await client.webhooks.set("https://hooks.example.com/qlara")
+    assert_type(config, qlara.WebhookConfig)
