@@ -378,6 +378,7 @@ class SendMany:
                 return Outcome(index=index, message=message, error=error)
         finally:
             limiter.release(token)
+            limiter.finished()  # a failure has no answer to report its arrival
         return Outcome(index=index, message=message, result=result)
 
     async def _reconcile(self, index: int, message: Any, message_id: str) -> Outcome | None:

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import qlara
-from qlara._ratelimit import RateLimiter, Schedule
+from qlara._ratelimit import STALE, RateLimiter, Schedule
 from tests.conftest import DESTINATION, accepted
 
 
@@ -55,50 +55,75 @@ limits = st.builds(
     per_minute=st.integers(1, 40),
     margin=st.sampled_from([0.0, 0.01, 0.05]),
 )
-events = st.lists(
-    st.one_of(
-        st.tuples(st.just("request"), st.floats(0, 3, allow_nan=False)),
-        st.tuples(st.just("pause"), st.floats(0, 5, allow_nan=False)),
-        st.tuples(st.just("remaining"), st.integers(-1, 10)),
+requests = st.lists(
+    st.tuples(
+        st.floats(0, 3, allow_nan=False),  # wait before asking
+        st.floats(0, 2, allow_nan=False),  # latency until the answer
+        st.floats(0, 1, allow_nan=False),  # where between send and answer it arrives
     ),
-    max_size=150,
+    max_size=120,
+)
+hints = st.lists(
+    st.tuples(st.sampled_from(["pause", "remaining"]), st.floats(0, 5, allow_nan=False)),
+    max_size=10,
 )
 
 
 @settings(max_examples=300, deadline=None)
-@given(limit=limits, script=events)
-def test_schedule_never_exceeds_either_window(limit: qlara.RateLimit, script: list[Any]) -> None:
-    """Whatever the arrivals, pauses and server hints, no window ever holds more than its budget."""
+@given(limit=limits, script=requests, events=hints)
+def test_schedule_never_exceeds_either_window(
+    limit: qlara.RateLimit, script: list[tuple[float, float, float]], events: list[Any]
+) -> None:
+    """Whatever the arrivals, latencies and hints, no window of arrivals exceeds its budget."""
     schedule = Schedule(limit)
     now = 0.0
-    starts: list[float] = []
-    for kind, value in script:
-        if kind == "request":
-            now += value
+    answers: list[float] = []  # answer times of requests in flight
+    arrivals: list[float] = []
+    for number, (wait, latency, where) in enumerate(script):
+        if events and number % 12 == 0:
+            kind, value = events.pop()
+            if kind == "pause":
+                schedule.pause(now, value)
+            else:
+                schedule.observe_remaining(now, int(value) - 1)
+        now += wait
+        while True:
+            for answer in [a for a in answers if a <= now]:
+                answers.remove(answer)
+                schedule.finish(answer)
             slot = schedule.next_slot(now)
             assert slot >= now
-            # Liveness: a lone request never waits longer than the longest window or pause.
-            assert slot - now <= max(60.0 + limit.margin, schedule.paused_until - now) + 1e-9
-            now = slot
-            schedule.record(now)
-            starts.append(now)
-        elif kind == "pause":
-            schedule.pause(now, value)
-        else:
-            schedule.observe_remaining(now, value)
-    assert most_in_any_window(starts, 1.0, limit.margin) <= limit.per_second
-    assert most_in_any_window(starts, 60.0, limit.margin) <= limit.per_minute
+            if slot <= now:
+                break
+            # Liveness: the wait ends at the slot or at the next answer.
+            now = min([slot, *answers])
+        schedule.start(now)
+        answers.append(now + latency)
+        arrivals.append(now + where * latency)
+    assert most_in_any_window(arrivals, 1.0, limit.margin) <= limit.per_second
+    assert most_in_any_window(arrivals, 60.0, limit.margin) <= limit.per_minute
 
 
 def test_schedule_keeps_the_sustained_rate() -> None:
-    """Back-to-back requests run at the budget: 3,000 at 50/s and 1,000/min take three minutes."""
+    """Back-to-back requests run at the budget: 3,000 at 50/s and 1,000/min take 140 s."""
     schedule = Schedule(qlara.RateLimit.production())
     now = 0.0
     for _ in range(3000):
         now = schedule.next_slot(now)
-        schedule.record(now)
+        schedule.start(now)
+        schedule.finish(now + 0.001)
     # The first 1,000 go in 20 bursts of 50; the last thousand start after two minutes.
     assert 120.0 + 19 * 1.05 <= now <= 120.0 + 19 * 1.05 + 0.2
+
+
+def test_requests_in_flight_hold_the_budget() -> None:
+    """With a window's budget in flight, the next request waits for an answer."""
+    schedule = Schedule(qlara.RateLimit(per_second=2, per_minute=100))
+    schedule.start(0.0)
+    schedule.start(0.0)
+    assert schedule.next_slot(0.5) == float("inf")
+    schedule.finish(0.7)  # a late answer: it may have arrived as late as 0.7
+    assert schedule.next_slot(0.8) == pytest.approx(1.75)
 
 
 @settings(max_examples=30, deadline=None)
@@ -120,6 +145,7 @@ def test_limiter_never_exceeds_the_budget_across_tasks(
             await limiter.acquire()
             starts.append(clock.now)
             await anyio.lowlevel.checkpoint()
+            limiter.observe(httpx.Headers())
 
     async def main() -> None:
         async with anyio.create_task_group() as group:
@@ -139,10 +165,12 @@ async def test_waiters_are_served_first_come_first_served() -> None:
         qlara.RateLimit(per_second=1, per_minute=100), clock=clock, sleep=clock.sleep
     )
     await limiter.acquire()
+    limiter.finished()
     order: list[int] = []
 
     async def waiter(number: int) -> None:
         await limiter.acquire()
+        limiter.finished()
         order.append(number)
 
     async with anyio.create_task_group() as group:
@@ -219,6 +247,22 @@ async def test_own_usage_does_not_trigger_the_cap() -> None:
         limiter.observe(httpx.Headers({"X-RateLimit-Remaining": str(left)}))
     await limiter.acquire()
     assert clock.now == pytest.approx(1.05)
+
+
+async def test_unreported_requests_are_released_after_a_while() -> None:
+    """A request whose task never reports back stops holding the budget after STALE seconds."""
+    clock = FakeClock()
+    limiter = RateLimiter(
+        qlara.RateLimit(per_second=1, per_minute=100), clock=clock, sleep=clock.sleep
+    )
+
+    async def vanish() -> None:
+        await limiter.acquire()  # and never report: the task raised, say
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(vanish)
+    await limiter.acquire()
+    assert clock.now == pytest.approx(STALE + 1.05, abs=0.01)
 
 
 async def test_reservation_makes_the_next_acquire_free() -> None:

@@ -1,0 +1,303 @@
+"""``qlara batch FILE.csv|FILE.jsonl --channel sms``: send a file of messages, resumably.
+
+Each CSV row (with a header line) or JSON line is one message. Columns named
+after the message's fields (``destination``, ``body``, ``sender``,
+``message_id``, ``campaign_id``, ``simulation``; for RCS ``text``,
+``agent_id``, ``template_id``; for WhatsApp ``phone_number_id``,
+``template_id``) fill them; every other column is a placeholder, so
+``--body "Hi {name}"`` with a ``name`` column personalises each text. Options
+give defaults for fields a file leaves out.
+
+A journal next to the file (``FILE.journal.jsonl``) makes the run resumable:
+after a crash or Ctrl-C, ``--resume`` sends only what never went out and
+reconciles what was in flight. Each outcome is appended to a results file
+(``FILE.results.jsonl``, one JSON object per input row).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, TextIO
+
+import qlara
+from qlara._cli._common import Output, UsageError, client_for, common_options
+from qlara._cli._ui import Progress, table
+
+__all__ = ["add_parser", "read_rows"]
+
+FIELDS = {
+    "sms": {"destination", "body", "sender", "message_id", "campaign_id", "simulation"},
+    "rcs": {
+        "destination",
+        "text",
+        "agent_id",
+        "template_id",
+        "message_id",
+        "campaign_id",
+        "simulation",
+    },
+    "whatsapp": {
+        "destination",
+        "phone_number_id",
+        "template_id",
+        "message_id",
+        "campaign_id",
+        "simulation",
+    },
+}
+TRUE = {"1", "true", "yes", "y"}
+
+
+def add_parser(subparsers: Any) -> None:
+    batch = subparsers.add_parser(
+        "batch",
+        help="send every row of a CSV or JSON-lines file, resumably",
+        description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
+        parents=[common_options()],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    batch.add_argument("file", type=Path, help="a .csv (with a header) or .jsonl file")
+    batch.add_argument("--channel", choices=sorted(FIELDS), default="sms")
+    batch.add_argument("--body", help="SMS text for rows without a body ({name} placeholders)")
+    batch.add_argument("--sender", help="SMS sender for rows without one")
+    batch.add_argument("--text", help="RCS text for rows without one")
+    batch.add_argument("--agent-id", type=int, help="RCS agent for rows without one")
+    batch.add_argument("--phone-number-id", help="WhatsApp number id for rows without one")
+    batch.add_argument("--template-id", help="RCS/WhatsApp template for rows without one")
+    batch.add_argument("--campaign-id", help="campaign id for rows without one")
+    batch.add_argument("--simulation", action="store_true", help="validate without sending")
+    batch.add_argument("--concurrency", type=int, default=16, help="messages in flight (16)")
+    batch.add_argument("--results", type=Path, help="results file (default FILE.results.jsonl)")
+    batch.add_argument("--journal", type=Path, help="journal (default FILE.journal.jsonl)")
+    batch.add_argument(
+        "--resume", action="store_true", help="continue the run recorded in the journal"
+    )
+    batch.set_defaults(handler=_batch)
+
+
+def read_rows(path: Path) -> Iterator[dict[str, Any]]:
+    """The file's records as dicts, lazily: CSV rows by header, or JSON objects per line."""
+    if path.suffix.lower() == ".csv":
+        with path.open(newline="", encoding="utf-8-sig") as file:
+            for row in csv.DictReader(file):
+                yield {key.strip(): value for key, value in row.items() if key is not None}
+        return
+    with path.open(encoding="utf-8") as file:
+        for number, line in enumerate(file, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except ValueError:
+                record = None
+            if not isinstance(record, dict):
+                raise UsageError(f"{path}, line {number}: not a JSON object")
+            yield record
+
+
+def _count(path: Path) -> int:
+    return sum(1 for _ in read_rows(path))
+
+
+def _flag(value: Any) -> bool:
+    return value if isinstance(value, bool) else str(value).strip().lower() in TRUE
+
+
+def _integer(value: Any, field: str) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    text = str(value).strip()
+    if not text.lstrip("-").isdigit():
+        raise qlara.ValidationError(field, f"must be an integer, got {value!r}")
+    return int(text)
+
+
+def _id(value: Any) -> int | str:
+    text = str(value).strip()
+    return int(text) if text.isdigit() else text
+
+
+def build_message(channel: str, row: dict[str, Any], defaults: dict[str, Any]) -> Any:
+    """One message from a row (values win) and the command's defaults."""
+    known = FIELDS[channel]
+    given = {k: v for k, v in row.items() if k in known and v not in (None, "")}
+    values = {**{k: v for k, v in defaults.items() if v is not None}, **given}
+    extra = row.get("placeholders")
+    placeholders = dict(extra) if isinstance(extra, dict) else {}
+    placeholders.update(
+        {
+            k: v
+            for k, v in row.items()
+            if k not in known and k != "placeholders" and v not in (None, "")
+        }
+    )
+    common: dict[str, Any] = {
+        "destination": values.get("destination"),
+        "message_id": values.get("message_id"),
+        "campaign_id": values.get("campaign_id"),
+        "simulation": _flag(values.get("simulation", False)),
+        "placeholders": placeholders or None,
+    }
+    if channel == "sms":
+        body: Any = values.get("body")  # validated by the model, like every field here
+        sender: Any = values.get("sender")
+        return qlara.SmsMessage(**common, body=body, sender=sender)
+    template = values.get("template_id")
+    if channel == "rcs":
+        text = values.get("text")
+        return qlara.RcsMessage(
+            **common,
+            agent_id=_integer(values.get("agent_id"), "agent_id"),
+            body=None if text is None else qlara.RcsText(text=text),
+            template_id=None if template is None else _integer(template, "template_id"),
+        )
+    return qlara.WhatsAppMessage(
+        **common,
+        phone_number_id=_id(values.get("phone_number_id")),
+        template=qlara.WhatsAppTemplate(id=None if template is None else _id(template)),
+    )
+
+
+class _Rows:
+    """The messages of the file, lazily; a row that is not a valid message keeps its error."""
+
+    def __init__(self, path: Path, channel: str, defaults: dict[str, Any]) -> None:
+        self.path, self.channel, self.defaults = path, channel, defaults
+        self.errors: dict[int, qlara.ValidationError] = {}
+
+    def __iter__(self) -> Iterator[Any]:
+        for index, row in enumerate(read_rows(self.path)):
+            yield self._message(index, row)
+
+    def _message(self, index: int, row: dict[str, Any]) -> Any:
+        try:
+            return build_message(self.channel, row, self.defaults)
+        except qlara.ValidationError as exc:
+            # send_many reports the item as invalid; the results file gets this reason.
+            self.errors[index] = exc
+            return row
+
+
+def _record(outcome: qlara.Outcome, errors: dict[int, qlara.ValidationError]) -> dict[str, Any]:
+    error = errors.pop(outcome.index, None) or outcome.error
+    record: dict[str, Any] = {
+        "index": outcome.index,
+        "message_id": outcome.message_id,
+        "destination": getattr(outcome.message, "destination", None),
+        "ok": outcome.ok,
+        "error_type": None if error is None else type(error).__name__,
+        "error": None if error is None else str(error),
+    }
+    if isinstance(error, qlara.APIStatusError):
+        record["status_code"] = error.status_code
+    if outcome.result is not None and not outcome.ok:
+        record["error_type"] = "NotAccepted"
+        reasons = [r for item in outcome.result.results.values() for r in item.reasons]
+        record["error"] = "; ".join(reasons) or "not accepted"
+    return record
+
+
+def _paths(args: argparse.Namespace) -> tuple[Path, Path]:
+    file: Path = args.file
+    if not file.is_file():
+        raise UsageError(f"no such file: {file}")
+    if file.suffix.lower() not in (".csv", ".jsonl"):
+        raise UsageError(f"the file must end in .csv or .jsonl, got {file.name}")
+    if args.concurrency < 1:
+        raise UsageError("--concurrency must be at least 1")
+    journal = args.journal or file.with_name(file.stem + ".journal.jsonl")
+    results = args.results or file.with_name(file.stem + ".results.jsonl")
+    if args.resume and not journal.exists():
+        raise UsageError(f"nothing to resume: {journal} does not exist")
+    if not args.resume and journal.exists():
+        raise UsageError(
+            f"{journal} exists from an earlier run: pass --resume to continue it, "
+            "or delete it (and the results file) to start over"
+        )
+    return journal, results
+
+
+async def _batch(args: argparse.Namespace, out: Output) -> int:
+    journal, results_path = _paths(args)
+    defaults = {
+        "body": args.body,
+        "sender": args.sender,
+        "text": args.text,
+        "agent_id": args.agent_id,
+        "phone_number_id": args.phone_number_id,
+        "template_id": args.template_id,
+        "campaign_id": args.campaign_id,
+        "simulation": args.simulation or None,
+    }
+    total = _count(args.file)
+    rows = _Rows(args.file, args.channel, defaults)
+    counts = {"ok": 0, "failed": 0, "unknown": 0}
+    began = time.monotonic()
+    # With --json, stdout carries only the summary; the bar goes to stderr.
+    stream: TextIO = sys.stderr if out.as_json else out.stream
+    with (
+        results_path.open("a", encoding="utf-8") as results,
+        Progress(f"{args.channel} batch", total, stream) as bar,
+    ):
+        last = 0
+
+        def progress(done: int, _total: int | None, ok: int, failed: int) -> None:
+            nonlocal last
+            if done > last:
+                bar.advance(done - last)
+                last = done
+
+        async with (
+            client_for(args) as client,
+            client.send_many(
+                rows, concurrency=args.concurrency, journal=journal, on_progress=progress
+            ) as outcomes,
+        ):
+            async for outcome in outcomes:
+                record = _record(outcome, rows.errors)
+                results.write(json.dumps(record, ensure_ascii=False) + "\n")
+                if outcome.ok:
+                    counts["ok"] += 1
+                elif isinstance(outcome.error, qlara.OutcomeUnknownError):
+                    counts["unknown"] += 1
+                else:
+                    counts["failed"] += 1
+    elapsed = time.monotonic() - began
+    sent = sum(counts.values())
+    summary = {
+        "rows": total,
+        "thisRun": sent,
+        "earlierRuns": total - sent,
+        "ok": counts["ok"],
+        "failed": counts["failed"],
+        "unknown": counts["unknown"],
+        "seconds": round(elapsed, 2),
+        "perSecond": round(sent / elapsed, 1) if elapsed > 0 else None,
+        "results": str(results_path),
+        "journal": str(journal),
+    }
+    if out.as_json:
+        out.data(summary)
+    else:
+        table(
+            "batch summary",
+            [
+                ("rows in file", str(total)),
+                ("handled this run", str(sent)),
+                ("handled by earlier runs", str(total - sent)),
+                ("accepted", str(counts["ok"])),
+                ("failed", str(counts["failed"])),
+                ("outcome unknown", str(counts["unknown"])),
+                ("time", f"{elapsed:.1f} s"),
+                ("messages per second", f"{sent / elapsed:.0f}" if elapsed > 0 else "-"),
+                ("results", str(results_path)),
+            ],
+            out.stream,
+        )
+    return 0 if counts["failed"] == counts["unknown"] == 0 else 1
