@@ -175,16 +175,16 @@ class SendMany:
                 outcome = self._receive.receive_nowait()
             except anyio.WouldBlock:
                 outcome = await self._receive.receive()
+            if self._hand_over:
+                self.handed_over(outcome)
         except anyio.EndOfStream:
             await self._stop(None)
             if self._failure is not None:
                 raise self._failure from None
             raise StopAsyncIteration from None
-        except BaseException as exc:
+        except BaseException as exc:  # cancelled, or the journal or on_progress failed
             await self._stop(exc)
             raise
-        if self._hand_over:
-            self.handed_over(outcome)
         return outcome
 
     def handed_over(self, outcome: Outcome) -> None:
@@ -272,10 +272,15 @@ class SendMany:
             receive.close()
         if stack is None:
             return
-        if exc is None:
+        try:
+            # Leave as if nothing happened: the callbacks cancel the workers, and the
+            # task group must not wrap the caller's exception in an exception group.
             await stack.aclose()
-        else:
-            await stack.__aexit__(type(exc), exc, exc.__traceback__)
+        except BaseException:
+            if exc is None:
+                raise
+            # What is propagating (a cancellation, the caller's error) wins; the
+            # group's own exception can only be a consequence of it.
 
     async def _work(self, outcomes: MemoryObjectSendStream[Outcome]) -> None:
         # Workers never raise: an exception here would cancel the caller's own

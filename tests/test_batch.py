@@ -383,3 +383,19 @@ def test_with_message_id_copies_every_field() -> None:
     copy = with_message_id(original, "m-1")
     assert copy == attrs.evolve(original, message_id="m-1")
     assert original.message_id is None
+
+
+async def test_failing_progress_callback_stops_cleanly(make_client: MakeClient) -> None:
+    """An exception from on_progress ends the iteration with it, workers stopped."""
+    client = make_client(accepted())
+
+    def progress(done: int, total: int | None, ok: int, failed: int) -> None:
+        if done == 3:
+            raise RuntimeError("the progress bar broke")
+
+    async def consume() -> None:
+        async for _ in client.send_many([sms(i) for i in range(50)], on_progress=progress):
+            pass
+
+    with pytest.raises(RuntimeError, match="progress bar"):
+        await consume()
