@@ -202,6 +202,11 @@ class SendMany:
             self.failed += 1
         self.report_progress()
 
+    def close_journal(self) -> None:
+        """Close the journal (for ``hand_over=False``, once every outcome was handed over)."""
+        if self._journal is not None:
+            self._journal.close()
+
     def report_progress(self) -> None:
         """Call ``on_progress`` with the current counts."""
         if self._on_progress is not None:
@@ -237,7 +242,10 @@ class SendMany:
         journal = self._journal
         if journal is not None:
             journal.open()
-            stack.callback(journal.close)
+            if self._hand_over:
+                # Otherwise the caller's thread hands outcomes over (and journals
+                # them) after this loop is done with them: it closes the journal.
+                stack.callback(journal.close)
             self._namespace = journal.run_id.bytes
             self.done = journal.done.count
             self.ok = journal.done_ok

@@ -118,8 +118,10 @@ def _iterate(
     finally:
         with contextlib.suppress(RuntimeError):  # the portal already stopped
             portal.call(pump.stop)
-        # Wait, so the journal is closed and nothing runs on when we return.
+        # Wait, so nothing runs on when we return; then no record can follow.
         concurrent.futures.wait([future])
+        if pump.batch is not None:
+            pump.batch.close_journal()
 
 
 def send_many_blocking(

@@ -399,3 +399,13 @@ async def test_failing_progress_callback_stops_cleanly(make_client: MakeClient) 
 
     with pytest.raises(RuntimeError, match="progress bar"):
         await consume()
+
+
+def test_sync_send_many_journals_every_outcome(tmp_path: Path) -> None:
+    """Run to the end, the blocking iterator leaves a done record for every input."""
+    journal = tmp_path / "run.jsonl"
+    with blocking_client(accepted()) as client:
+        outcomes = list(client.send_many([sms(i) for i in range(200)], journal=journal))
+    lines = [json.loads(line) for line in journal.read_text().splitlines()]
+    assert len(outcomes) == 200
+    assert sorted(r["index"] for r in lines if r["event"] == "done") == list(range(200))
