@@ -255,7 +255,7 @@ def history_platform(total: int, wrap: bool) -> tuple[list[httpx.Request], Any]:
 
 @pytest.mark.parametrize("wrap", [False, True])
 async def test_history_pages_through_both_shapes(make_client: Make, wrap: bool) -> None:
-    """history() follows 0-based pages until a short page, for the array and the wrapper."""
+    """history() follows 0-based pages until an empty page, for the array and the wrapper."""
     requests, handler = history_platform(5, wrap)
     client = make_client(handler)
     items = [
@@ -265,7 +265,7 @@ async def test_history_pages_through_both_shapes(make_client: Make, wrap: bool) 
         )
     ]
     assert [i.customer_message_id for i in items] == ["h0", "h1", "h2", "h3", "h4"]
-    assert [r.url.params["page"] for r in requests] == ["0", "1", "2"]
+    assert [r.url.params["page"] for r in requests] == ["0", "1", "2", "3"]
     params = requests[0].url.params
     assert params["from"] == "2026-04-01T00:00:00+00:00"
     assert params["to"] == "2026-04-02T00:00:00+02:00"
@@ -286,6 +286,24 @@ async def test_history_stops_on_an_empty_page(make_client: Make) -> None:
     items = [i async for i in client.messages.history(channel="SMS", from_=FROM, to=TO, limit=2)]
     assert len(items) == 4
     assert len(requests) == 3
+
+
+async def test_history_keeps_paging_when_the_server_caps_the_page_size(make_client: Make) -> None:
+    """A server that answers fewer items than asked (a page-size cap) is paged to its end."""
+    total, cap = 130, 50
+    pages: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        page = int(request.url.params["page"])
+        size = min(int(request.url.params["limit"]), cap)
+        pages.append(request.url.params["page"])
+        items = [history_item(n) for n in range(total)][page * size : (page + 1) * size]
+        return httpx.Response(200, json=items)
+
+    client = make_client(handler)
+    items = [i async for i in client.messages.history(channel="SMS", from_=FROM, to=TO)]
+    assert [i.customer_message_id for i in items] == [f"h{n}" for n in range(total)]
+    assert pages == ["0", "1", "2", "3"]
 
 
 async def test_history_checks_arguments_before_iterating(make_client: Make) -> None:

@@ -153,18 +153,26 @@ class AsyncMessages:
     ) -> AsyncIterator[MessageStatus]:
         """Every message sent on a channel in a period: ``async for item in ...``.
 
-        Pages (0-based ``page``, ``limit`` items each) are fetched as you
-        iterate, and iteration stops at the first page shorter than ``limit``.
+        Pages (0-based ``page``, ``limit`` items asked for each) are fetched as
+        you iterate, and iteration stops only at the first empty page. The
+        platform's largest page size is undocumented and it may answer fewer
+        items than asked, so a short page does not mean the end: stopping there
+        would silently drop the rest. The cost is one extra request, for the
+        empty page, at the end of every listing. A server that answers the same
+        non-empty page again (it ignores ``page``) raises
+        ``MalformedResponseError`` instead of being paged forever.
         The arguments are checked here, before the first request.
 
         Args:
             from_: the start, a timezone-aware ``datetime``.
             to: the end, a timezone-aware ``datetime``, not before ``from_``.
             status: only messages in this state.
-            limit: items per request, 1 to 1000.
+            limit: items asked for per request, 1 to 1000 (the platform may send fewer).
 
         Raises:
             ValidationError: a naive datetime, ``from_`` after ``to``, a bad status or limit.
+            MalformedResponseError: (while iterating) a page is not a list of
+                statuses, or repeats the previous page.
         """
         _args.aware("from_", from_)
         _args.aware("to", to)
@@ -182,10 +190,10 @@ class AsyncMessages:
         if status is not None:
             params["status"] = _args.history_status(status)
         options = _sending.call_options(timeout, extra_headers, None)
-        return self._pages(params, limit, options)
+        return self._pages(params, options)
 
     async def _pages(
-        self, params: Mapping[str, str], limit: int, options: CallOptions
+        self, params: Mapping[str, str], options: CallOptions
     ) -> AsyncIterator[MessageStatus]:
         page = 0
         previous: list[str] = []
@@ -197,6 +205,8 @@ class AsyncMessages:
                 params={**params, "page": str(page)},
                 options=options,
             )
+            if not items:
+                return
             ids = [item.customer_message_id for item in items]
             if page and ids == previous:
                 # A server that ignores `page` would otherwise be paged forever.
@@ -205,8 +215,6 @@ class AsyncMessages:
                 )
             for item in items:
                 yield item
-            if len(items) < limit:
-                return
             previous = ids
             page += 1
 
