@@ -156,6 +156,59 @@ async def test_malformed_status_answers(make_client: Make, body: Any, where: str
         await client.messages.status("m1", channel="SMS")
 
 
+async def test_descriptive_fields_of_odd_types_do_not_fail_the_call(make_client: Make) -> None:
+    """A numeric destination or id, or a description given as an object, is read leniently."""
+    items = [
+        {"customerMessageId": "a", "deliveryStatus": "DELIVERED"},
+        {
+            "customerMessageId": "b",
+            "messageId": 77,
+            "deliveryStatus": "ERROR",
+            "destination": 393401234567,
+            "channel": 5,
+            "deliveryStatusDescription": {"code": 6, "message": "unreachable"},
+        },
+    ]
+    client = make_client(
+        lambda r: httpx.Response(200, json=[] if r.url.params.get("page", "0") != "0" else items)
+    )
+    first, second = await client.messages.statuses(["a", "b"], channel="SMS")
+    assert first.status is S.DELIVERED
+    assert second.destination == "393401234567"
+    assert second.message_id == "77"
+    assert second.channel is None
+    assert second.description == "unreachable"
+    history = [i async for i in client.messages.history(channel="SMS", from_=FROM, to=TO)]
+    assert [i.customer_message_id for i in history[:2]] == ["a", "b"]
+    single = make_client(
+        lambda r: httpx.Response(
+            200, json={"deliveryStatus": "DELIVERED", "deliveryStatusDescription": {"text": "ok"}}
+        )
+    )
+    answer = await single.messages.status("a", channel="SMS")
+    assert (answer.customer_message_id, answer.description) == ("a", "ok")
+
+
+@pytest.mark.parametrize("history", [False, True])
+async def test_malformed_list_items_name_their_index(make_client: Make, history: bool) -> None:
+    """A broken item in a batch or history answer is reported at its index in the array."""
+    items = [
+        {"customerMessageId": "a", "deliveryStatus": "SENT"},
+        {"customerMessageId": "b", "deliveryStatus": ["SENT"]},
+    ]
+    client = make_client(lambda r: httpx.Response(200, json=items))
+
+    async def ask() -> None:
+        if history:
+            async for _ in client.messages.history(channel="SMS", from_=FROM, to=TO):
+                pass
+        else:
+            await client.messages.statuses(["a", "b"], channel="SMS")
+
+    with pytest.raises(qlara.MalformedResponseError, match=r"(?i)@ \$\[1\]\.delivery_?status"):
+        await ask()
+
+
 async def test_statuses_chunks_long_lists_concurrently() -> None:
     """250 ids go out as 100+100+50, at most four at once, and come back merged in order."""
     ids = [f"id-{n:04d}" for n in range(250)]

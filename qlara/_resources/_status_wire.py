@@ -30,16 +30,17 @@ __all__ = [
 
 @attrs.frozen(kw_only=True)
 class _WireStatus:
-    # Strict where a wrong type means the answer is not a status at all; the
-    # rest (dates, money, counts) is read leniently below.
+    # Strict where a wrong type means the answer is not a status at all (the
+    # id the caller polls with, the status itself); everything descriptive is
+    # read leniently below, so one odd field never fails a whole batch or page.
     customer_message_id: str | None = None
-    message_id: str | None = None
+    message_id: Any = None
     delivery_status: str | None = None
     status: str | None = None
-    delivery_status_description: str | None = None
-    description: str | None = None
-    channel: str | None = None
-    destination: str | None = None
+    delivery_status_description: Any = None
+    description: Any = None
+    channel: Any = None
+    destination: Any = None
     send_date: Any = None
     delivery_date: Any = None
     cost: Any = None
@@ -65,8 +66,25 @@ def _count(value: Any) -> int | None:
     return int(number) if number is not None and number.is_integer() else None
 
 
-def _channel(value: str | None) -> Channel | None:
-    if value is None:
+def _text(value: Any) -> str | None:
+    """A string, a number kept as its digits, or an error object's message."""
+    if isinstance(value, Mapping):
+        value = next(
+            (value[k] for k in ("message", "description", "text") if isinstance(value.get(k), str)),
+            None,
+        )
+    if isinstance(value, str):
+        return value or None
+    if isinstance(value, int) and not isinstance(value, bool):
+        try:
+            return str(value)
+        except ValueError:  # more digits than int->str conversion allows
+            return None
+    return None
+
+
+def _channel(value: Any) -> Channel | None:
+    if not isinstance(value, str):
         return None
     try:
         return Channel(value)
@@ -74,13 +92,22 @@ def _channel(value: str | None) -> Channel | None:
         return None
 
 
+def _structure(data: Mapping[str, Any], where: str, what: str) -> _WireStatus:
+    try:
+        return structure(data, _WireStatus, what=what)
+    except MalformedResponseError as exc:
+        # The converter sees one item and says "$"; the caller needs its place in the answer.
+        raise MalformedResponseError(str(exc).replace("@ $", f"@ {where}")) from exc
+
+
 def _status(data: Any, where: str, what: str) -> MessageStatus:
     if not isinstance(data, Mapping):
         raise MalformedResponseError(
             f"malformed {what} answer: expected an object, got {type(data).__name__} @ {where}"
         )
-    wire = structure(data, _WireStatus, what=what)
-    identifier = wire.customer_message_id or wire.message_id
+    wire = _structure(data, where, what)
+    message_id = _text(wire.message_id)
+    identifier = wire.customer_message_id or message_id
     if not identifier:
         raise MalformedResponseError(
             f"malformed {what} answer: neither customerMessageId nor messageId @ {where}"
@@ -89,10 +116,10 @@ def _status(data: Any, where: str, what: str) -> MessageStatus:
     return MessageStatus(
         customer_message_id=identifier,
         status=DeliveryStatus(value) if value is not None else DeliveryStatus.UNKNOWN,
-        description=wire.delivery_status_description or wire.description,
-        message_id=wire.message_id,
+        description=_text(wire.delivery_status_description) or _text(wire.description),
+        message_id=message_id,
         channel=_channel(wire.channel),
-        destination=wire.destination,
+        destination=_text(wire.destination),
         sent_at=parse_timestamp(wire.send_date),
         delivered_at=parse_timestamp(wire.delivery_date),
         cost=_number(wire.cost if wire.cost is not None else wire.price),
