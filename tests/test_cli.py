@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import io
 import json
+import socket
 import sys
 from collections.abc import Iterator
 
+import anyio
 import pytest
 
-from qlara._cli import main
+from qlara._cli import _status, main
 from qlara._cli._ui import Progress, table
 from qlara.testing import Lifecycle, Server, Simulator, serve
 from tests.conftest import DESTINATION, KEY
@@ -56,6 +58,14 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
         ["send", "fax", DESTINATION],
         ["send", "sms", DESTINATION, "--body", "x"],
         ["status", "abc", "--channel", "PIGEON"],
+        ["simulator", "serve", "--port", "99999"],
+        ["simulator", "serve", "--port", "-1"],
+        ["simulator", "serve", "--port", "\u00b2"],
+        ["simulator", "serve", "--port", "0", "--for", "nan"],
+        ["demo", "--timeout", "nan"],
+        ["demo", "--count", "\u00b2"],
+        ["send", "rcs", DESTINATION, "--agent-id", "\u00b2", "--text", "Hi", "--sandbox"],
+        ["send", "rcs", DESTINATION, "--agent-id", "10", "--template-id", "\u00b2", "--sandbox"],
     ],
 )
 def test_bad_arguments_exit_2_with_one_line(
@@ -200,6 +210,78 @@ def test_simulator_serve(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "export QLARA_BASE_URL=http://127.0.0.1:" in out
     assert "stopped after 0 requests" in out
+
+
+def test_busy_port_is_one_line_naming_the_port(capsys: pytest.CaptureFixture[str]) -> None:
+    """A port already in use exits 2 with one line that names the port, no traceback."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["simulator", "serve", "--port", str(port), "--for", "0"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("qlara: error: ")
+    assert str(port) in err
+    assert err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("flag", "field"),
+    [("--phone-number-id", "phoneNumberId"), ("--template-id", "templateId")],
+)
+def test_superscript_digits_are_not_numbers(flag: str, field: str, server: Server) -> None:
+    """An id like '\u00b2' (isdigit, not a decimal) goes out as text; '7' goes out as 7."""
+    assert server.sim is not None
+    ids = {"--phone-number-id": "5", "--template-id": "7", flag: "\u00b2"}
+    argv = ["send", "whatsapp", DESTINATION, *against(server)]
+    assert main([*argv, *(part for pair in ids.items() for part in pair)]) == 0
+    body = server.sim.sent[-1].body
+    sent = {"phoneNumberId": body["phoneNumberId"], "templateId": body["template"]["id"]}
+    expected = {"phoneNumberId": 5, "templateId": 7, field: "\u00b2"}
+    assert sent == expected
+
+
+def test_api_key_that_cannot_be_a_header_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    """A key with a non-ASCII character is a configuration error: one line, exit 2."""
+    assert main([*SMS, "--api-key", "cl\u00e9", "--base-url", "http://127.0.0.1:9"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("qlara: error: ")
+    assert err.count("\n") == 1
+
+
+@pytest.mark.parametrize("in_task_group", [False, True])
+@pytest.mark.parametrize(
+    ("error", "code"),
+    [
+        (OSError(98, "Address already in use"), 2),
+        (ValueError("not a number"), 2),
+        (RuntimeError("boom\nsecond line"), 1),
+    ],
+)
+def test_unexpected_errors_are_one_line(
+    error: Exception,
+    code: int,
+    in_task_group: bool,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Any exception a command raises, even from a task group, is one line and an exit code."""
+
+    async def raise_it() -> None:
+        raise error
+
+    async def fail(args: object, out: object) -> int:
+        if in_task_group:
+            async with anyio.create_task_group() as group:
+                group.start_soon(raise_it)
+        await raise_it()
+        return 0
+
+    monkeypatch.setattr(_status, "_status", fail)
+    assert main(["status", "abc", "--channel", "SMS", "--sandbox"]) == code
+    err = capsys.readouterr().err
+    assert err.startswith("qlara: error: ")
+    assert err.count("\n") == 1
 
 
 class Terminal(io.StringIO):

@@ -4,8 +4,10 @@ Subcommands live in their own modules, each with ``add_parser(subparsers)``
 registering its parser and setting ``handler`` (``async (args, out) -> int``)
 through ``set_defaults``. To add one, write ``qlara/_cli/_<name>.py`` and
 append the module to ``COMMANDS``. Handlers raise; ``main`` turns errors into
-one line on stderr and an exit code: 2 for bad arguments or configuration
-(missing key, invalid field), 1 for API errors, 130 for Ctrl-C.
+one line on stderr and an exit code (never a traceback): 2 for bad arguments
+or configuration (missing key, invalid field) and for the operating system
+refusing something (a busy port), 1 for API errors and anything unexpected,
+130 for Ctrl-C.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import math
 import os
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -26,6 +27,11 @@ __all__ = [
     "UsageError",
     "client_for",
     "common_options",
+    "describe",
+    "integer",
+    "parse_integer",
+    "port",
+    "seconds",
 ]
 
 EXIT_API = 1
@@ -66,6 +72,50 @@ def common_options() -> argparse.ArgumentParser:
         help="print machine-readable JSON",
     )
     return parent
+
+
+def parse_integer(text: str) -> int | None:
+    """``text`` as an integer, or None when it is not one.
+
+    ``str.isdigit`` accepts characters such as '\u00b2' that ``int`` refuses,
+    so the test is ``isdecimal`` on the digits, and ``int`` is still guarded
+    (it refuses numbers with thousands of digits).
+    """
+    stripped = text.strip()
+    digits = stripped[1:] if stripped[:1] in ("+", "-") else stripped
+    if not digits.isdecimal():
+        return None
+    try:
+        return int(stripped)
+    except ValueError:
+        return None
+
+
+def integer(text: str) -> int:
+    """An ``argparse`` type: a whole number."""
+    value = parse_integer(text)
+    if value is None:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}")
+    return value
+
+
+def port(text: str) -> int:
+    """An ``argparse`` type: a TCP port, 0 to 65535 (0: any free one)."""
+    value = parse_integer(text)
+    if value is None or not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"must be a port number from 0 to 65535, got {text!r}")
+    return value
+
+
+def seconds(text: str) -> float:
+    """An ``argparse`` type: a finite, non-negative number of seconds."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds >= 0, got {text!r}")
+    return value
 
 
 def option(args: argparse.Namespace, name: str, default: Any = None) -> Any:
@@ -113,14 +163,44 @@ async def client_for(args: argparse.Namespace) -> AsyncIterator[qlara.AsyncQlara
         yield client
 
 
+def _one_line(text: str) -> str:
+    return " ".join(line.strip() for line in text.splitlines() if line.strip())
+
+
+def _grouped(exc: BaseException) -> BaseException | None:
+    """The first error inside an exception group (anyio task groups raise them)."""
+    inner = getattr(exc, "exceptions", None)
+    if (
+        type(exc).__name__ in ("ExceptionGroup", "BaseExceptionGroup")
+        and isinstance(inner, (tuple, list))
+        and inner
+        and isinstance(inner[0], BaseException)
+    ):
+        return inner[0]
+    return None
+
+
 def describe(exc: BaseException) -> tuple[str, int]:
-    """One line and an exit code for an error."""
+    """One line and an exit code for any error, so no traceback ever reaches the user.
+
+    2 for bad arguments, configuration and the operating system refusing
+    something (a busy port, a missing file), 1 for API errors and anything
+    unexpected.
+    """
+    inner = _grouped(exc)
+    if inner is not None:
+        return describe(inner)
     if isinstance(exc, UsageError):
-        return str(exc), EXIT_USAGE
+        return _one_line(str(exc)), EXIT_USAGE
     if isinstance(exc, (qlara.ValidationError, qlara.ConfigurationError)):
-        return str(exc), EXIT_USAGE
+        return _one_line(str(exc)), EXIT_USAGE
     if isinstance(exc, qlara.APIStatusError):
-        return f"the platform answered {exc.status_code}: {exc.message}", EXIT_API
+        return _one_line(f"the platform answered {exc.status_code}: {exc.message}"), EXIT_API
     if isinstance(exc, qlara.QlaraError):
-        return str(exc).splitlines()[0] if str(exc) else type(exc).__name__, EXIT_API
-    raise exc
+        return (str(exc).splitlines() or [type(exc).__name__])[0], EXIT_API
+    text = _one_line(str(exc))
+    if isinstance(exc, OSError):
+        return (exc.strerror or text or type(exc).__name__), EXIT_USAGE
+    if isinstance(exc, ValueError):
+        return text or type(exc).__name__, EXIT_USAGE
+    return f"unexpected {type(exc).__name__}" + (f": {text}" if text else ""), EXIT_API

@@ -22,7 +22,7 @@ import anyio
 import attrs
 
 import qlara
-from qlara._cli._common import Output, UsageError, common_options
+from qlara._cli._common import Output, UsageError, common_options, integer, seconds
 from qlara._cli._ui import Progress, table
 from qlara.testing import Lifecycle, Simulator, serve
 from qlara.testing._asgi import asgi_handler
@@ -49,15 +49,15 @@ def add_parser(subparsers: Any) -> None:
         help="see qlara work end to end against the offline simulator",
         parents=[common_options()],
     )
-    parser.add_argument("--count", type=int, default=300, help="messages in the batch (300)")
-    parser.add_argument("--concurrency", type=int, default=16, help="sends in flight (16)")
+    parser.add_argument("--count", type=integer, default=300, help="messages in the batch (300)")
+    parser.add_argument("--concurrency", type=integer, default=16, help="sends in flight (16)")
     parser.add_argument(
         "--rate-limit",
         choices=sorted(RATE_LIMITS),
         default="off",
         help="client-side rate limit (default off; production is 50/s)",
     )
-    parser.add_argument("--timeout", type=float, default=30.0, help="wait for callbacks (30 s)")
+    parser.add_argument("--timeout", type=seconds, default=30.0, help="wait for callbacks (30 s)")
     parser.set_defaults(handler=_demo)
 
 

@@ -6,7 +6,14 @@ import argparse
 from typing import Any
 
 import qlara
-from qlara._cli._common import Output, UsageError, client_for, common_options
+from qlara._cli._common import (
+    Output,
+    UsageError,
+    client_for,
+    common_options,
+    integer,
+    parse_integer,
+)
 
 __all__ = ["add_parser", "result_data"]
 
@@ -48,10 +55,10 @@ def add_parser(subparsers: Any) -> None:
 
     rcs = channels.add_parser("rcs", help="send an RCS text or stored template", parents=parents)
     _shared(rcs)
-    rcs.add_argument("--agent-id", type=int, required=True, help="the RCS agent")
+    rcs.add_argument("--agent-id", type=integer, required=True, help="the RCS agent")
     content = rcs.add_mutually_exclusive_group(required=True)
     content.add_argument("--text", help="an RCS text message")
-    content.add_argument("--template-id", type=int, help="a stored RCS template")
+    content.add_argument("--template-id", type=integer, help="a stored RCS template")
     rcs.set_defaults(handler=_send_rcs)
 
     wa = channels.add_parser("whatsapp", help="send an approved WhatsApp template", parents=parents)
@@ -125,7 +132,8 @@ async def _send_rcs(args: argparse.Namespace, out: Output) -> int:
 
 
 def _id(value: str) -> int | str:
-    return int(value) if value.isdigit() else value
+    number = parse_integer(value)
+    return value if number is None else number
 
 
 async def _send_whatsapp(args: argparse.Namespace, out: Output) -> int:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
 import anyio
 
 import qlara
-from qlara._cli._common import Output, common_options
+from qlara._cli._common import Output, UsageError, common_options, port, seconds
 from qlara.testing import Simulator, serve
 
 __all__ = ["add_parser"]
@@ -27,7 +28,7 @@ def add_parser(subparsers: Any) -> None:
     run = actions.add_parser(
         "serve", help="serve the simulator on 127.0.0.1", parents=[common_options()]
     )
-    run.add_argument("--port", type=int, default=8080, help="port to listen on (0: any free one)")
+    run.add_argument("--port", type=port, default=8080, help="port to listen on (0: any free one)")
     run.add_argument(
         "--rate-limit",
         choices=sorted(RATE_LIMITS),
@@ -35,13 +36,19 @@ def add_parser(subparsers: Any) -> None:
         help="enforce a plan's per-key limit (default: production)",
     )
     run.add_argument("--key", action="append", help="accept only this API key (repeatable)")
-    run.add_argument("--for", dest="seconds", type=float, help=argparse.SUPPRESS)
+    run.add_argument("--for", dest="seconds", type=seconds, help=argparse.SUPPRESS)
     run.set_defaults(handler=_serve)
 
 
 async def _serve(args: argparse.Namespace, out: Output) -> int:
     sim = Simulator(api_keys=args.key, rate_limit=RATE_LIMITS[args.rate_limit]())
-    with serve(sim, port=args.port) as server:
+    with contextlib.ExitStack() as stack:
+        try:
+            server = stack.enter_context(serve(sim, port=args.port))
+        except OSError as exc:
+            sim.close()
+            problem = exc.strerror or str(exc) or type(exc).__name__
+            raise UsageError(f"cannot listen on 127.0.0.1 port {args.port}: {problem}") from exc
         out.emit(
             {"baseUrl": server.base_url, "port": server.port},
             f"Qlara simulator listening on {server.url}\n"
