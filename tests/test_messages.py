@@ -189,6 +189,52 @@ async def test_descriptive_fields_of_odd_types_do_not_fail_the_call(make_client:
     assert (answer.customer_message_id, answer.description) == ("a", "ok")
 
 
+HUGE = int("9" * 400)
+
+
+async def test_huge_numbers_in_answers_do_not_crash(make_client: Make) -> None:
+    """A cost, part count or date too large for a float is left out, not an OverflowError."""
+    item = {
+        "customerMessageId": "a",
+        "status": "DELIVERED",
+        "cost": HUGE,
+        "price": "1e999",
+        "parts": HUGE,
+        "sendDate": HUGE,
+        "deliveryDate": -HUGE,
+    }
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if "page" not in request.url.params:
+            return httpx.Response(200, json=item)
+        return httpx.Response(200, json=[item] if request.url.params["page"] == "0" else [])
+
+    client = make_client(handler)
+    single = await client.messages.status("a", channel="SMS")
+    [listed] = [i async for i in client.messages.history(channel="SMS", from_=FROM, to=TO)]
+    for answer in (single, listed):
+        assert answer.status is S.DELIVERED
+        assert (answer.cost, answer.sent_at, answer.delivered_at) == (None, None, None)
+        assert answer.parts == HUGE
+    priced = make_client(
+        lambda r: httpx.Response(200, json={"status": "SENT", "price": "1e999", "parts": 2.5})
+    )
+    answer = await priced.messages.status("a", channel="SMS")
+    assert (answer.cost, answer.parts) == (None, None)
+
+
+async def test_statuses_never_raise_an_exception_group(make_client: Make) -> None:
+    """A non-Qlara failure inside a batch comes out as one QlaraError, chained to its cause."""
+
+    def broken(request: httpx.Request) -> httpx.Response:
+        raise TypeError("a transport bug")
+
+    client = make_client(broken)
+    with pytest.raises(qlara.QlaraError) as caught:
+        await client.messages.statuses([f"m{n}" for n in range(300)], channel="SMS")
+    assert isinstance(caught.value.__cause__, TypeError)
+
+
 @pytest.mark.parametrize("history", [False, True])
 async def test_malformed_list_items_name_their_index(make_client: Make, history: bool) -> None:
     """A broken item in a batch or history answer is reported at its index in the array."""

@@ -43,8 +43,9 @@ def parse_timestamp(value: object) -> datetime | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
-        seconds = value / 1000 if abs(value) >= _MILLISECONDS else value
         try:
+            # Inside the try: an integer too large for a float overflows in the division.
+            seconds = value / 1000 if abs(value) >= _MILLISECONDS else value
             return datetime.fromtimestamp(seconds, tz=timezone.utc)
         except (OverflowError, OSError, ValueError):
             return None

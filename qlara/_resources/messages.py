@@ -17,7 +17,13 @@ from urllib.parse import quote
 
 import anyio
 
-from qlara._errors import APIStatusError, MalformedResponseError, QlaraError, ValidationError
+from qlara._errors import (
+    APIConnectionError,
+    APIStatusError,
+    MalformedResponseError,
+    QlaraError,
+    ValidationError,
+)
 from qlara._http import CallOptions, HttpCore, TimeoutTypes
 from qlara._models.channel import Channel
 from qlara._models.status import DeliveryStatus, MessageStatus
@@ -96,6 +102,9 @@ class AsyncMessages:
 
         Raises:
             ValidationError: ``ids`` is a single string, or an id is empty or has a comma.
+            QlaraError: the first failing request's error, as itself (never an
+                exception group); a failure that is not a ``QlaraError`` becomes
+                ``APIConnectionError``, chained to it.
         """
         wanted = _args.id_list(ids)
         params = {**_args.query(extra_body), "channel": _args.channel_of(channel).value}
@@ -111,6 +120,14 @@ class AsyncMessages:
                         found.setdefault(item.customer_message_id, item)
                 except QlaraError as exc:
                     failures.append(exc)
+                    scope.cancel()
+                except Exception as exc:  # noqa: BLE001 - wrapped and raised below
+                    # Anything else would leave the task group as an ExceptionGroup.
+                    failure = APIConnectionError(
+                        f"a batch status request failed: {type(exc).__name__}: {exc}"
+                    )
+                    failure.__cause__ = exc
+                    failures.append(failure)
                     scope.cancel()
 
         async with anyio.create_task_group() as group_of_tasks:
