@@ -80,6 +80,38 @@ async def test_rcs_and_whatsapp_are_accepted(client: qlara.AsyncQlara, sim: Simu
     assert [m.channel for m in sim.sent] == [qlara.Channel.RCS, qlara.Channel.WHATSAPP]
 
 
+async def test_whatsapp_with_an_agent_only_rcs_fallback(
+    client: qlara.AsyncQlara, sim: Simulator
+) -> None:
+    """A WhatsApp send whose RCS fallback names only its agent (as UC-005) is accepted."""
+    result = await client.whatsapp.send(
+        destination=DESTINATION,
+        phone_number_id=5,
+        template=qlara.WhatsAppTemplate(id=42),
+        fallback_rcs=qlara.RcsFallback(agent_id=10),
+        fallback_sms=qlara.SmsFallback(sender="Shop", body="Hi"),
+    )
+    assert result.results[qlara.Channel.WHATSAPP].accepted
+    assert sim.sent[-1].body["fallbackRcs"] == {"agentId": 10}
+
+
+async def test_rcs_fallback_errors_name_the_field_once(client: qlara.AsyncQlara) -> None:
+    """An RCS fallback with both a body and a template id names each path once."""
+    with pytest.raises(qlara.BadRequestError) as caught:
+        await client.whatsapp.send(
+            destination=DESTINATION,
+            phone_number_id=5,
+            template=qlara.WhatsAppTemplate(id=42),
+            fallback_rcs=qlara.RcsFallback(agent_id=10, template_id=3),
+            fallback_sms=qlara.SmsFallback(sender="Shop", body="Hi"),
+            extra_body={"fallbackRcs": {"agentId": 10, "templateId": 3, "body": TEXT_BODY}},
+        )
+    assert caught.value.message.startswith("fallbackRcs.body/fallbackRcs.templateId: ")
+
+
+TEXT_BODY = {"type": "TEXT", "body": {"text": "Hi"}}
+
+
 @pytest.mark.parametrize(
     ("extra", "field"),
     [

@@ -8,8 +8,10 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from qlara.testing import Simulator
+from qlara.testing import SimRequest, Simulator
 from tests.conftest import DESTINATION, KEY
 
 BASE = "http://sim/api"
@@ -291,3 +293,186 @@ async def test_nested_errors_use_wire_names(raw: httpx.AsyncClient) -> None:
     )
     assert response.status_code == 400
     assert response.json()["message"] == "fallbackSms.text: is required"
+
+
+def rcs(body: dict[str, Any]) -> dict[str, Any]:
+    return {"destination": DESTINATION, "agentId": 10, "body": body}
+
+
+def whatsapp(**extra: Any) -> dict[str, Any]:
+    base = {"destination": DESTINATION, "phoneNumberId": 5, "template": {"id": 42}}
+    fallback = {"fallbackSms": {"sender": "Shop", "text": "Hi"}} if "fallbackRcs" in extra else {}
+    return {**base, **fallback, **extra}
+
+
+LONG_LABEL = "A very long suggestion label beyond 25"
+REPLY = {"type": "reply", "text": LONG_LABEL}
+
+
+@pytest.mark.parametrize(
+    ("channel", "body", "path"),
+    [
+        (
+            "rcs",
+            rcs({"type": "TEXT", "body": {"text": "Hi", "suggestions": [REPLY]}}),
+            "body.body.suggestions[0].text",
+        ),
+        (
+            "rcs",
+            rcs({"type": "TEXT", "body": {"text": "Hi", "suggestions": [{"type": "reply"}]}}),
+            "body.body.suggestions[0].text",
+        ),
+        (
+            "rcs",
+            rcs(
+                {
+                    "type": "TEXT",
+                    "body": {
+                        "text": "Hi",
+                        "suggestions": [
+                            {"type": "reply", "text": "ok"},
+                            {"type": "dial", "text": "Call", "dial": {"phoneNumber": "12"}},
+                        ],
+                    },
+                }
+            ),
+            "body.body.suggestions[1].dial.phoneNumber",
+        ),
+        ("rcs", rcs({"type": "TEXT", "body": {"text": 5}}), "body.body.text"),
+        (
+            "rcs",
+            rcs({"type": "TEXT", "body": {"text": "Hi", "fallbackSms": {"sender": "S"}}}),
+            "body.body.fallbackSms.text",
+        ),
+        (
+            "rcs",
+            rcs({"type": "CARD", "body": {"card": {"title": "t", "media": {"fileUrl": "x"}}}}),
+            "body.body.card.media.fileUrl",
+        ),
+        (
+            "rcs",
+            rcs({"type": "CARD", "body": {"card": {"title": "t"}, "cardOrientation": "DIAGONAL"}}),
+            "body.body.cardOrientation",
+        ),
+        (
+            "rcs",
+            rcs({"type": "CARD", "body": {"card": {"title": "t", "suggestions": [REPLY]}}}),
+            "body.body.card.suggestions[0].text",
+        ),
+        (
+            "rcs",
+            rcs({"type": "CAROUSEL", "body": {"cards": [{"title": "a"}, {"title": 5}]}}),
+            "body.body.cards[1].title",
+        ),
+        (
+            "rcs",
+            rcs({"type": "CAROUSEL", "body": {"cards": [{"title": "a"}, {"suggestions": []}]}}),
+            "body.body.cards[1]",
+        ),
+        ("rcs", rcs({"type": "CAROUSEL", "body": {"cards": [{"title": "a"}]}}), "body.body.cards"),
+        ("rcs", rcs({"type": "VIDEO", "body": {}}), "body.type"),
+        ("rcs", rcs({"type": "TEXT"}), "body.body"),
+        (
+            "whatsapp",
+            whatsapp(fallbackRcs={"agentId": 10, "templateId": 3, "body": {"type": "TEXT"}}),
+            "fallbackRcs.body.body",
+        ),
+        (
+            "whatsapp",
+            whatsapp(
+                fallbackRcs={
+                    "agentId": 10,
+                    "templateId": 3,
+                    "body": {"type": "TEXT", "body": {"text": "x"}},
+                }
+            ),
+            "fallbackRcs.body/fallbackRcs.templateId",
+        ),
+        (
+            "whatsapp",
+            whatsapp(
+                fallbackRcs={
+                    "agentId": 10,
+                    "body": {"type": "TEXT", "body": {"text": "x", "suggestions": [REPLY]}},
+                }
+            ),
+            "fallbackRcs.body.body.suggestions[0].text",
+        ),
+        ("whatsapp", whatsapp(fallbackRcs={"agentId": 0}), "fallbackRcs.agentId"),
+        ("whatsapp", whatsapp(template={"name": "order_shipped"}), "template.language"),
+        (
+            "whatsapp",
+            whatsapp(template={"id": 42, "parameters": ["a", None]}),
+            "template.parameters[1]",
+        ),
+    ],
+)
+async def test_nested_errors_carry_the_full_wire_path(
+    raw: httpx.AsyncClient, channel: str, body: dict[str, Any], path: str
+) -> None:
+    """A 400 for a nested field names its whole wire path, each segment once."""
+    response = await raw.post(f"/message-server/{channel}/send", json=body)
+    assert response.status_code == 400
+    assert response.json()["message"].split(": ")[0] == path
+
+
+async def test_suggestion_labels_keep_the_sdk_limit(raw: httpx.AsyncClient) -> None:
+    """A suggestion label over 25 characters is refused as the SDK refuses it, with its path."""
+    response = await raw.post(
+        "/message-server/rcs/send",
+        json=rcs({"type": "TEXT", "body": {"text": "Hi", "suggestions": [REPLY]}}),
+    )
+    assert response.json()["message"] == (
+        "body.body.suggestions[0].text: must be at most 25 characters, got 38"
+    )
+
+
+async def test_rcs_fallback_may_name_only_the_agent(raw: httpx.AsyncClient) -> None:
+    """A fallbackRcs with only agentId (all UC-005 documents) is accepted."""
+    response = await raw.post(
+        "/message-server/whatsapp/send", json=whatsapp(fallbackRcs={"agentId": 10})
+    )
+    assert response.status_code == 200
+    assert response.json()["results"]["whatsapp"]["accepted"] is True
+
+
+KEYS = st.sampled_from(
+    ["type", "body", "text", "suggestions", "card", "cards", "media", "fileUrl", "title",
+     "fallbackSms", "sender", "dial", "phoneNumber", "url", "cardOrientation", "cardWidth"]
+)  # fmt: skip
+LEAVES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.sampled_from(["TEXT", "CARD", "CAROUSEL", "reply", "dial", "url", "x" * 30, "", "Hi"]),
+)
+JSON = st.recursive(
+    LEAVES,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(KEYS, inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(body=JSON, in_fallback=st.booleans())
+def test_any_rcs_body_is_answered_with_a_path(body: Any, in_fallback: bool) -> None:
+    """Whatever an RCS body holds, the answer is a 200 or a 400 whose path starts at it."""
+    sim = Simulator(rate_limit=None, callback=lambda _: None)
+    if in_fallback:
+        channel, data, start = (
+            "whatsapp",
+            whatsapp(fallbackRcs={"agentId": 10, "body": body}),
+            "fallbackRcs",
+        )
+    else:
+        channel, data, start = "rcs", rcs(body), "body"
+    request = SimRequest(
+        "POST",
+        f"/api/message-server/{channel}/send",
+        headers={"x-api-key": KEY, "content-type": "application/json"},
+        body=json.dumps(data).encode(),
+    )
+    response = sim.handle(request)
+    assert response.status in (200, 400)
+    if response.status == 400:
+        assert response.json()["message"].startswith(start)

@@ -2,7 +2,8 @@
 
 The current dialect (``destination``, ``sender``, ``body``...) is validated by
 parsing the body into the SDK's own message models, so the simulator rejects
-exactly what the SDK would refuse to send, with the wire name of the field.
+exactly what the SDK would refuse to send, with the field's full wire path
+(``_paths``).
 The Quick Start dialect (``phoneNumber``, ``message``, ``senderName``;
 ``templateId`` + ``variables``) is checked by hand and answered in its own,
 older shape.
@@ -17,13 +18,12 @@ from datetime import datetime
 from typing import Any
 
 import attrs
-import cattrs
 
-from qlara._converter import camel, parse_message, wire_name
-from qlara._errors import ValidationError
+from qlara._converter import parse_message
 from qlara._models import Channel, RcsMessage, SmsMessage, WhatsAppMessage
 from qlara._models._validate import ALPHANUMERIC_SENDER, E164, NUMERIC_SENDER
 from qlara.testing._encoding import sms_parts
+from qlara.testing._paths import InvalidRequestError, first_problem
 
 __all__ = ["InvalidRequestError", "Parsed", "parse_send"]
 
@@ -33,15 +33,6 @@ MODELS: Mapping[Channel, type[Any]] = {
     Channel.WHATSAPP: WhatsAppMessage,
 }
 PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_.-]+)\}")
-
-
-class InvalidRequestError(Exception):
-    """A request the platform answers with 400; ``field`` uses wire names."""
-
-    def __init__(self, field: str, problem: str) -> None:
-        super().__init__(f"{field}: {problem}")
-        self.field = field
-        self.problem = problem
 
 
 @attrs.frozen(kw_only=True)
@@ -59,54 +50,6 @@ class Parsed:
     scheduled: datetime | None
 
 
-def _wire_path(field: str) -> str:
-    # "fallback_sms.body" -> "fallbackSms.body"; "body/template_id" -> "body/templateId"
-    return re.sub(r"[A-Za-z_]+", lambda m: camel(m.group(0)), field)
-
-
-def _field_name(owner: type[Any] | None, attribute: str) -> str:
-    """The wire name of an attribute of ``owner`` (its ``wire`` metadata, else camelCase)."""
-    if owner is not None and attrs.has(owner):
-        field = attrs.fields_dict(owner).get(attribute)
-        if field is not None:
-            return wire_name(field)
-    return camel(attribute)
-
-
-def _first_problem(
-    exc: BaseException, prefix: str = "", owner: type[Any] | None = None
-) -> InvalidRequestError:
-    """The first leaf of a cattrs error tree, with its path in wire names."""
-    if isinstance(exc, ValidationError):
-        return InvalidRequestError(prefix + _wire_path(exc.field), _wire_text(exc.problem))
-    name = ""
-    for note in getattr(exc, "__notes__", ()):
-        attribute = getattr(note, "name", None)
-        if isinstance(attribute, str):
-            name = _field_name(owner, attribute)
-        index = getattr(note, "index", None)
-        if isinstance(index, int):
-            name = f"[{index}]"
-    path = f"{prefix}{name}" if name else prefix.rstrip(".") or "body"
-    if isinstance(exc, (cattrs.ClassValidationError, cattrs.IterableValidationError)):
-        inner = getattr(exc, "cl", None)
-        return _first_problem(
-            exc.exceptions[0],
-            f"{path}." if name else prefix,
-            inner if isinstance(inner, type) else None,
-        )
-    if isinstance(exc, KeyError):
-        return InvalidRequestError(path, "is required")
-    if isinstance(exc, ValueError) and "does not match format" in str(exc):
-        return InvalidRequestError(path, "must be formatted yyyy-MM-dd HH:mm:ss.SSSZ")
-    return InvalidRequestError(path, f"invalid value ({exc})")
-
-
-def _wire_text(problem: str) -> str:
-    """The SDK's problems name fields in snake_case; the wire speaks camelCase."""
-    return re.sub(r"\b[a-z]+(?:_[a-z]+)+\b", lambda m: camel(m.group(0)), problem)
-
-
 def fill(text: str, placeholders: Mapping[str, str] | None) -> str:
     """Replace ``{name}`` tokens; unknown tokens stay as written (as documented for RCS)."""
     if not placeholders:
@@ -118,7 +61,7 @@ def _current(channel: Channel, data: Mapping[str, Any]) -> Parsed:
     try:
         message = parse_message(data, MODELS[channel])
     except Exception as exc:  # cattrs wraps every problem; we want the first one
-        raise _first_problem(exc) from exc
+        raise first_problem(exc, data) from exc
     text = sender = None
     if isinstance(message, SmsMessage):
         text, sender = fill(message.body, message.placeholders), message.sender
