@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import socket
 import threading
 import time
@@ -105,6 +106,51 @@ def test_connection_close_is_honoured(server: Server) -> None:
 def test_garbage_is_a_400(server: Server) -> None:
     """A request line that is not HTTP answers 400 and closes."""
     assert exchange(server.port, b"NONSENSE\r\n\r\n").startswith(b"HTTP/1.1 400")
+
+
+def read_until_closed(port: int, payload: bytes) -> bytes:
+    """Write raw bytes and read until the server closes the connection."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(payload)
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+        return data
+
+
+CHUNKED = b"Transfer-Encoding: chunked\r\n"
+
+
+@pytest.mark.parametrize(
+    "chunks",
+    [
+        b"zz\r\n",
+        b"-5\r\nabcde\r\n0\r\n\r\n",
+        b"\xff\r\n",
+        b"5\r\nabcdeXX0\r\n\r\n",
+        b"ffffffffffffffffffff\r\n",
+        b"3 4\r\nabc\r\n0\r\n\r\n",
+    ],
+)
+def test_chunked_garbage_is_a_400_and_a_clean_close(
+    server: Server, chunks: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A chunked body that breaks the framing answers 400, closes, and logs no crash."""
+    data = read_until_closed(server.port, post(CHUNKED, chunks))
+    assert data.startswith(b"HTTP/1.1 400 Bad Request\r\n")
+    assert b"connection: close" in data
+    time.sleep(0.02)  # let the server thread finish the connection before looking at the log
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+def test_head_answers_carry_no_body(server: Server) -> None:
+    """A HEAD answer has headers only, so the next answer on the connection follows at once."""
+    head = b"HEAD /api/message-server/sms/send HTTP/1.1\r\nHost: x\r\nX-Api-Key: k\r\n\r\n"
+    second = post(b"Content-Length: %d\r\nConnection: close\r\n" % len(SMS))
+    data = read_until_closed(server.port, head + second)
+    first, _, rest = data.partition(b"\r\n\r\n")
+    assert first.startswith(b"HTTP/1.1 405")
+    assert rest.startswith(b"HTTP/1.1 200 OK")
 
 
 def test_dropped_connections_reach_the_client(server: Server) -> None:

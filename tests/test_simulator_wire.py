@@ -109,6 +109,15 @@ async def test_unknown_paths_and_methods(raw: httpx.AsyncClient) -> None:
     assert response.headers["allow"] == "POST"
 
 
+async def test_head_answers_carry_no_body(raw: httpx.AsyncClient) -> None:
+    """A HEAD request gets the status and headers a GET would, and an empty body."""
+    for path in ("/message-server/sms/send", "/nothing/here", STATUS + "?ids=a&channel=SMS"):
+        get, head = await raw.get(path), await raw.head(path)
+        assert head.status_code == get.status_code
+        assert head.content == b""
+        assert get.content != b""
+
+
 async def test_single_status_by_the_id_the_client_sent(
     raw: httpx.AsyncClient, sim: Simulator
 ) -> None:

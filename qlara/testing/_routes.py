@@ -58,7 +58,8 @@ def dispatch(sim: Simulator, request: SimRequest) -> SimResponse:
         methods = {"GET": _tracking.single_status}
     if methods is None:
         return error_response(404, f"No endpoint {path}", request.path)
-    handler = methods.get(request.method)
+    # HEAD is a GET without the body (Simulator.handle drops it), as HTTP servers do.
+    handler = methods.get("GET" if request.method == "HEAD" else request.method)
     if handler is None:
         response = error_response(405, f"Method {request.method} not allowed", request.path)
         response.headers["allow"] = ", ".join(sorted(methods))

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import re
 import threading
 from collections.abc import Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING
@@ -26,6 +28,10 @@ Handler = Callable[[SimRequest], Awaitable[SimResponse]]
 MAX_HEAD = 64 * 1024
 MAX_BODY = 16 * 1024 * 1024
 TICK = 0.01
+CHUNK_SIZE = re.compile(rb"[0-9A-Fa-f]{1,8}")
+LINGER = 1.0
+
+log = logging.getLogger(__name__)
 
 
 class _BadRequestError(Exception):
@@ -54,11 +60,15 @@ def _parse_head(head: bytes) -> tuple[str, str, str, dict[str, str], bool]:
 
 
 async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
+    """A chunked body; anything that breaks the framing is a ``_BadRequestError``."""
     chunks: list[bytes] = []
     size_total = 0
     while True:
         line = await reader.readuntil(b"\r\n")
-        size = int(line.split(b";", 1)[0].strip() or b"0", 16)
+        size_text = line[:-2].split(b";", 1)[0].strip()
+        if not CHUNK_SIZE.fullmatch(size_text):
+            raise _BadRequestError("bad chunk size")
+        size = int(size_text, 16)
         if size == 0:
             while (await reader.readuntil(b"\r\n")) != b"\r\n":
                 pass
@@ -67,16 +77,35 @@ async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
         if size_total > MAX_BODY:
             raise _BadRequestError("body too large")
         chunks.append(await reader.readexactly(size))
-        await reader.readexactly(2)
+        if await reader.readexactly(2) != b"\r\n":
+            raise _BadRequestError("chunk not followed by CRLF")
 
 
-def _encode(response: SimResponse, keep_alive: bool) -> bytes:
+async def _discard_input(reader: asyncio.StreamReader) -> None:
+    while await reader.read(65536):
+        pass
+
+
+def _content_length(headers: dict[str, str]) -> int:
+    text = headers.get("content-length", "0").strip()
+    # isdecimal alone would let int() read non-ASCII digits the HTTP grammar refuses.
+    if not (text.isascii() and text.isdecimal()) or len(text) > 10:
+        raise _BadRequestError("bad content-length")
+    length = int(text)
+    if length > MAX_BODY:
+        raise _BadRequestError("body too large")
+    return length
+
+
+def _encode(response: SimResponse, keep_alive: bool, *, head: bool = False) -> bytes:
+    """The answer's bytes; a HEAD answer keeps the body's length but not the body."""
     lines = [f"HTTP/1.1 {response.status} {reason(response.status)}"]
     lines.extend(f"{name}: {value}" for name, value in response.headers.items())
     lines.append(f"content-length: {len(response.body)}")
     if not keep_alive:
         lines.append("connection: close")
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + response.body
+    head_bytes = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+    return head_bytes if head else head_bytes + response.body
 
 
 class Server:
@@ -175,13 +204,33 @@ class Server:
             # Shutdown cancels open connections; ending quietly keeps asyncio's
             # stream callback from logging the cancelled task as an error.
             return
-        except _BadRequestError:
-            bad = SimResponse(400, {"content-type": "text/plain"}, b"bad request")
-            with contextlib.suppress(ConnectionError):
-                writer.write(_encode(bad, keep_alive=False))
+        except _BadRequestError as exc:
+            bad = SimResponse(400, {"content-type": "text/plain"}, f"bad request: {exc}".encode())
+            await self._answer_and_close(reader, writer, bad)
+        except Exception:
+            # A bug in a handler must not kill the server or leave the client hanging.
+            log.exception("the simulator's HTTP handler failed")
+            oops = SimResponse(500, {"content-type": "text/plain"}, b"internal simulator error")
+            await self._answer_and_close(reader, writer, oops)
         finally:
             self._writers.discard(writer)
             writer.close()
+
+    @staticmethod
+    async def _answer_and_close(
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter, response: SimResponse
+    ) -> None:
+        """Answer, then close cleanly: stop writing and drain what the client still sends.
+
+        Closing with unread input makes the kernel reset the connection, and a
+        reset can destroy the answer before the client reads it.
+        """
+        with contextlib.suppress(ConnectionError, OSError, asyncio.TimeoutError):
+            writer.write(_encode(response, keep_alive=False))
+            await writer.drain()
+            if writer.can_write_eof():
+                writer.write_eof()
+            await asyncio.wait_for(_discard_input(reader), LINGER)
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         handler = self._handler
@@ -196,12 +245,7 @@ class Server:
             if "chunked" in headers.get("transfer-encoding", "").lower():
                 body = await _read_chunked(reader)
             else:
-                try:
-                    length = int(headers.get("content-length", "0"))
-                except ValueError:
-                    raise _BadRequestError("bad content-length") from None
-                if not 0 <= length <= MAX_BODY:
-                    raise _BadRequestError("bad content-length")
+                length = _content_length(headers)
                 body = await reader.readexactly(length) if length else b""
             response = await handler(SimRequest(method, path, query, headers, body))
             if response.delay:
@@ -209,7 +253,7 @@ class Server:
             if response.drop:
                 writer.transport.abort()
                 return
-            writer.write(_encode(response, keep_alive))
+            writer.write(_encode(response, keep_alive, head=method == "HEAD"))
             await writer.drain()
             if not keep_alive:
                 return

@@ -234,7 +234,16 @@ class Simulator:
     # -- the core ---------------------------------------------------------------
 
     def handle(self, request: SimRequest) -> SimResponse:
-        """Answer one request, applying faults, auth, rate limits and the endpoint."""
+        """Answer one request, applying faults, auth, rate limits and the endpoint.
+
+        A HEAD request is answered as the same GET would be, without the body.
+        """
+        response = self._answer(request)
+        if request.method == "HEAD":
+            response.body = b""
+        return response
+
+    def _answer(self, request: SimRequest) -> SimResponse:
         fault = self.faults.take(request.path)
         if isinstance(fault, Status):
             return status_response(fault, request.path)
