@@ -196,8 +196,9 @@ def test_callbacks_are_posted_to_a_loopback_receiver() -> None:
     assert sim.callback_stats["delivered"] == 1
 
 
-def test_failing_receivers_are_retried_then_given_up() -> None:
-    """A receiver answering 500 is retried a few times, then the event counts as failed."""
+def test_failing_receivers_are_retried_then_given_up(caplog: pytest.LogCaptureFixture) -> None:
+    """A receiver answering 500 is retried, each failure logged at DEBUG by its module's logger."""
+    caplog.set_level(logging.DEBUG, logger="qlara")
     calls: list[int] = []
 
     async def receiver(request: SimRequest) -> SimResponse:
@@ -212,6 +213,9 @@ def test_failing_receivers_are_retried_then_given_up() -> None:
     sim.close()
     assert len(calls) == 4
     assert sim.callback_stats["failed"] == 1
+    failures = [r for r in caplog.records if "callback attempt" in r.getMessage()]
+    assert [r.name for r in failures] == ["qlara.testing._dispatch"] * 4
+    assert all(r.levelno == logging.DEBUG for r in failures)
 
 
 async def test_asgi_view_answers_like_the_transport() -> None:

@@ -21,7 +21,7 @@ __all__ = ["HttpDispatcher", "is_loopback"]
 
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")
 
-log = logging.getLogger("qlara.testing")
+log = logging.getLogger(__name__)
 
 _STOP = object()
 
