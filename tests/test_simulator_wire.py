@@ -78,6 +78,28 @@ async def test_quick_start_templates_are_accepted(
     assert sim.message("qs-1").dialect == "quickstart"
 
 
+async def test_quick_start_sends_get_guide_style_callbacks(
+    raw: httpx.AsyncClient, sim: Simulator
+) -> None:
+    """An old-dialect send is answered in the old shape, but its callbacks are the guide's."""
+    await raw.post(HOOK, json={"callbackUrl": "http://127.0.0.1:9/hook"})
+    await raw.post(
+        "/message-server/sms/send",
+        json={
+            "phoneNumber": DESTINATION,
+            "message": "Hello",
+            "senderName": "MyCompany",
+            "customerMessageId": "qs-cb",
+        },
+    )
+    sim.advance(60)
+    final = [e for e in sim.events if e.get("statusCode") == 3]
+    assert len(final) == 1
+    assert final[0]["eventType"] == "DELIVERY"
+    assert final[0]["customerMessageId"] == "qs-cb"
+    assert "status" not in final[0]
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [

@@ -15,6 +15,17 @@ Use it in-process::
 
 or over real HTTP on loopback (``serve``), or as an ASGI app (``sim.asgi_app()``).
 It needs only the core dependencies.
+
+Sends in the Quick Start's older dialect (``phoneNumber``, ``message``,
+``senderName``; ``templateId`` + ``variables``) are accepted and answered in
+the older response shape, but their delivery callbacks are the guide's
+``DELIVERY`` / ``READ`` payloads (``eventType``, ``statusCode`` 3 or 6,
+``customerMessageId``), not the older payload with a ``status`` string: the
+simulator speaks one callback dialect, the one ``qlara.webhooks`` parses.
+
+A 400 names the offending field by its full wire path, e.g.
+``body.body.suggestions[0].text``; suggestion labels over 25 characters are
+refused there as the SDK refuses them.
 """
 
 from qlara.testing._faults import Delay as Delay
