@@ -32,6 +32,11 @@ from typing import IO, Any
 
 from qlara._errors import QlaraError
 
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no advisory locks, one run at a time is on you
+    fcntl = None  # type: ignore[assignment]
+
 __all__ = ["Journal", "JournalError"]
 
 VERSION = 1
@@ -102,15 +107,24 @@ class Journal:
         self._dirty = False
 
     def open(self) -> Journal:
-        """Read what is there (if anything), then open for appending."""
-        valid_end = 0
-        if os.path.exists(self.path):
+        """Lock the file, read what is there (if anything), and open it for appending."""
+        file = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
+        try:
+            if fcntl is not None:
+                # Two runs appending to one journal would each take the other's
+                # messages for never sent; the second one stops here instead.
+                try:
+                    fcntl.flock(file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except OSError as exc:
+                    raise JournalError(f"{self.path} is in use by another run") from exc
             valid_end = self._load()
-        with open(self.path, "ab") as raw:
             # A kill mid-write can leave half a line; cut it so records stay one per line.
-            if raw.tell() > valid_end:
-                raw.truncate(valid_end)
-        self._file = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
+            if os.path.getsize(self.path) > valid_end:
+                os.ftruncate(file.fileno(), valid_end)
+        except BaseException:
+            file.close()
+            raise
+        self._file = file
         if valid_end == 0:
             self._write(
                 {

@@ -235,3 +235,14 @@ def test_done_bitmap_is_compact(tmp_path: Path) -> None:
     assert 3 in reread.done
     assert 4 not in reread.done
     assert reread.done_ok == len([i for i in range(0, 200_000, 3) if i % 2 == 0])
+
+
+def test_a_journal_in_use_is_refused(tmp_path: Path) -> None:
+    """A second run on a journal that another run holds open stops with a QlaraError."""
+    first = Journal(tmp_path / "run.jsonl").open()
+    try:
+        with pytest.raises(qlara.QlaraError, match="in use"):
+            Journal(tmp_path / "run.jsonl").open()
+    finally:
+        first.close()
+    Journal(tmp_path / "run.jsonl").open().close()

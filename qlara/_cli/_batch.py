@@ -242,7 +242,8 @@ async def _batch(args: argparse.Namespace, out: Output) -> int:
     # With --json, stdout carries only the summary; the bar goes to stderr.
     stream: TextIO = sys.stderr if out.as_json else out.stream
     with (
-        results_path.open("a", encoding="utf-8") as results,
+        # Line-buffered: a line per outcome reaches the OS as soon as it is handed over.
+        results_path.open("a", encoding="utf-8", buffering=1) as results,
         Progress(f"{args.channel} batch", total, stream) as bar,
     ):
         last = 0
