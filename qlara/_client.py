@@ -103,6 +103,7 @@ class AsyncQlara:
         )
         self._config = config
         self._owner = True
+        self._parent: AsyncQlara | None = None
         self._bind(
             HttpCore(
                 connection,
@@ -136,6 +137,7 @@ class AsyncQlara:
         copy = type(self).__new__(type(self))
         copy._config = self._config
         copy._owner = False
+        copy._parent = self  # the original owns the pool; keep it alive while copies are
         copy._bind(
             self._http.with_options(
                 timeout=timeout, max_retries=max_retries, retry_policy=retry_policy

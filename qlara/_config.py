@@ -48,12 +48,42 @@ class ClientConfig:
 
 def _base_url(value: str | None) -> str:
     url = value if value is not None else os.environ.get("QLARA_BASE_URL") or DEFAULT_BASE_URL
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
-        raise ConfigurationError(
-            f"base_url must be an absolute http(s) URL such as {DEFAULT_BASE_URL!r}, got {url!r}"
-        )
+    problem = f"base_url must be an absolute http(s) URL such as {DEFAULT_BASE_URL!r}, got {url!r}"
+    if not isinstance(url, str) or not url.isascii() or not url.isprintable() or " " in url:
+        raise ConfigurationError(problem)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError as exc:
+        raise ConfigurationError(f"{problem} ({exc})") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigurationError(problem)
     return url.rstrip("/")
+
+
+def _api_key(value: str | None) -> Secret:
+    key = value if value is not None else os.environ.get("QLARA_API_KEY")
+    if not isinstance(key, str) or not key.strip():
+        raise ConfigurationError(
+            "no API key: pass api_key=..., set the QLARA_API_KEY environment "
+            "variable, or pass auth=qlara.BasicAuth(username, password)"
+        )
+    key = key.strip()
+    if not key.isascii() or not key.isprintable():
+        # Never quote the key: the message ends up in logs.
+        raise ConfigurationError(
+            "the API key has characters that cannot go in an HTTP header (non-ASCII "
+            "or control characters); check for a stray character from a copy-paste"
+        )
+    return Secret(key)
+
+
+def check_timeout(value: object) -> None:
+    """A number of seconds >= 0, an httpx.Timeout, or None for no limit."""
+    if value is None or hasattr(value, "as_dict"):
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
+        raise ConfigurationError(f"timeout must be seconds >= 0 or an httpx.Timeout, got {value!r}")
 
 
 def check_max_retries(value: object) -> None:
@@ -80,16 +110,17 @@ def resolve(
             raise ConfigurationError("auth must be a qlara.BasicAuth(username, password)")
         credential, kind = Secret(auth.header()), "basic"
     else:
-        key = api_key if api_key is not None else os.environ.get("QLARA_API_KEY")
-        if not key or not isinstance(key, str) or not key.strip():
-            raise ConfigurationError(
-                "no API key: pass api_key=..., set the QLARA_API_KEY environment "
-                "variable, or pass auth=qlara.BasicAuth(username, password)"
-            )
-        credential, kind = Secret(key.strip()), "api_key"
+        credential, kind = _api_key(api_key), "api_key"
     check_max_retries(max_retries)
+    check_timeout(timeout)
     if http_client is not None and transport is not None:
         raise ConfigurationError("give either http_client or transport, not both")
+    if http_client is not None and not hasattr(http_client, "build_request"):
+        raise ConfigurationError("http_client must be an httpx.AsyncClient")
+    if transport is not None and not hasattr(transport, "handle_async_request"):
+        raise ConfigurationError("transport must be an httpx.AsyncBaseTransport")
+    if retry_policy is not None and not isinstance(retry_policy, RetryPolicy):
+        raise ConfigurationError("retry_policy must be a qlara.RetryPolicy")
     if rate_limit is not None and not isinstance(rate_limit, RateLimit):
         raise ConfigurationError("rate_limit must be a qlara.RateLimit or None")
     return ClientConfig(

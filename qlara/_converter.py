@@ -370,18 +370,54 @@ def _wire_fast(data: Mapping[str, Any]) -> _WireSendResponse | None:
     )
 
 
-def _results_by_channel(data: Any, default_channel: Channel) -> Any:
-    """The older answer lists results with a ``channel`` each; key them like the new one.
+def _lenient_id(value: Any) -> Any:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value if isinstance(value, str) else None
 
-    A listed result without a channel belongs to the channel the message was sent on.
+
+def _lenient_result(item: Any) -> Any:
+    """Looseness seen in answers that still say "accepted": never lose that verdict to it."""
+    if not isinstance(item, Mapping):
+        return item
+    item = dict(item)
+    reasons = item.get("reasons")
+    if reasons is None:
+        item.pop("reasons", None)
+    elif isinstance(reasons, str):
+        item["reasons"] = [reasons]
+    parts = item.get("parts")
+    if isinstance(parts, float) and parts.is_integer():
+        item["parts"] = int(parts)
+    return item
+
+
+def _normalize_send_answer(data: Mapping[str, Any], default_channel: Channel) -> dict[str, Any]:
+    """Both documented answer shapes, keyed by channel, with harmless looseness smoothed.
+
+    The older answer lists results with a ``channel`` each; a listed result
+    without one belongs to the channel the message was sent on. A ``null``
+    simulation flag or reasons list, a whole float part count, and numeric ids
+    are read as what they obviously mean.
     """
-    if not isinstance(data, Mapping) or not isinstance(data.get("results"), list):
-        return data
-    keyed: dict[str, Any] = {}
-    for index, item in enumerate(data["results"]):
-        channel = item.get("channel", default_channel.value) if isinstance(item, Mapping) else None
-        keyed[channel if isinstance(channel, str) else f"[{index}]"] = item
-    return {**data, "results": keyed}
+    answer = dict(data)
+    if answer.get("simulation") is None:
+        answer.pop("simulation", None)
+    for key in ("messageId", "customerMessageId"):
+        if key in answer:
+            answer[key] = _lenient_id(answer[key])
+    results = answer.get("results")
+    if isinstance(results, list):
+        keyed: dict[str, Any] = {}
+        for index, item in enumerate(results):
+            channel = (
+                item.get("channel", default_channel.value) if isinstance(item, Mapping) else None
+            )
+            keyed[channel if isinstance(channel, str) else f"[{index}]"] = item
+        results = keyed
+    if isinstance(results, Mapping):
+        answer["results"] = {key: _lenient_result(item) for key, item in results.items()}
+    return answer
 
 
 def _reason_text(reason: Any) -> str:
@@ -415,7 +451,7 @@ def parse_send_result(data: Any, sent_message_id: str, channel: Channel) -> Send
         raise MalformedResponseError(
             f"malformed send answer: expected an object, got {type(data).__name__} @ $"
         )
-    normalized = _results_by_channel(data, channel)
+    normalized = _normalize_send_answer(data, channel)
     wire = _wire_fast(normalized) or structure(normalized, _WireSendResponse, what="send")
     results: dict[Channel, ChannelResult] = {}
     for key, item in wire.results.items():

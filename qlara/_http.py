@@ -31,6 +31,7 @@ from qlara._errors import (
     MalformedResponseError,
     OutcomeUnknownError,
     QlaraError,
+    ValidationError,
     status_error,
 )
 from qlara._ratelimit import RateLimiter
@@ -38,7 +39,7 @@ from qlara._retry import Action, RetryPolicy, Safety, classify_status, decide, p
 
 __all__ = ["CallOptions", "Connection", "HttpCore", "Timeout", "TimeoutTypes"]
 
-log = logging.getLogger("qlara")
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -47,8 +48,28 @@ TimeoutTypes = Union[float, httpx.Timeout, None]  # noqa: UP007
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 
 
-def as_timeout(value: float | httpx.Timeout) -> httpx.Timeout:
-    return value if isinstance(value, httpx.Timeout) else httpx.Timeout(value)
+def as_timeout(value: float | httpx.Timeout | None) -> httpx.Timeout:
+    """Seconds (or ``None``, no limit) as an ``httpx.Timeout``; anything else is refused."""
+    if isinstance(value, httpx.Timeout):
+        return value
+    if value is not None and (
+        isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0
+    ):
+        raise ValidationError("timeout", f"must be seconds >= 0 or an httpx.Timeout, got {value!r}")
+    return httpx.Timeout(value)
+
+
+def _check_extra_headers(headers: Mapping[str, str]) -> None:
+    if not isinstance(headers, Mapping):
+        raise ValidationError("extra_headers", "must be a mapping of header names to values")
+    for name, value in headers.items():
+        for part in (name, value):
+            if not isinstance(part, str) or not part.isascii() or not part.isprintable():
+                # The value is not quoted: it may be a credential.
+                raise ValidationError(
+                    f"extra_headers[{name!r}]" if isinstance(name, str) else "extra_headers",
+                    "header names and values must be printable ASCII strings",
+                )
 
 
 @attrs.frozen(kw_only=True)
@@ -115,6 +136,16 @@ class Connection:
     async def aclose(self) -> None:
         if self.closed:
             return
+        loop = self._loop
+        if loop is not None and _current_loop() is not loop:
+            if not (isinstance(loop, asyncio.AbstractEventLoop) and loop.is_closed()):
+                raise QlaraError(
+                    "close this client from the event loop that used it: "
+                    "its connections belong there"
+                )
+            # That loop is gone, and its connections with it: nothing is left to close.
+            self.closed = True
+            return
         self.closed = True
         if self.owns_client:
             await self.http_client.aclose()
@@ -129,8 +160,12 @@ def _connection_failure(exc: Exception) -> tuple[Safety, APIConnectionError]:
         return Safety.AMBIGUOUS, APITimeoutError(f"timed out waiting for the platform ({name})")
     if isinstance(exc, (httpx.ConnectError, httpx.ProxyError)):
         return Safety.SAFE, APIConnectionError(f"could not connect to the platform ({name}: {exc})")
-    if isinstance(exc, (httpx.UnsupportedProtocol, httpx.LocalProtocolError, httpx.DecodingError)):
-        return Safety.FINAL, APIConnectionError(f"request failed ({name}: {exc})")
+    if isinstance(exc, (httpx.UnsupportedProtocol, httpx.LocalProtocolError)):
+        # Not quoted: httpx's text may repeat a header value, and a header holds the key.
+        return Safety.FINAL, APIConnectionError(f"the request could not be sent ({name})")
+    if isinstance(exc, httpx.DecodingError):
+        # An answer arrived, so the request was processed; its body is unreadable.
+        return Safety.AMBIGUOUS, APIConnectionError(f"the answer could not be decoded ({name})")
     return Safety.AMBIGUOUS, APIConnectionError(
         f"the connection failed mid-request ({name}: {exc})"
     )
@@ -146,11 +181,18 @@ def _error_message(body: Any, text: str) -> str:
 
 
 def _decode(content: bytes) -> Any:
-    return json.loads(content) if content else None
+    """JSON, or ``ValueError`` for anything else (nesting deep enough to recurse included)."""
+    try:
+        return json.loads(content) if content else None
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
 
 
 def _encode(body: Any) -> bytes:
-    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+    try:
+        return json.dumps(body, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+    except (TypeError, ValueError, RecursionError) as exc:  # UnicodeEncodeError is a ValueError
+        raise ValidationError("body", f"cannot be sent as JSON: {exc}") from exc
 
 
 class HttpCore:
@@ -207,23 +249,7 @@ class HttpCore:
         """
         connection = self.connection
         connection.check_usable()
-        if options.extra_body:
-            if not isinstance(body, Mapping):
-                raise QlaraError("extra_body can only be merged into a JSON object body")
-            body = {**body, **options.extra_body}
-        headers = connection.headers
-        if body is not None:
-            headers = {**headers, "Content-Type": "application/json"}
-        if options.extra_headers:
-            headers = {**headers, **options.extra_headers}
-        request = connection.http_client.build_request(
-            method,
-            connection.base_url + path,
-            content=None if body is None else _encode(body),
-            params=params,
-            headers=headers,
-            timeout=self.timeout if options.timeout is None else as_timeout(options.timeout),
-        )
+        request = self._build(method, path, body, params, options)
         idempotent = method in IDEMPOTENT_METHODS
         retries = 0
         while True:
@@ -232,6 +258,9 @@ class HttpCore:
             retry_after: float | None = None
             try:
                 response = await connection.http_client.send(request)
+            except RuntimeError as exc:
+                # httpx's words for a client closed under us (an injected one).
+                raise QlaraError(f"the HTTP client cannot send: {exc}") from exc
             except (httpx.HTTPError, OSError) as exc:
                 safety, failure = _connection_failure(exc)
                 failure.message_id = message_id
@@ -245,8 +274,7 @@ class HttpCore:
                 if 200 <= status < 300:
                     return self._parse(response, parse, message_id)
                 safety = classify_status(status)
-                error = self._status_error(response, message_id)
-                retry_after = getattr(error, "retry_after", None)
+                error, retry_after = self._status_error(response, message_id)
             decision = decide(
                 safety,
                 idempotent=idempotent,
@@ -256,10 +284,11 @@ class HttpCore:
                 retry_after=retry_after,
                 jitter=random.random(),  # noqa: S311 - jitter, not cryptography
             )
-            if isinstance(error, APIStatusError) and error.status_code == 429:
-                pause = decision.delay if decision.action is Action.RETRY else retry_after
-                connection.limiter.pause(min(pause or 0.0, self.retry_policy.max_retry_after))
             if decision.action is Action.RETRY:
+                if isinstance(error, APIStatusError) and error.status_code == 429:
+                    # Everyone waits, so a batch does not stampede. A wait too long
+                    # to retry is not imposed on other calls: they raise on their own.
+                    connection.limiter.pause(decision.delay)
                 retries += 1
                 await anyio.sleep(decision.delay)
                 continue
@@ -270,6 +299,42 @@ class HttpCore:
                     cause=error,
                 ) from error
             raise error
+
+    def _build(
+        self,
+        method: str,
+        path: str,
+        body: Any,
+        params: Mapping[str, str] | None,
+        options: CallOptions,
+    ) -> httpx.Request:
+        """The request as it goes out on every attempt, or ``ValidationError``."""
+        connection = self.connection
+        if options.extra_body:
+            if not isinstance(options.extra_body, Mapping):
+                raise ValidationError("extra_body", "must be a mapping of field names to values")
+            if not isinstance(body, Mapping):
+                raise ValidationError("extra_body", "can only be merged into a JSON object body")
+            body = {**body, **options.extra_body}
+        headers = connection.headers
+        if body is not None:
+            headers = {**headers, "Content-Type": "application/json"}
+        if options.extra_headers:
+            _check_extra_headers(options.extra_headers)
+            headers = {**headers, **options.extra_headers}
+        content = None if body is None else _encode(body)
+        timeout = self.timeout if options.timeout is None else as_timeout(options.timeout)
+        try:
+            return connection.http_client.build_request(
+                method,
+                connection.base_url + path,
+                content=content,
+                params=params,
+                headers=headers,
+                timeout=timeout,
+            )
+        except (TypeError, ValueError) as exc:
+            raise ValidationError("request", f"cannot be built: {type(exc).__name__}") from None
 
     async def request_json(self, method: str, path: str, **kwargs: Any) -> Any:
         """``request`` for answers used as plain decoded JSON."""
@@ -295,8 +360,14 @@ class HttpCore:
             raise
 
     @staticmethod
-    def _status_error(response: httpx.Response, message_id: str | None) -> APIError:
-        text = response.text
+    def _status_error(
+        response: httpx.Response, message_id: str | None
+    ) -> tuple[APIError, float | None]:
+        """The typed error, and the wait the platform asked for (429 and 503)."""
+        try:
+            text = response.text
+        except (LookupError, ValueError):  # an unknown or lying charset
+            text = response.content.decode("utf-8", "replace")
         try:
             body: Any = _decode(response.content)
         except ValueError:
@@ -305,7 +376,7 @@ class HttpCore:
         if response.status_code in (429, 503):
             hint = body.get("retryAfter") if isinstance(body, Mapping) else None
             retry_after = parse_retry_after(response.headers.get("retry-after"), hint)
-        return status_error(
+        error = status_error(
             response.status_code,
             _error_message(body, text) or response.reason_phrase,
             body=body,
@@ -313,6 +384,7 @@ class HttpCore:
             message_id=message_id,
             retry_after=retry_after,
         )
+        return error, retry_after
 
     @staticmethod
     def _log(method: str, path: str, status: int | None, started: float, retries: int) -> None:

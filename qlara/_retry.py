@@ -91,11 +91,15 @@ class RetryPolicy:
     def backoff(self, retry_number: int, jitter: float) -> float:
         """The wait before retry ``retry_number`` (0-based), ``jitter`` in [0, 1).
 
-        Exponential with "equal jitter" (half fixed, half random), clamped to
-        ``[initial_backoff, max_backoff]`` so tasks that failed together spread out.
+        The step doubles from ``initial_backoff`` to ``max_backoff``; jitter
+        spreads each wait over the upper half of the gap to the next step (below
+        the cap once it is reached), so tasks that failed together retry apart.
         """
-        ceiling = min(self.max_backoff, self.initial_backoff * 2.0 ** min(retry_number, 62))
-        wait = ceiling / 2 + ceiling / 2 * jitter
+        step = min(self.max_backoff, self.initial_backoff * 2.0 ** min(retry_number, 62))
+        if step < self.max_backoff:
+            wait = step + (min(self.max_backoff, 2 * step) - step) * jitter / 2
+        else:
+            wait = step - step / 4 * jitter
         return min(self.max_backoff, max(self.initial_backoff, wait))
 
 

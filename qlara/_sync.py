@@ -20,7 +20,9 @@ running event loop (a notebook cell), it blocks that loop like any sync I/O.
 
 from __future__ import annotations
 
+import concurrent.futures
 import functools
+import inspect
 import os
 import threading
 import weakref
@@ -38,6 +40,7 @@ from qlara._batch import ProgressCallback
 from qlara._batch_sync import send_many_blocking
 from qlara._client import AsyncQlara
 from qlara._config import DEFAULT_RATE_LIMIT, ClientConfig, check_max_retries, resolve
+from qlara._errors import QlaraError
 from qlara._http import TimeoutTypes
 from qlara._models import AnyMessage
 from qlara._models.channel import Channel
@@ -84,8 +87,6 @@ class _Portal:
             return portal, client
         with self._lock:
             if self.closed:
-                from qlara._errors import QlaraError  # noqa: PLC0415 - cold path
-
                 raise QlaraError("this client is closed; create a new one")
             if self._pid != os.getpid():
                 # A forked child: the parent's loop thread and sockets are not ours.
@@ -97,8 +98,12 @@ class _Portal:
             if self._portal is None or self._client is None:
                 context = start_blocking_portal(name="qlara-portal")
                 portal = context.__enter__()
-                # Built on the portal's loop, so the pool and the loop belong together.
-                self._client = portal.call(AsyncQlara._from_config, self._config)
+                try:
+                    # Built on the portal's loop, so the pool and the loop belong together.
+                    self._client = portal.call(AsyncQlara._from_config, self._config)
+                except BaseException:
+                    context.__exit__(None, None, None)  # no loop thread left behind
+                    raise
                 self._context, self._portal = context, portal
             return self._portal, self._client
 
@@ -107,6 +112,13 @@ class _Portal:
         future = portal.start_task_soon(functools.partial(function, *args, **kwargs))
         try:
             return future.result()
+        except concurrent.futures.CancelledError:
+            if self.closed:
+                raise QlaraError(
+                    "the client was closed while this call was running (a send's outcome "
+                    "is unknown)"
+                ) from None
+            raise
         except BaseException:
             future.cancel()
             raise
@@ -175,7 +187,12 @@ class blocking(Generic[P, R]):  # noqa: N801 - used like a decorator, named like
         def call(*args: P.args, **kwargs: P.kwargs) -> R:
             return owner._portal.call(run, *args, **kwargs)
 
-        return functools.wraps(self.method)(call)
+        wrapped = functools.wraps(self.method)(call)
+        # Bound, the twin has no ``self``, like any bound method.
+        signature = inspect.signature(self.method)
+        parameters = list(signature.parameters.values())[1:]
+        wrapped.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+        return wrapped
 
 
 class _SyncResource(_Blocking):
@@ -299,6 +316,7 @@ class Qlara(_Blocking):
         self._options: Mapping[str, Any] = {}
         self._copy_of: tuple[AsyncQlara, AsyncQlara] | None = None
         self._owner = True
+        self._parent: Qlara | None = None
         self._finalizer = weakref.finalize(self, self._portal.close)
         self._bind()
 
@@ -364,12 +382,18 @@ class Qlara(_Blocking):
         copy._options = {**self._options, **{k: v for k, v in options.items() if v is not None}}
         copy._copy_of = None
         copy._owner = False
+        copy._parent = self  # the original's finalizer must not stop the shared portal first
         copy._bind()
         return copy
 
     @property
     def base_url(self) -> str:
         return self._config.base_url
+
+    @property
+    def max_retries(self) -> int:
+        retries = self._options.get("max_retries")
+        return self._config.max_retries if retries is None else int(retries)
 
     @property
     def is_closed(self) -> bool:

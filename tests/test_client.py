@@ -453,3 +453,112 @@ def test_second_event_loop_is_refused() -> None:
     with pytest.raises(qlara.QlaraError, match="another event loop"):
         asyncio.run(send(client))
     asyncio.run(client.aclose())
+
+
+@pytest.mark.parametrize(
+    ("answer", "check"),
+    [
+        ({"results": {"sms": {"accepted": True, "reasons": None}}}, lambda r: r.accepted),
+        ({"simulation": None, "results": {"sms": {"accepted": True}}}, lambda r: not r.simulation),
+        (
+            {"results": {"sms": {"accepted": True, "parts": 2.0}}},
+            lambda r: r.results["SMS"].parts == 2,
+        ),
+        ({"customerMessageId": 123, "results": {"sms": {"accepted": True}}}, lambda r: r.accepted),
+        (
+            {"messageId": 77, "results": {"sms": {"accepted": True}}},
+            lambda r: r.platform_message_id == "77",
+        ),
+        (
+            {"results": {"sms": {"accepted": False, "reasons": "BLOCKED"}}},
+            lambda r: r.results["SMS"].reasons == ("BLOCKED",),
+        ),
+        ({"results": [{"channel": "sms", "statusCode": 200}]}, lambda r: r.accepted),
+    ],
+)
+async def test_loose_but_clear_answers_keep_the_verdict(
+    make_client: MakeClient, answer: dict[str, Any], check: Any
+) -> None:
+    """A null flag or a whole float never turns an accepted send into an error."""
+    client = make_client(Recorder(httpx.Response(200, json=answer)))
+    assert check(await send(client))
+
+
+@pytest.mark.parametrize(
+    ("options", "field"),
+    [
+        ({"extra_headers": {"X-A": "\u00e9\u20ac"}}, "extra_headers['X-A']"),
+        ({"extra_headers": {"X-A": 5}}, "extra_headers['X-A']"),
+        ({"extra_headers": {"X-A": "a\nb"}}, "extra_headers['X-A']"),
+        ({"extra_body": {"a": object()}}, "body"),
+        ({"extra_body": {"a": float("nan")}}, "body"),
+        ({"extra_body": [("a", 1)]}, "extra_body"),
+        ({"timeout": "soon"}, "timeout"),
+        ({"timeout": float("nan")}, "timeout"),
+        ({"body": "hi \ud800"}, "body"),
+    ],
+)
+async def test_bad_call_options_are_validation_errors(
+    make_client: MakeClient, options: dict[str, Any], field: str
+) -> None:
+    """Unsendable headers, bodies or timeouts fail before sending, naming what is wrong."""
+    platform = Recorder(accepted())
+    client = make_client(platform)
+    with pytest.raises(qlara.ValidationError) as caught:
+        await send(client, **options)
+    assert caught.value.field == field
+    assert platform.requests == []
+
+
+async def test_header_values_are_never_quoted(make_client: MakeClient) -> None:
+    """A bad header value (it may be a credential) is not repeated in the error."""
+    client = make_client(Recorder(accepted()))
+    with pytest.raises(qlara.ValidationError) as caught:
+        await send(client, extra_headers={"Authorization": "Bearer s3cr\u00e9t"})
+    assert "s3cr" not in str(caught.value)
+
+
+async def test_service_unavailable_retry_after_is_honoured(make_client: MakeClient) -> None:
+    """A 503's Retry-After beyond max_retry_after stops retrying at once."""
+    busy = httpx.Response(503, headers={"Retry-After": "120"}, json={"message": "maintenance"})
+    platform = Recorder(busy)
+    client = make_client(platform)
+    with anyio.fail_after(5), pytest.raises(qlara.InternalServerError, match="maintenance"):
+        await send(client)
+    assert len(platform.requests) == 1
+
+
+# httpx leaves its raw-bytes generator to the garbage collector after a decoding
+# error; trio reports that. It is httpx's, not ours.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+@pytest.mark.filterwarnings("ignore:Async generator:ResourceWarning")
+async def test_undecodable_answer_to_a_send_is_unknown(make_client: MakeClient) -> None:
+    """An answer arrived but cannot be decoded: the send probably landed, so it is not repeated."""
+    platform = Recorder(
+        lambda request: httpx.Response(
+            200, headers={"Content-Encoding": "gzip"}, stream=httpx.ByteStream(b"not gzip")
+        )
+    )
+    client = make_client(platform)
+    with pytest.raises(qlara.OutcomeUnknownError):
+        await send(client)
+    assert len(platform.requests) == 1
+
+
+async def test_long_rate_limit_does_not_hold_other_calls(make_client: MakeClient) -> None:
+    """A 429 too long to wait raises at once and does not block the client's next call."""
+    platform = Recorder(error(429, "later", retryAfter=300), accepted())
+    client = make_client(platform, rate_limit=qlara.RateLimit.production())
+    with pytest.raises(qlara.RateLimitError):
+        await send(client)
+    with anyio.fail_after(2):
+        assert (await send(client)).accepted
+
+
+async def test_closed_injected_http_client_is_a_qlara_error() -> None:
+    """An injected httpx client closed by its owner gives a QlaraError, not RuntimeError."""
+    http_client = httpx.AsyncClient(transport=httpx.MockTransport(accepted()))
+    await http_client.aclose()
+    async with qlara.AsyncQlara(KEY, http_client=http_client, rate_limit=None) as client:
+        with pytest.raises(qlara.QlaraError, match="cannot send"):
+            await send(client)

@@ -90,3 +90,33 @@ async def test_async_context_manager_closes() -> None:
     async with qlara.AsyncQlara(KEY, transport=httpx.MockTransport(accepted())) as client:
         assert not client.is_closed
     assert client.is_closed
+
+
+@pytest.mark.parametrize("key", ["sk_live_abc\u200b", "sk_live_SECR\u00c9T", "sk_live\nx"])
+def test_unsendable_keys_fail_at_construction_without_quoting(key: str) -> None:
+    """A key with a stray copy-paste character fails early, and the error never shows it."""
+    for client_type in (qlara.AsyncQlara, qlara.Qlara):
+        with pytest.raises(qlara.ConfigurationError) as caught:
+            client_type(key)
+        assert key not in str(caught.value)
+        assert "sk_live" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"base_url": "https://exa:mple.com/api"},
+        {"base_url": "http://[::1/api"},
+        {"base_url": "https://exa mple.com/api"},
+        {"timeout": "abc"},
+        {"timeout": float("nan")},
+        {"timeout": -1},
+        {"transport": "not a transport"},
+        {"http_client": "not a client"},
+        {"retry_policy": {"max_backoff": 3}},
+    ],
+)
+def test_more_bad_options_fail_at_construction(options: dict[str, object]) -> None:
+    """Wrong types and unusable URLs are ConfigurationErrors, not failures on first use."""
+    with pytest.raises(qlara.ConfigurationError):
+        qlara.AsyncQlara(KEY, **options)  # type: ignore[arg-type]

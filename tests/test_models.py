@@ -273,3 +273,48 @@ def test_wire_format_is_camel_case_json(
     placeholders = wire.pop("placeholders", None)
     walk(wire)
     assert placeholders is None or all(isinstance(v, str) for v in placeholders.values())
+
+
+def test_results_and_templates_take_documented_positions() -> None:
+    """SendResult, ChannelResult and WhatsAppTemplate can be built as the design writes them."""
+    channel = qlara.ChannelResult(True, False, 1, [])
+    assert channel == qlara.ChannelResult(accepted=True, unicode=False, parts=1, reasons=())
+    result = qlara.SendResult("id", False, {qlara.Channel.SMS: channel})
+    assert result == qlara.SendResult(
+        "id", False, {qlara.Channel.SMS: channel}, platform_message_id="other"
+    )
+    assert result.accepted
+    assert qlara.WhatsAppTemplate(42).id == 42
+
+
+def test_rcs_fallback_needs_only_an_agent() -> None:
+    """UC-005 documents fallbackRcs by agentId alone."""
+    fallback = qlara.RcsFallback(agent_id=10)
+    message = qlara.WhatsAppMessage(
+        destination=DESTINATION,
+        phone_number_id=5,
+        template=qlara.WhatsAppTemplate(id=1),
+        fallback_rcs=fallback,
+        fallback_sms=qlara.SmsFallback(sender="Shop", body="x"),
+    )
+    assert unstructure(message)["fallbackRcs"] == {"agentId": 10}
+
+
+@pytest.mark.parametrize(
+    ("build", "field"),
+    [
+        (lambda: qlara.WhatsAppTemplate(name="order_shipped"), "template.language"),
+        (lambda: qlara.WhatsAppTemplate(id=1, parameters=[None]), "parameters[0]"),
+        (lambda: qlara.RcsAction(type="calendar", text="x", payload="abc"), "payload"),  # type: ignore[arg-type]
+        (lambda: sms(body="hi \ud800"), "body"),
+        (
+            lambda: qlara.RcsFallback(agent_id=1, template_id=2, body=qlara.RcsText(text="x")),
+            "fallback_rcs.body/fallback_rcs.template_id",
+        ),
+    ],
+)
+def test_more_invalid_fields_are_named(build: Any, field: str) -> None:
+    """Templates without a language, None parameters, bad payloads and unsendable text."""
+    with pytest.raises(qlara.ValidationError) as caught:
+        build()
+    assert caught.value.field == field

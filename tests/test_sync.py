@@ -232,3 +232,49 @@ def test_no_new_loop_per_call(client: qlara.Qlara) -> None:
     assert len(seen) == 1
     assert threading.get_ident() not in seen
     assert os.getpid() > 0
+
+
+def test_copy_of_an_unreferenced_client_works() -> None:
+    """A with_options copy keeps the original alive: its finalizer must not stop the portal."""
+    copy = qlara.Qlara(KEY, transport=httpx.MockTransport(accepted())).with_options(timeout=5.0)
+    import gc
+
+    gc.collect()
+    assert send(copy).accepted
+    assert copy.max_retries == 2
+    assert copy.with_options(max_retries=0).max_retries == 0
+    copy._parent.close()  # type: ignore[union-attr]
+
+
+def test_bound_twins_look_like_bound_methods(client: qlara.Qlara) -> None:
+    """help() and inspect show a sync twin's parameters without self."""
+    parameters = inspect.signature(client.sms.send).parameters
+    assert "self" not in parameters
+    assert "destination" in parameters
+
+
+def test_close_during_a_call_is_a_qlara_error() -> None:
+    """Closing the client while another thread waits gives that thread a QlaraError."""
+    started = threading.Event()
+
+    async def slow(request: httpx.Request) -> httpx.Response:
+        started.set()
+        await anyio.sleep(30)
+        return httpx.Response(500)
+
+    client = qlara.Qlara(KEY, transport=httpx.MockTransport(slow))
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            send(client)
+        except BaseException as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    assert started.wait(5)
+    client.close()
+    thread.join(10)
+    assert len(errors) == 1
+    assert isinstance(errors[0], qlara.QlaraError)

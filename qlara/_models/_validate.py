@@ -34,7 +34,7 @@ def e164(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, str) or not E164.fullmatch(value):
         raise ValidationError(
             attribute.name,
-            f"must be an E.164 number: '+', country code and number, 8 to 15 digits "
+            f"must be an E.164 number: '+', country code and number, 7 to 15 digits "
             f"with no spaces (e.g. '+393401234567'), got {_show(value)}",
         )
 
@@ -58,6 +58,17 @@ def non_empty_text(_: object, attribute: attrs.Attribute[Any], value: object) ->
         raise ValidationError(attribute.name, f"must be a string, got {type(value).__name__}")
     if not value.strip():
         raise ValidationError(attribute.name, "must not be empty")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError(
+            attribute.name, "holds characters that cannot be sent (unpaired surrogates)"
+        ) from None
+
+
+def optional_mapping(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None and not isinstance(value, Mapping):
+        raise ValidationError(attribute.name, f"must be a mapping, got {type(value).__name__}")
 
 
 def optional_text(max_length: int | None = None) -> Validator:

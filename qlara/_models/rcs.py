@@ -62,7 +62,7 @@ class RcsAction:
 
     type: str = attrs.field(validator=v.non_empty_text)
     text: str = attrs.field(validator=v.text_up_to(SUGGESTION_TEXT_MAX))
-    payload: Mapping[str, Any] | None = None
+    payload: Mapping[str, Any] | None = attrs.field(default=None, validator=v.optional_mapping)
 
 
 RcsSuggestion = Union[RcsReply, RcsOpenUrl, RcsDial, RcsAction]  # noqa: UP007

@@ -10,7 +10,11 @@ import attrs
 from qlara._models.channel import Channel
 
 
-@attrs.frozen(kw_only=True)
+def _reasons(value: object) -> tuple[str, ...]:
+    return tuple(value) if isinstance(value, (list, tuple)) else ()
+
+
+@attrs.frozen
 class ChannelResult:
     """The platform's verdict for one channel of a send.
 
@@ -25,11 +29,11 @@ class ChannelResult:
     accepted: bool
     unicode: bool | None = None
     parts: int | None = None
-    reasons: tuple[str, ...] = ()
-    status_code: int | None = None
+    reasons: tuple[str, ...] = attrs.field(default=(), converter=_reasons)
+    status_code: int | None = attrs.field(default=None, kw_only=True)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen
 class SendResult:
     """The answer to one send.
 
@@ -46,8 +50,8 @@ class SendResult:
     message_id: str
     simulation: bool = False
     results: Mapping[Channel, ChannelResult] = attrs.field(factory=dict)
-    platform_message_id: str | None = None
-    raw: Mapping[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
+    platform_message_id: str | None = attrs.field(default=None, kw_only=True, eq=False)
+    raw: Mapping[str, Any] = attrs.field(factory=dict, repr=False, eq=False, kw_only=True)
 
     @property
     def accepted(self) -> bool:

@@ -15,15 +15,18 @@ from qlara._models.message import Message
 from qlara._models.rcs import RcsBody, _optional_body
 
 
-def _parameters(value: Sequence[str] | None) -> tuple[str, ...] | None:
+def _parameters(value: Sequence[object] | None) -> tuple[str, ...] | None:
     if value is None:
         return None
     if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
         raise ValidationError("parameters", "must be a list of strings")
+    for index, item in enumerate(value):
+        if isinstance(item, bool) or not isinstance(item, (str, int, float)):
+            raise ValidationError(f"parameters[{index}]", f"must be text or a number, got {item!r}")
     return tuple(str(item) for item in value)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen
 class WhatsAppTemplate:
     """A Meta-approved template.
 
@@ -39,6 +42,8 @@ class WhatsAppTemplate:
     def __attrs_post_init__(self) -> None:
         if self.id is None and self.name is None:
             raise ValidationError("template", "give the template's id, or its name and language")
+        if self.id is None and self.language is None:
+            raise ValidationError("template.language", "is required with a template name")
         if isinstance(self.id, bool) or not isinstance(self.id, (int, str, type(None))):
             raise ValidationError("template.id", f"must be an integer or a string, got {self.id!r}")
 
@@ -47,8 +52,9 @@ class WhatsAppTemplate:
 class RcsFallback:
     """The RCS message to try when WhatsApp cannot reach the handset.
 
-    Only ``agentId`` is documented (UC-005); content is given like an RCS send,
-    an inline ``body`` or a ``template_id``. Requires an ``SmsFallback`` too.
+    Only ``agentId`` is documented (UC-005), so content is optional: give an
+    inline ``body`` or a ``template_id`` (not both) when the agent needs one.
+    Requires an ``SmsFallback`` on the message too.
     """
 
     agent_id: int = attrs.field(validator=v.integer(minimum=1))
@@ -56,9 +62,10 @@ class RcsFallback:
     template_id: int | None = attrs.field(default=None, validator=v.optional_integer(minimum=1))
 
     def __attrs_post_init__(self) -> None:
-        v.exactly_one(
-            ("fallback_rcs.body", "fallback_rcs.template_id"), self.body, self.template_id
-        )
+        if self.body is not None and self.template_id is not None:
+            raise ValidationError(
+                "fallback_rcs.body/fallback_rcs.template_id", "give body or template_id, not both"
+            )
 
 
 def _phone_number_id(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
