@@ -308,7 +308,16 @@ async def test_statuses_raise_the_first_error_plainly(make_client: Make) -> None
 
 
 @pytest.mark.parametrize(
-    ("ids", "field"), [("abc", "ids"), (["a,b"], "ids"), ([""], "ids"), ([None], "ids")]
+    ("ids", "field"),
+    [
+        ("abc", "ids"),
+        (["a,b"], "ids"),
+        ([""], "ids"),
+        ([None], "ids"),
+        (None, "ids"),
+        (5, "ids"),
+        ([["a"]], "ids"),
+    ],
 )
 async def test_statuses_arguments_are_checked(make_client: Make, ids: Any, field: str) -> None:
     """A single string, an id with a comma or an empty id is refused before sending."""
@@ -530,6 +539,42 @@ async def test_wait_for_final_checks_its_numbers(make_client: Make) -> None:
     client = make_client(lambda r: httpx.Response(200, json=[]))
     with pytest.raises(qlara.ValidationError):
         await client.messages.wait_for_final(["a"], channel="SMS", timeout=-1)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "field"),
+    [
+        ({"ids": None}, "ids"),
+        ({"ids": 5}, "ids"),
+        ({"timeout": float("nan")}, "timeout"),
+        ({"timeout": 10**400}, "timeout"),
+        ({"initial_interval": float("nan")}, "initial_interval"),
+        ({"max_interval": "1"}, "max_interval"),
+        ({"extra_body": 5}, "extra_body"),
+    ],
+)
+async def test_wait_for_final_refuses_odd_arguments(
+    make_client: Make, arguments: dict[str, Any], field: str
+) -> None:
+    """Not an id list, a NaN or a number too large for a float is a ValidationError naming it."""
+    client = make_client(lambda r: httpx.Response(200, json=[]))
+    arguments = {"ids": ["a"], "channel": "SMS", "timeout": 0.01, **arguments}
+    with anyio.fail_after(5), pytest.raises(qlara.ValidationError) as caught:
+        await client.messages.wait_for_final(**arguments)
+    assert caught.value.field == field
+
+
+@pytest.mark.parametrize("extra_body", [5, "x", ["a"]])
+async def test_extra_body_must_be_a_mapping(make_client: Make, extra_body: Any) -> None:
+    """extra_body that is not a mapping is refused on status, statuses and history."""
+    client = make_client(lambda r: httpx.Response(200, json=[]))
+    with pytest.raises(qlara.ValidationError) as one:
+        await client.messages.status("a", channel="SMS", extra_body=extra_body)
+    with pytest.raises(qlara.ValidationError) as many:
+        await client.messages.statuses(["a"], channel="SMS", extra_body=extra_body)
+    with pytest.raises(qlara.ValidationError) as listing:
+        client.messages.history(channel="SMS", from_=FROM, to=TO, extra_body=extra_body)
+    assert {one.value.field, many.value.field, listing.value.field} == {"extra_body"}
 
 
 def test_sync_facade_history_and_status() -> None:

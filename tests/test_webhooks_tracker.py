@@ -177,6 +177,35 @@ def test_naive_times_are_refused() -> None:
         tracker.track("")
 
 
+@pytest.mark.parametrize("value", ["2024-01-01", 1700000000, ["a"]])
+def test_times_that_are_not_datetimes_are_refused(value: Any) -> None:
+    """A string or number where a datetime belongs is a ValidationError naming the argument."""
+    tracker = webhooks.DeliveryTracker()
+    with pytest.raises(qlara.ValidationError) as tracked:
+        tracker.track("a", value)
+    with pytest.raises(qlara.ValidationError) as listed:
+        tracker.pending(older_than=value)
+    assert (tracked.value.field, listed.value.field) == ("sent_at", "older_than")
+
+
+@pytest.mark.parametrize("value", [["a"], None, 5, {"a": 1}])
+def test_lookups_need_a_string_id(value: Any) -> None:
+    """status() and get() refuse an id that is not a string instead of raising TypeError."""
+    tracker = webhooks.DeliveryTracker()
+    with pytest.raises(qlara.ValidationError) as asked:
+        tracker.status(value)
+    with pytest.raises(qlara.ValidationError) as got:
+        tracker.get(value)
+    assert (asked.value.field, got.value.field) == ("message_id", "message_id")
+
+
+def test_clock_must_be_callable() -> None:
+    """A clock that cannot be called is refused when the tracker is made."""
+    with pytest.raises(qlara.ValidationError) as caught:
+        webhooks.DeliveryTracker(clock=T0)  # type: ignore[arg-type]
+    assert caught.value.field == "clock"
+
+
 def test_feeding_from_many_threads() -> None:
     """Concurrent feeds from worker threads leave one consistent state."""
     tracker = webhooks.DeliveryTracker()

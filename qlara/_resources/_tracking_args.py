@@ -5,6 +5,7 @@ Pure functions, each raising ``ValidationError`` naming the argument.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
@@ -22,6 +23,7 @@ __all__ = [
     "instant",
     "one_id",
     "query",
+    "seconds",
 ]
 
 
@@ -42,6 +44,8 @@ def id_list(ids: Iterable[str]) -> list[str]:
     """The ids, validated and without duplicates, in their first order."""
     if isinstance(ids, (str, bytes)):
         raise ValidationError("ids", "must be a list of ids, not a single string")
+    if not isinstance(ids, Iterable):
+        raise ValidationError("ids", f"must be an iterable of ids, got {type(ids).__name__}")
     wanted: dict[str, None] = {}
     for value in ids:
         identifier = one_id(value, "ids")
@@ -54,7 +58,30 @@ def id_list(ids: Iterable[str]) -> list[str]:
 
 
 def query(extra_body: Mapping[str, Any] | None) -> dict[str, str]:
-    return {str(key): str(value) for key, value in (extra_body or {}).items()}
+    """``extra_body`` as query parameters: a GET has no body to carry it."""
+    if extra_body is None:
+        return {}
+    if not isinstance(extra_body, Mapping):
+        raise ValidationError(
+            "extra_body", f"must be a mapping or None, got {type(extra_body).__name__}"
+        )
+    try:
+        return {str(key): str(value) for key, value in extra_body.items()}
+    except ValueError as exc:  # an integer with more digits than str() allows
+        raise ValidationError("extra_body", f"cannot be sent as a query ({exc})") from None
+
+
+def seconds(field: str, value: object) -> float:
+    """A number of seconds >= 0 as a float (infinity allowed: no limit)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValidationError(field, f"must be a number of seconds >= 0, got {value!r}")
+    try:
+        number = float(value)
+    except OverflowError:
+        raise ValidationError(field, "is too large for a number of seconds") from None
+    if math.isnan(number) or number < 0:
+        raise ValidationError(field, f"must be a number of seconds >= 0, got {value!r}")
+    return number
 
 
 def aware(field: str, value: object) -> None:

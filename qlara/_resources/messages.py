@@ -297,18 +297,18 @@ class AsyncMessages:
         Returns:
             The latest status of every message the platform knows, in the order
             of ``ids``; check ``is_final`` on each after a timeout.
+
+        Raises:
+            ValidationError: bad ids or channel, or a negative, NaN or too large
+                number of seconds.
         """
         wanted = _args.id_list(ids)
         selected = _args.channel_of(channel)
-        for name, value in (
-            ("timeout", timeout),
-            ("initial_interval", initial_interval),
-            ("max_interval", max_interval),
-        ):
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-                raise ValidationError(name, f"must be a number of seconds >= 0, got {value!r}")
+        _args.query(extra_body)
+        timeout = _args.seconds("timeout", timeout)
+        interval = _args.seconds("initial_interval", initial_interval)
+        max_interval = _args.seconds("max_interval", max_interval)
         deadline = anyio.current_time() + timeout
-        interval = initial_interval
         latest: dict[str, MessageStatus] = {}
         while True:
             waiting = [i for i in wanted if i not in latest or not latest[i].is_final]

@@ -57,6 +57,20 @@ def _utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def _aware(field: str, value: object) -> datetime:
+    if not isinstance(value, datetime):
+        raise ValidationError(field, f"must be a datetime, got {type(value).__name__}")
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValidationError(field, "must be timezone-aware")
+    return value
+
+
+def _message_id(value: object) -> str:
+    if not isinstance(value, str):
+        raise ValidationError("message_id", f"must be a string, got {type(value).__name__}")
+    return value
+
+
 @attrs.frozen(kw_only=True)
 class TrackedMessage:
     """What the tracker knows about one message.
@@ -120,6 +134,8 @@ class DeliveryTracker:
     """
 
     def __init__(self, *, clock: Callable[[], datetime] = _utc_now) -> None:
+        if not callable(clock):
+            raise ValidationError("clock", f"must be callable, got {type(clock).__name__}")
         self._clock = clock
         self._lock = threading.Lock()
         self._states: dict[str, _State] = {}
@@ -138,8 +154,8 @@ class DeliveryTracker:
         """
         if not isinstance(message_id, str) or not message_id:
             raise ValidationError("message_id", f"must be a non-empty string, got {message_id!r}")
-        if sent_at is not None and (sent_at.tzinfo is None or sent_at.utcoffset() is None):
-            raise ValidationError("sent_at", "must be timezone-aware")
+        if sent_at is not None:
+            _aware("sent_at", sent_at)
         with self._lock:
             state = self._states.get(message_id)
             if state is None:
@@ -223,6 +239,7 @@ class DeliveryTracker:
 
     def get(self, message_id: str) -> TrackedMessage | None:
         """Everything the tracker knows about one message, or ``None``."""
+        message_id = _message_id(message_id)
         with self._lock:
             key = self._aliases.get(message_id, message_id)
             state = self._states.get(key)
@@ -248,8 +265,8 @@ class DeliveryTracker:
                 ``now - timedelta(minutes=10)``); all when ``None``.
             channel: only messages known to be on this channel.
         """
-        if older_than is not None and (older_than.tzinfo is None or older_than.utcoffset() is None):
-            raise ValidationError("older_than", "must be timezone-aware")
+        if older_than is not None:
+            _aware("older_than", older_than)
         wanted = None if channel is None else _channel(channel)
         with self._lock:
             waiting = [
