@@ -60,11 +60,11 @@ class RateLimit:
     """The request budget of one API key.
 
     Attributes:
-        per_second: most requests started in any one-second span.
-        per_minute: most requests started in any sixty-second span.
-        margin: seconds added to each window, because the platform sees arrival
-            times, not send times, and network jitter can bunch requests up.
-            It costs 0.1 % of the sustained rate (60.05 s instead of 60 s).
+        per_second: most requests arriving in any one-second span.
+        per_minute: most requests arriving in any sixty-second span.
+        margin: seconds added to each window, for what arrival bounds cannot
+            see: the platform's clock and its counting point differ a little
+            from ours. It costs 0.1 % of the sustained rate (60.05 s, not 60 s).
     """
 
     per_second: int = attrs.field(default=50, validator=_positive_int)
