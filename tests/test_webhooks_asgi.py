@@ -10,6 +10,8 @@ from typing import Any
 
 import attrs
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import qlara
 from qlara import webhooks
@@ -146,10 +148,11 @@ async def test_handler_errors_are_logged_not_500(caplog: pytest.LogCaptureFixtur
     def handler(event: webhooks.WebhookEvent) -> None:
         raise RuntimeError("database down")
 
-    with caplog.at_level(logging.ERROR, logger="qlara.webhooks"):
+    with caplog.at_level(logging.ERROR, logger="qlara"):
         exchange = await call(webhooks.asgi_app(handler))
     assert exchange.status == 200
     [record] = caplog.records
+    assert record.name == "qlara._webhooks._asgi"  # logging.getLogger(__name__), under "qlara"
     assert "DeliveryEvent" in record.getMessage()
     assert record.exc_info is not None
     assert "+39" not in record.getMessage()
@@ -205,6 +208,38 @@ async def test_garbage_gets_400_never_5xx(body: bytes) -> None:
     assert exchange.status == 400
     assert "error" in exchange.json
     assert recorder.events == []
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (b'{"eventType": "DELIVERY", "messageId": "m", "price": ' + b"9" * 400 + b"}", 200),
+        (b'{"eventType": "DELIVERY", "statusCode": ' + b"9" * 400 + b"}", 200),
+        (b'{"eventType": "DELIVERY", "timestamp": ' + b"9" * 400 + b"}", 200),
+        (b'{"eventType": "DELIVERY", "messageId": ' + b"9" * 5000 + b"}", 400),
+    ],
+)
+async def test_huge_numbers_never_get_5xx(body: bytes, expected: int) -> None:
+    """Numbers too large for a float still parse; one too long for Python to read is a 400."""
+    recorder = Recorder()
+    exchange = await call(webhooks.asgi_app(recorder), body)
+    assert exchange.status == expected
+    assert len(recorder.events) == (1 if expected == 200 else 0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.binary(max_size=64)
+    | st.builds(
+        lambda key, digits: f'{{"eventType": "DELIVERY", "{key}": {digits}}}'.encode(),
+        st.sampled_from(["price", "statusCode", "numPart", "timestamp", "messageId"]),
+        st.integers(1, 5000).map(lambda n: "9" * n),
+    )
+)
+async def test_any_body_gets_200_or_400(body: bytes) -> None:
+    """Whatever the body, the receiver answers 200 or 400, never 5xx or an exception."""
+    exchange = await call(webhooks.asgi_app(lambda event: None), body)
+    assert exchange.status in (200, 400)
 
 
 async def test_bad_content_length_is_read_anyway() -> None:

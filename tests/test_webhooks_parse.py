@@ -196,6 +196,36 @@ def test_garbage_raises_webhook_error(body: Any) -> None:
         webhooks.parse(body)
 
 
+HUGE = "9" * 400
+
+
+@pytest.mark.parametrize("field", ["price", "statusCode", "numPart", "totalParts", "timestamp"])
+def test_numbers_too_large_for_a_float_are_left_out(field: str) -> None:
+    """A 400-digit number in a numeric field is left None, not an OverflowError."""
+    body = f'{{"eventType": "DELIVERY", "messageId": "m", "status": "SENT", "{field}": {HUGE}}}'
+    event = webhooks.parse(body.encode())
+    assert isinstance(event, webhooks.DeliveryEvent)
+    assert event.status is qlara.DeliveryStatus.SENT
+    assert (event.price, event.status_code, event.part, event.total_parts) == (None,) * 4
+    assert event.timestamp is None
+    assert event.raw[field] == int(HUGE)
+
+
+def test_numbers_too_long_to_print_are_left_out() -> None:
+    """An id given as an integer with more digits than str() allows is left None."""
+    event = webhooks.parse(
+        {"eventType": "DELIVERY", "messageId": 10**5000, "customerMessageId": "c", "price": "1e999"}
+    )
+    assert isinstance(event, webhooks.DeliveryEvent)
+    assert (event.message_id, event.customer_message_id, event.price) == (None, "c", None)
+
+
+def test_a_json_integer_longer_than_python_reads_is_a_webhook_error() -> None:
+    """A body whose number literal Python refuses to read is a WebhookError, not ValueError."""
+    with pytest.raises(qlara.WebhookError):
+        webhooks.parse(b'{"eventType": "DELIVERY", "price": ' + b"9" * 5000 + b"}")
+
+
 def test_deeply_nested_body_is_a_webhook_error() -> None:
     """Pathological nesting is refused cleanly rather than crashing the receiver."""
     with pytest.raises(qlara.WebhookError):

@@ -30,7 +30,7 @@ from qlara._webhooks._parse import parse
 
 __all__ = ["ASGIApp", "WebhookReceiver", "asgi_app"]
 
-log = logging.getLogger("qlara.webhooks")
+log = logging.getLogger(__name__)
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -107,6 +107,10 @@ class WebhookReceiver:
         except WebhookError as exc:
             log.debug("refused a callback body: %s", exc)
             await _respond(send, 400, str(exc))
+            return
+        except Exception:  # parse promises WebhookError only; a bad body is still never a 5xx
+            log.debug("refused a callback body that could not be read", exc_info=True)
+            await _respond(send, 400, "the callback body could not be read")
             return
         try:
             await _respond(send, 200, None)

@@ -18,6 +18,7 @@ event type becomes ``UnknownEvent``, an unknown status ``DeliveryStatus.UNKNOWN`
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -77,21 +78,22 @@ def _text(data: Mapping[str, Any], *keys: str) -> str | None:
         if isinstance(value, str) and value:
             return value
         if isinstance(value, int) and not isinstance(value, bool):
-            return str(value)  # an id sent as a number is still that id
+            try:
+                return str(value)  # an id sent as a number is still that id
+            except ValueError:  # more digits than int->str conversion allows
+                continue
     return None
 
 
 def _number(value: Any) -> float | None:
-    if isinstance(value, bool):
+    """A finite float, or None: a price too large for a float is no price."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         return None
-    if isinstance(value, (int, float)):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value.strip())
-        except ValueError:
-            return None
-    return None
+    try:
+        number = float(value.strip() if isinstance(value, str) else value)
+    except (OverflowError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _integer(value: Any) -> int | None:
@@ -139,9 +141,18 @@ def parse(body: bytes | bytearray | memoryview | str | Mapping[str, Any]) -> Web
         A ``DeliveryEvent``, ``ReadEvent``, ``InboundEvent`` or ``UnknownEvent``.
 
     Raises:
-        WebhookError: the body is not a JSON object.
+        WebhookError: the body is not a JSON object (or, should a payload ever
+            trip the reader, could not be read at all: never another exception).
     """
     data = _decode(body)
+    try:
+        return _event(data)
+    except Exception as exc:
+        # A safety net: the receiver must answer 400, not 500, whatever arrives.
+        raise WebhookError(f"the callback body could not be read ({type(exc).__name__})") from exc
+
+
+def _event(data: dict[str, Any]) -> WebhookEvent:
     common: dict[str, Any] = {
         "message_id": _text(data, "messageId"),
         "customer_message_id": _text(data, "customerMessageId"),
