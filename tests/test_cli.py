@@ -64,6 +64,8 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
         ["simulator", "serve", "--port", "0", "--for", "nan"],
         ["demo", "--timeout", "nan"],
         ["demo", "--count", "\u00b2"],
+        ["demo", "--concurrency", "99999999999999999999"],
+        ["demo", "--concurrency", "0"],
         ["send", "rcs", DESTINATION, "--agent-id", "\u00b2", "--text", "Hi", "--sandbox"],
         ["send", "rcs", DESTINATION, "--agent-id", "10", "--template-id", "\u00b2", "--sandbox"],
     ],
@@ -210,6 +212,14 @@ def test_simulator_serve(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "export QLARA_BASE_URL=http://127.0.0.1:" in out
     assert "stopped after 0 requests" in out
+
+
+def test_long_bad_values_are_cut_short(capsys: pytest.CaptureFixture[str]) -> None:
+    """A huge bad number is quoted shortened, so the error stays a readable line."""
+    assert main(["send", "rcs", DESTINATION, "--agent-id", "9" * 5000, "--text", "Hi"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert len(err) < 200
 
 
 def test_busy_port_is_one_line_naming_the_port(capsys: pytest.CaptureFixture[str]) -> None:

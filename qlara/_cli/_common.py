@@ -29,6 +29,7 @@ __all__ = [
     "common_options",
     "describe",
     "integer",
+    "integer_in",
     "parse_integer",
     "port",
     "seconds",
@@ -91,19 +92,40 @@ def parse_integer(text: str) -> int | None:
         return None
 
 
+def _show(text: str) -> str:
+    """An argument as quoted in an error line, cut short when it is long."""
+    return repr(text if len(text) <= 40 else text[:37] + "...")
+
+
 def integer(text: str) -> int:
     """An ``argparse`` type: a whole number."""
     value = parse_integer(text)
     if value is None:
-        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}")
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {_show(text)}")
     return value
+
+
+def integer_in(low: int, high: int) -> Callable[[str], int]:
+    """An ``argparse`` type: a whole number from ``low`` to ``high``."""
+
+    def bounded(text: str) -> int:
+        value = parse_integer(text)
+        if value is None or not low <= value <= high:
+            raise argparse.ArgumentTypeError(
+                f"must be a whole number from {low} to {high}, got {_show(text)}"
+            )
+        return value
+
+    return bounded
 
 
 def port(text: str) -> int:
     """An ``argparse`` type: a TCP port, 0 to 65535 (0: any free one)."""
     value = parse_integer(text)
     if value is None or not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"must be a port number from 0 to 65535, got {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"must be a port number from 0 to 65535, got {_show(text)}"
+        )
     return value
 
 
@@ -114,7 +136,7 @@ def seconds(text: str) -> float:
     except ValueError:
         value = math.nan
     if not math.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(f"must be a number of seconds >= 0, got {text!r}")
+        raise argparse.ArgumentTypeError(f"must be a number of seconds >= 0, got {_show(text)}")
     return value
 
 

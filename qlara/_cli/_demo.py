@@ -22,7 +22,14 @@ import anyio
 import attrs
 
 import qlara
-from qlara._cli._common import Output, UsageError, common_options, integer, seconds
+from qlara._cli._common import (
+    Output,
+    UsageError,
+    common_options,
+    integer,
+    integer_in,
+    seconds,
+)
 from qlara._cli._ui import Progress, table
 from qlara.testing import Lifecycle, Simulator, serve
 from qlara.testing._asgi import asgi_handler
@@ -35,6 +42,8 @@ __all__ = ["add_parser"]
 
 CUSTOMER = "+393401234567"
 SENDER = "QlaraShop"
+# send_many starts one worker per unit of concurrency; past this it only costs memory.
+MAX_CONCURRENCY = 1000
 Say = Callable[[str], None]
 RATE_LIMITS: dict[str, Callable[[], qlara.RateLimit | None]] = {
     "off": lambda: None,
@@ -50,7 +59,12 @@ def add_parser(subparsers: Any) -> None:
         parents=[common_options()],
     )
     parser.add_argument("--count", type=integer, default=300, help="messages in the batch (300)")
-    parser.add_argument("--concurrency", type=integer, default=16, help="sends in flight (16)")
+    parser.add_argument(
+        "--concurrency",
+        type=integer_in(1, MAX_CONCURRENCY),
+        default=16,
+        help=f"sends in flight (16; at most {MAX_CONCURRENCY})",
+    )
     parser.add_argument(
         "--rate-limit",
         choices=sorted(RATE_LIMITS),
