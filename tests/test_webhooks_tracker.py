@@ -128,6 +128,65 @@ def test_keyed_by_the_id_the_sdk_sent_with_aliases() -> None:
     assert len(tracker) == 1
 
 
+def test_platform_id_heard_first_is_found_by_the_sent_id() -> None:
+    """Receipts under the platform's id alone, then one naming both: one message, sent id."""
+    tracker = webhooks.DeliveryTracker()
+    tracker.feed(webhooks.parse({"eventType": "DELIVERY", "messageId": "P", "status": "SENT"}))
+    tracker.feed(
+        webhooks.parse(
+            {"eventType": "DELIVERY", "customerMessageId": "C", "messageId": "P", "statusCode": 3}
+        )
+    )
+    assert tracker.status("C") is S.DELIVERED
+    assert tracker.status("P") is S.DELIVERED
+    state = tracker.get("P")
+    assert state is not None
+    assert state.message_id == "C"
+    assert len(tracker) == 1
+    assert tracker.pending() == []
+
+
+def test_tracked_message_and_platform_id_state_are_merged() -> None:
+    """A tracked id and a state first filed under the platform's id become one when linked."""
+    clock = Clock()
+    tracker = webhooks.DeliveryTracker(clock=clock)
+    tracker.track("C", channel=qlara.Channel.SMS)
+    clock.now = T0 + timedelta(seconds=5)
+    tracker.feed(
+        webhooks.parse(
+            {"eventType": "DELIVERY", "messageId": "P", "statusCode": 3, "channel": "SMS"}
+        )
+    )
+    tracker.feed(webhooks.parse({"eventType": "READ", "messageId": "P"}))
+    assert sorted(tracker.pending()) == ["C"]
+    tracker.feed(
+        webhooks.parse(
+            {"eventType": "DELIVERY", "customerMessageId": "C", "messageId": "P", "status": "SENT"}
+        )
+    )
+    state = tracker.get("C")
+    assert state is not None
+    assert (state.message_id, state.status, state.read, state.sent_at) == (
+        "C",
+        S.DELIVERED,
+        True,
+        T0,
+    )
+    assert tracker.get("P") == state
+    assert len(tracker) == 1
+    assert tracker.pending() == []
+
+
+@pytest.mark.parametrize("item", [None, {"messageId": "m", "status": "SENT"}, "m", 5])
+def test_feed_refuses_what_is_not_an_event_or_status(item: Any) -> None:
+    """feed() names its argument when given a dict, None or anything else it cannot track."""
+    tracker = webhooks.DeliveryTracker()
+    with pytest.raises(qlara.ValidationError) as caught:
+        tracker.feed(item)
+    assert caught.value.field == "item"
+    assert len(tracker) == 0
+
+
 def test_read_events_mark_read_and_inbound_is_ignored() -> None:
     """READ marks the message read once; INBOUND and unknown events are not about sent messages."""
     tracker = webhooks.DeliveryTracker()

@@ -16,7 +16,9 @@ Messages are keyed by the id the SDK sent (``SendResult.message_id``). An
 event's ``sent_message_id`` (its ``customerMessageId``, else its
 ``messageId``) names it; when an event carries both ids, the platform's
 ``messageId`` is remembered as an alias, so a later event carrying only that
-id lands on the same message.
+id lands on the same message. When events carrying only the platform's id
+came first, their state moves under the sent id (merged with a ``track``-ed
+one) as soon as an event links the two, so both ids find the one message.
 """
 
 from __future__ import annotations
@@ -175,7 +177,19 @@ class DeliveryTracker:
             True when the event told something new: the message's state moved
             forward, a new SMS part's receipt arrived, or it was read for the first
             time. False for duplicates, stale updates and unrelated events.
+
+        Raises:
+            ValidationError: ``item`` is not an event or a ``MessageStatus``
+                (a raw dict or body must go through ``qlara.webhooks.parse`` first).
         """
+        if not isinstance(
+            item, (MessageStatus, DeliveryEvent, ReadEvent, InboundEvent, UnknownEvent)
+        ):
+            raise ValidationError(
+                "item",
+                "must be an event from qlara.webhooks.parse or a MessageStatus, "
+                f"got {type(item).__name__} (parse a raw body first)",
+            )
         key: str | None = None
         if isinstance(item, MessageStatus):
             key = item.customer_message_id
@@ -199,14 +213,41 @@ class DeliveryTracker:
 
     def _resolve(self, key: str, aliases: tuple[str | None, ...]) -> str:
         key = self._aliases.get(key, key)
-        if key not in self._states:
-            for alias in aliases:
-                if alias is not None and alias in self._states:
-                    return alias
         for alias in aliases:
-            if alias is not None and alias != key:
-                self._aliases.setdefault(alias, key)
+            if alias is None or alias == key:
+                continue
+            if alias not in self._aliases and alias in self._states:
+                # Heard of first under the platform's id alone: the state belongs
+                # to the id the SDK sent, which callers look it up by.
+                self._adopt(key, alias)
+            self._aliases.setdefault(alias, key)
         return key
+
+    def _adopt(self, key: str, alias: str) -> None:
+        moved = self._states.pop(alias)
+        for name, target in self._aliases.items():
+            if target == alias:
+                self._aliases[name] = key
+        state = self._states.get(key)
+        if state is None:
+            self._states[key] = moved
+            return
+        state.sent_at = min(state.sent_at, moved.sent_at)
+        state.read = state.read or moved.read
+        state.channel = state.channel or moved.channel
+        state.total = max(state.total, moved.total)
+        for part, status in moved.parts.items():
+            if _RANK[status] > _RANK[state.parts.get(part, DeliveryStatus.UNKNOWN)]:
+                state.parts[part] = status
+        if state.status.is_final:
+            return
+        status, description = moved.status, moved.description
+        if state.parts:
+            status = max(status, _fold_parts(state.parts, state.total), key=_RANK.__getitem__)
+        if _RANK[status] > _RANK[state.status]:
+            state.status = status
+            state.description = description
+            state.updated_at = moved.updated_at or self._clock()
 
     def _advance(self, state: _State, item: DeliveryEvent | MessageStatus) -> bool:
         if state.status.is_final:
