@@ -430,6 +430,18 @@ REPLY = {"type": "reply", "text": LONG_LABEL}
             "fallbackRcs.body.body.suggestions[0].text",
         ),
         ("whatsapp", whatsapp(fallbackRcs={"agentId": 0}), "fallbackRcs.agentId"),
+        (
+            "whatsapp",
+            {**whatsapp(), "fallbackSms": {"sender": "Shop", "text": " "}},
+            "fallbackSms.text",
+        ),
+        (
+            "rcs",
+            rcs(
+                {"type": "TEXT", "body": {"text": "Hi", "fallbackSms": {"sender": "S", "text": ""}}}
+            ),
+            "body.body.fallbackSms.text",
+        ),
         ("whatsapp", whatsapp(template={"name": "order_shipped"}), "template.language"),
         (
             "whatsapp",

@@ -98,17 +98,20 @@ def wire_text(problem: str) -> str:
     return re.sub(r"\b[a-z]+(?:_[a-z]+)+\b", lambda m: camel(m.group(0)), problem)
 
 
-def qualify(here: Path, field: str) -> str:
+def qualify(here: Path, field: str, owner: type[Any] | None = None) -> str:
     """A model's own field name, placed under ``here`` without repeating a segment.
 
-    Models name some problems from their parent's side (``RcsFallback`` says
+    The first segment is an attribute of ``owner`` when it names one, and takes
+    its wire name (``SmsFallback.body`` is ``text`` on the wire). Models name
+    some problems from their parent's side (``RcsFallback`` says
     ``fallback_rcs.body``, ``WhatsAppTemplate`` says ``template.language``):
     when the field starts with the segment ``here`` ends in, it is not added
     twice. ``a/b`` alternatives are qualified one by one.
     """
     paths = []
-    for alternative in wire_path(field).split("/"):
-        segments = split(alternative)
+    for alternative in field.split("/"):
+        head, *rest = split(alternative) or ("",)
+        segments = (_field_name(owner, head), *(wire_path(part) for part in rest))
         base = here[:-1] if here and segments[:1] == here[-1:] else here
         paths.append(join(base + segments))
     return "/".join(paths)
@@ -162,13 +165,15 @@ def first_problem(
         return first_problem(
             exc.exceptions[0], data, here, inner if isinstance(inner, type) else None
         )
-    return leaf_problem(exc, here)
+    return leaf_problem(exc, here, owner)
 
 
-def leaf_problem(exc: BaseException, here: Path) -> InvalidRequestError:
-    """One failure that is not a group, blamed on ``here`` (or on its own field)."""
+def leaf_problem(
+    exc: BaseException, here: Path, owner: type[Any] | None = None
+) -> InvalidRequestError:
+    """One failure that is not a group, blamed on ``here`` (or on its own field of ``owner``)."""
     if isinstance(exc, ValidationError):
-        return InvalidRequestError(qualify(here, exc.field), wire_text(exc.problem))
+        return InvalidRequestError(qualify(here, exc.field, owner), wire_text(exc.problem))
     if isinstance(exc, KeyError):
         return InvalidRequestError(join(here), "is required")
     if isinstance(exc, ValueError) and "does not match format" in str(exc):
