@@ -151,6 +151,8 @@ class SendMany:
         self._sync_source: Iterator[Any] | None = None
         self._async_source: AsyncIterator[Any] | None = None
         self._pull_lock: anyio.Lock | None = None
+        self._group: anyio.abc.TaskGroup | None = None
+        self._workers = 0
         self._next_index = 0
         self._exhausted = False
         self._finished = False
@@ -256,8 +258,10 @@ class SendMany:
             group = await stack.enter_async_context(anyio.create_task_group())
             # Cancelling the group must not leave a worker's send pending.
             stack.push_async_callback(self._cancel, group)
-            for _ in range(self._concurrency):
-                group.start_soon(self._work, send.clone())
+            # One worker to begin with; each one that finds input starts the next,
+            # so there are never more workers than messages, whatever the concurrency.
+            self._group, self._workers = group, 1
+            group.start_soon(self._work, send.clone())
         except BaseException:
             await stack.aclose()
             raise
@@ -299,6 +303,10 @@ class SendMany:
                     pulled = await self._pull()
                     if pulled is None:
                         return
+                    if self._workers < self._concurrency:
+                        self._workers += 1
+                        assert self._group is not None
+                        self._group.start_soon(self._work, outcomes.clone())
                     outcome = await self._process(*pulled)
                 except Exception as exc:  # noqa: BLE001 - kept and raised by __anext__
                     self._fail(exc)

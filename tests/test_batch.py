@@ -409,3 +409,10 @@ def test_sync_send_many_journals_every_outcome(tmp_path: Path) -> None:
     lines = [json.loads(line) for line in journal.read_text().splitlines()]
     assert len(outcomes) == 200
     assert sorted(r["index"] for r in lines if r["event"] == "done") == list(range(200))
+
+
+async def test_huge_concurrency_starts_only_the_workers_it_needs(make_client: MakeClient) -> None:
+    """A concurrency far above the input's size starts one worker per message at most."""
+    client = make_client(accepted())
+    outcomes = await collect(client.send_many([sms(i) for i in range(3)], concurrency=10**20))
+    assert sorted(o.index for o in outcomes) == [0, 1, 2]
