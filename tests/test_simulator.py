@@ -95,6 +95,17 @@ async def test_whatsapp_with_an_agent_only_rcs_fallback(
     assert sim.sent[-1].body["fallbackRcs"] == {"agentId": 10}
 
 
+@pytest.mark.parametrize("message_id", ["a/b", "x/../y", "50% off?", "%2F"])
+async def test_status_finds_ids_with_url_characters(
+    client: qlara.AsyncQlara, sim: Simulator, message_id: str
+) -> None:
+    """An id with '/', '..', '%' or '?' is polled as sent, not as the path it would spell."""
+    await send(client, message_id=message_id)
+    sim.advance(5)
+    status = await client.messages.status(message_id, channel="SMS")
+    assert status.customer_message_id == message_id
+
+
 async def test_rcs_fallback_errors_name_the_field_once(client: qlara.AsyncQlara) -> None:
     """An RCS fallback with both a body and a template id names each path once."""
     with pytest.raises(qlara.BadRequestError) as caught:

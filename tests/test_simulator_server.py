@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import socket
@@ -226,6 +227,23 @@ async def test_asgi_view_answers_like_the_transport() -> None:
         result = await client.sms.send(destination=DESTINATION, body="Hi", sender="Shop")
     assert result.accepted
     assert sim.count(result.message_id) == 1
+
+
+@pytest.mark.parametrize("view", ["asgi", "loopback"])
+async def test_ids_with_slashes_are_found_by_every_view(view: str) -> None:
+    """An id holding '/' and '..' is polled as sent over ASGI and over real HTTP too."""
+    sim = Simulator(lifecycle=Lifecycle.instant())
+    with contextlib.ExitStack() as stack:
+        if view == "asgi":
+            options: dict[str, Any] = {"transport": httpx.ASGITransport(app=sim.asgi_app())}
+        else:
+            options = {"base_url": stack.enter_context(serve(sim)).base_url}
+        async with qlara.AsyncQlara(api_key=KEY, rate_limit=None, **options) as client:
+            await client.sms.send(
+                destination=DESTINATION, body="Hi", sender="Shop", message_id="x/../y"
+            )
+            status = await client.messages.status("x/../y", channel="SMS")
+    assert status.customer_message_id == "x/../y"
 
 
 def test_closing_drops_callbacks_for_a_gone_receiver() -> None:

@@ -50,9 +50,11 @@ def simulator_app(simulator: Simulator) -> ASGIApp:
                     return
         if scope["type"] != "http":
             return
+        raw_path = scope.get("raw_path")
         request = SimRequest(
             scope["method"],
-            scope["path"],
+            # As sent, percent-encoded, like the other adapters (ASGI's "path" is decoded).
+            raw_path.partition(b"?")[0].decode("latin-1") if raw_path else scope["path"],
             scope.get("query_string", b"").decode("latin-1"),
             {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]},
             await _read_body(receive),

@@ -30,9 +30,11 @@ class SimulatorTransport(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         body = await request.aread()
         url = request.url
+        # raw_path keeps the percent-encoding, so an id holding '/' stays one segment.
+        path = url.raw_path.partition(b"?")[0].decode("ascii", "replace")
         sim_request = SimRequest(
             request.method,
-            url.path,
+            path,
             url.query.decode("ascii", "replace"),
             {name.lower(): value for name, value in request.headers.items()},
             body,

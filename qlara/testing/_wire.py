@@ -38,7 +38,8 @@ class SimRequest:
 
     Attributes:
         method: upper-case HTTP method.
-        path: the URL path, e.g. ``/api/message-server/sms/send``.
+        path: the URL path as sent, still percent-encoded, e.g.
+            ``/api/message-server/sms/send``.
         query: the raw query string, without ``?``.
         headers: header names in lower case.
         body: the raw body.
