@@ -242,6 +242,31 @@ async def test_any_body_gets_200_or_400(body: bytes) -> None:
     assert exchange.status in (200, 400)
 
 
+async def test_text_headers_and_body_from_a_lax_server_are_read() -> None:
+    """Header names, values and a body given as str instead of bytes are read, not a 500."""
+    recorder = Recorder()
+    app = webhooks.asgi_app(recorder, token="s3cret")
+    sent: list[dict[str, Any]] = []
+    inbox = [{"type": "http.request", "body": '{"eventType": "READ", "messageId": "m"}'}]
+
+    async def receive() -> dict[str, Any]:
+        return inbox.pop(0) if inbox else {"type": "http.disconnect"}
+
+    async def send(message: Any) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/",
+        "query_string": "",
+        "headers": [("X-Webhook-Token", "s3cret"), ("content-length", "x")],
+    }
+    await app(scope, receive, send)
+    assert [m["status"] for m in sent if m["type"] == "http.response.start"] == [200]
+    assert isinstance(recorder.events[0], webhooks.ReadEvent)
+
+
 async def test_bad_content_length_is_read_anyway() -> None:
     """A non-numeric Content-Length is ignored; the streamed size still counts."""
     recorder = Recorder()
