@@ -262,6 +262,7 @@ class HttpCore:
                 # httpx's words for a client closed under us (an injected one).
                 raise QlaraError(f"the HTTP client cannot send: {exc}") from exc
             except (httpx.HTTPError, OSError) as exc:
+                connection.limiter.finished()  # it ended; whether it arrived, we cannot know
                 safety, failure = _connection_failure(exc)
                 failure.message_id = message_id
                 failure.__cause__ = exc

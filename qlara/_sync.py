@@ -20,13 +20,14 @@ running event loop (a notebook cell), it blocks that loop like any sync I/O.
 
 from __future__ import annotations
 
+import asyncio
 import concurrent.futures
 import functools
 import inspect
 import os
 import threading
 import weakref
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from datetime import datetime
 from types import TracebackType
@@ -79,6 +80,7 @@ class _Portal:
         self._context: AbstractContextManager[BlockingPortal] | None = None
         self._portal: BlockingPortal | None = None
         self._client: AsyncQlara | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self.closed = False
 
     def client(self) -> tuple[BlockingPortal, AsyncQlara]:
@@ -101,15 +103,28 @@ class _Portal:
                 try:
                     # Built on the portal's loop, so the pool and the loop belong together.
                     self._client = portal.call(AsyncQlara._from_config, self._config)
+                    self._loop = portal.call(asyncio.get_running_loop)
                 except BaseException:
                     context.__exit__(None, None, None)  # no loop thread left behind
                     raise
                 self._context, self._portal = context, portal
             return self._portal, self._client
 
-    def call(self, function: Callable[..., Awaitable[R]], /, *args: Any, **kwargs: Any) -> R:
-        portal, _ = self.client()
-        future = portal.start_task_soon(functools.partial(function, *args, **kwargs))
+    def call(
+        self, function: Callable[..., Coroutine[Any, Any, R]], /, *args: Any, **kwargs: Any
+    ) -> R:
+        self.client()
+        loop = self._loop
+        assert loop is not None
+        # One hand-off to the loop thread, not two: the portal's start_task_soon
+        # waits for the task to be spawned before we can wait for its result,
+        # which costs ~0.5 ms a call under contention (measured with 8 threads).
+        coroutine = function(*args, **kwargs)
+        try:
+            future = asyncio.run_coroutine_threadsafe(coroutine, loop)
+        except RuntimeError:  # the loop stopped: the client was closed meanwhile
+            coroutine.close()
+            raise QlaraError("this client is closed; create a new one") from None
         try:
             return future.result()
         except concurrent.futures.CancelledError:
