@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
@@ -11,7 +12,7 @@ from urllib.parse import quote, unquote
 import anyio
 import httpx
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import qlara
@@ -233,6 +234,53 @@ async def test_statuses_never_raise_an_exception_group(make_client: Make) -> Non
     with pytest.raises(qlara.QlaraError) as caught:
         await client.messages.statuses([f"m{n}" for n in range(300)], channel="SMS")
     assert isinstance(caught.value.__cause__, TypeError)
+
+
+JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.integers(10**300, 10**400)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=12),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+STATUS_KEYS = st.sampled_from(
+    [
+        "customerMessageId", "messageId", "deliveryStatus", "status", "description",
+        "deliveryStatusDescription", "channel", "destination", "sendDate", "deliveryDate",
+        "cost", "price", "parts",
+    ]
+)  # fmt: skip
+ITEM = st.dictionaries(STATUS_KEYS, JSON | st.just("DELIVERED") | st.just("m1"))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.one_of(
+        JSON,
+        ITEM,
+        st.lists(ITEM, max_size=3),
+        st.builds(lambda i: {"messages": i}, st.lists(ITEM, max_size=3)),
+    )
+)
+async def test_any_answer_is_a_status_or_a_malformed_response(answer: Any) -> None:
+    """Whatever JSON the platform answers, status calls return or raise MalformedResponseError."""
+    async with make_async(
+        lambda r: httpx.Response(200, json=[] if r.url.params.get("page", "0") != "0" else answer)
+    ) as client:
+        for call in (
+            lambda: client.messages.status("m1", channel="SMS"),
+            lambda: client.messages.statuses(["m1"], channel="SMS"),
+        ):
+            with contextlib.suppress(qlara.MalformedResponseError):
+                await call()
+        with contextlib.suppress(qlara.MalformedResponseError):
+            async for _ in client.messages.history(channel="SMS", from_=FROM, to=TO):
+                pass
 
 
 @pytest.mark.parametrize("history", [False, True])
