@@ -161,3 +161,12 @@ def test_sync_set_round_trip() -> None:
         assert current.callback_url == URL
         client.webhooks.delete()
         assert client.webhooks.get() is None
+
+
+async def test_odd_descriptive_fields_are_left_out(make_client: Make) -> None:
+    """An id given as an object or a createdAt too large for a date is None, not a crash."""
+    body = {"callbackUrl": URL, "id": {"v": 1}, "createdAt": 10**400, "status": "ACTIVE"}
+    client = make_client(lambda r: httpx.Response(200, json=body))
+    config = await client.webhooks.get()
+    assert config is not None
+    assert (config.callback_url, config.id, config.created_at) == (URL, None, None)
