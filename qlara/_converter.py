@@ -451,8 +451,10 @@ def parse_send_result(data: Any, sent_message_id: str, channel: Channel) -> Send
         raise MalformedResponseError(
             f"malformed send answer: expected an object, got {type(data).__name__} @ $"
         )
-    normalized = _normalize_send_answer(data, channel)
-    wire = _wire_fast(normalized) or structure(normalized, _WireSendResponse, what="send")
+    # The documented answer takes the fast path as it is; anything else is smoothed first.
+    wire = _wire_fast(data) or structure(
+        _normalize_send_answer(data, channel), _WireSendResponse, what="send"
+    )
     results: dict[Channel, ChannelResult] = {}
     for key, item in wire.results.items():
         result_channel = _CHANNEL_KEYS.get(key) or _channel_or_none(key)
