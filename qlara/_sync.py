@@ -63,7 +63,10 @@ if TYPE_CHECKING:
 P = ParamSpec("P")
 R = TypeVar("R")
 
-_INHERITED_FROM_PARENT: list[object] = []
+# Loop threads, portals and clients whose cleanup must never run: a forked
+# child's copies of its parent's, and a portal closed from its own thread.
+# Collecting them would wait on a thread that cannot answer.
+_ABANDONED: list[object] = []
 
 
 class _Portal:
@@ -81,6 +84,7 @@ class _Portal:
         self._portal: BlockingPortal | None = None
         self._client: AsyncQlara | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop_thread: int | None = None
         self.closed = False
 
     def client(self) -> tuple[BlockingPortal, AsyncQlara]:
@@ -92,9 +96,7 @@ class _Portal:
                 raise QlaraError("this client is closed; create a new one")
             if self._pid != os.getpid():
                 # A forked child: the parent's loop thread and sockets are not ours.
-                # Keep them referenced forever: collecting them would run their
-                # cleanup, which waits on a loop thread that does not exist here.
-                _INHERITED_FROM_PARENT.append((self._context, self._portal, self._client))
+                _ABANDONED.append((self._context, self._portal, self._client))
                 self._context = self._portal = self._client = None
                 self._pid = os.getpid()
             if self._portal is None or self._client is None:
@@ -104,6 +106,7 @@ class _Portal:
                     # Built on the portal's loop, so the pool and the loop belong together.
                     self._client = portal.call(AsyncQlara._from_config, self._config)
                     self._loop = portal.call(asyncio.get_running_loop)
+                    self._loop_thread = portal.call(threading.get_ident)
                 except BaseException:
                     context.__exit__(None, None, None)  # no loop thread left behind
                     raise
@@ -147,6 +150,12 @@ class _Portal:
             self._context = self._portal = self._client = None
             if context is None or portal is None or self._pid != os.getpid():
                 return
+            if threading.get_ident() == self._loop_thread and self._loop is not None:
+                # Closed on the loop thread itself (the last reference was dropped
+                # there): it cannot wait for itself, so it stops from within.
+                _ABANDONED.append(context)
+                self._loop.create_task(_shut_down(portal, client))
+                return
             try:
                 if client is not None:
                     portal.call(client.aclose)
@@ -155,6 +164,20 @@ class _Portal:
                 pass  # the loop already stopped (interpreter exit)
             finally:
                 context.__exit__(None, None, None)
+
+
+async def _shut_down(portal: BlockingPortal, client: AsyncQlara | None) -> None:
+    if client is not None:
+        await client.aclose()
+    await portal.stop(cancel_remaining=True)
+
+
+def _holding(owner: object, items: Iterator[R]) -> Iterator[R]:
+    """``items``, keeping ``owner`` alive meanwhile: its finalizer would stop their loop."""
+    try:
+        yield from items
+    finally:
+        del owner
 
 
 class _Blocking:
@@ -282,7 +305,7 @@ class Messages(_SyncResource):
             extra_headers=extra_headers,
             extra_body=extra_body,
         )
-        return iterate_blocking(portal, pages)
+        return _holding(self._client, iterate_blocking(portal, pages))
 
 
 class Webhooks(_SyncResource):

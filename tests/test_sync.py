@@ -278,3 +278,27 @@ def test_close_during_a_call_is_a_qlara_error() -> None:
     thread.join(10)
     assert len(errors) == 1
     assert isinstance(errors[0], qlara.QlaraError)
+
+
+def test_history_from_a_temporary_client() -> None:
+    """Iterating history of a client nobody else references keeps it alive until done."""
+    from datetime import datetime, timedelta, timezone
+
+    def pages(request: httpx.Request) -> httpx.Response:
+        page = int(request.url.params["page"])
+        items = [{"customerMessageId": f"m{page}-{i}", "deliveryStatus": "SENT"} for i in range(2)]
+        return httpx.Response(200, json=items if page < 3 else [])
+
+    end = datetime.now(timezone.utc)
+    import gc
+
+    iterator = qlara.Qlara(
+        KEY, transport=httpx.MockTransport(pages), rate_limit=None
+    ).messages.history(channel="SMS", from_=end - timedelta(days=1), to=end, limit=2)
+    seen = []
+    for item in iterator:
+        gc.collect()
+        seen.append(item.customer_message_id)
+    assert len(seen) == 6
+    del iterator
+    gc.collect()
