@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import functools
 import inspect
 import os
 import threading
@@ -201,6 +200,9 @@ class blocking(Generic[P, R]):  # noqa: N801 - used like a decorator, named like
         self.name = method.__name__
         self.__doc__ = method.__doc__
         self.__wrapped__ = method
+        # Bound, the twin has no ``self``, like any bound method.
+        signature = inspect.signature(method)
+        self.bound_signature = signature.replace(parameters=list(signature.parameters.values())[1:])
 
     def __call__(self, owner: _Blocking, /, *args: P.args, **kwargs: P.kwargs) -> R:
         """Called on the class, like an unbound method: ``Sms.send(client.sms, ...)``."""
@@ -225,12 +227,12 @@ class blocking(Generic[P, R]):  # noqa: N801 - used like a decorator, named like
         def call(*args: P.args, **kwargs: P.kwargs) -> R:
             return owner._portal.call(run, *args, **kwargs)
 
-        wrapped = functools.wraps(self.method)(call)
-        # Bound, the twin has no ``self``, like any bound method.
-        signature = inspect.signature(self.method)
-        parameters = list(signature.parameters.values())[1:]
-        wrapped.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
-        return wrapped
+        # Made on every access, so only cheap attribute copies here (no functools.wraps).
+        call.__name__ = call.__qualname__ = name
+        call.__doc__ = self.__doc__
+        call.__wrapped__ = self.method  # type: ignore[attr-defined]
+        call.__signature__ = self.bound_signature  # type: ignore[attr-defined]
+        return call
 
 
 class _SyncResource(_Blocking):
