@@ -37,6 +37,7 @@ from qlara._models import (
     SendResult,
     SmsFallback,
 )
+from qlara._models.channel import channel_or_none
 
 __all__ = [
     "converter",
@@ -433,13 +434,6 @@ def _reason_text(reason: Any) -> str:
 _CHANNEL_KEYS = {channel.value.lower(): channel for channel in Channel}
 
 
-def _channel_or_none(key: str) -> Channel | None:
-    try:
-        return Channel(key)
-    except ValueError:
-        return None
-
-
 def parse_send_result(data: Any, sent_message_id: str, channel: Channel) -> SendResult:
     """Read either documented send answer into a ``SendResult``.
 
@@ -457,7 +451,7 @@ def parse_send_result(data: Any, sent_message_id: str, channel: Channel) -> Send
     )
     results: dict[Channel, ChannelResult] = {}
     for key, item in wire.results.items():
-        result_channel = _CHANNEL_KEYS.get(key) or _channel_or_none(key)
+        result_channel = _CHANNEL_KEYS.get(key) or channel_or_none(key)
         if result_channel is None:
             continue
         accepted = item.accepted

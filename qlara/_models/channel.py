@@ -25,3 +25,13 @@ class Channel(str, enum.Enum):
 
     def __str__(self) -> str:
         return self.value
+
+
+def channel_or_none(value: object) -> Channel | None:
+    """The channel a wire value names, or ``None`` for anything else (never an error)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return Channel(value)
+    except ValueError:
+        return None

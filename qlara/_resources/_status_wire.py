@@ -18,7 +18,7 @@ import attrs
 from qlara._converter import structure
 from qlara._errors import MalformedResponseError
 from qlara._models._time import parse_timestamp
-from qlara._models.channel import Channel
+from qlara._models.channel import channel_or_none
 from qlara._models.status import DeliveryStatus, MessageStatus, WebhookConfig
 
 P = ParamSpec("P")
@@ -88,15 +88,6 @@ def _text(value: Any) -> str | None:
     return None
 
 
-def _channel(value: Any) -> Channel | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return Channel(value)
-    except ValueError:
-        return None
-
-
 def _structure(data: Mapping[str, Any], where: str, what: str) -> _WireStatus:
     try:
         return structure(data, _WireStatus, what=what)
@@ -123,7 +114,7 @@ def _status(data: Any, where: str, what: str) -> MessageStatus:
         status=DeliveryStatus(value) if value is not None else DeliveryStatus.UNKNOWN,
         description=_text(wire.delivery_status_description) or _text(wire.description),
         message_id=message_id,
-        channel=_channel(wire.channel),
+        channel=channel_or_none(wire.channel),
         destination=_text(wire.destination),
         sent_at=parse_timestamp(wire.send_date),
         delivered_at=parse_timestamp(wire.delivery_date),

@@ -24,7 +24,7 @@ from typing import Any
 
 from qlara._errors import WebhookError
 from qlara._models._time import parse_timestamp
-from qlara._models.channel import Channel
+from qlara._models.channel import channel_or_none
 from qlara._models.status import DeliveryStatus
 from qlara._webhooks._events import (
     DeliveryEvent,
@@ -103,15 +103,6 @@ def _integer(value: Any) -> int | None:
     return int(number)
 
 
-def _channel(value: Any) -> Channel | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return Channel(value)
-    except ValueError:
-        return None
-
-
 def _status(data: Mapping[str, Any], code: int | None) -> DeliveryStatus:
     if code is not None and code in STATUS_CODES:
         return STATUS_CODES[code]
@@ -156,7 +147,7 @@ def _event(data: dict[str, Any]) -> WebhookEvent:
     common: dict[str, Any] = {
         "message_id": _text(data, "messageId"),
         "customer_message_id": _text(data, "customerMessageId"),
-        "channel": _channel(data.get("channel")),
+        "channel": channel_or_none(data.get("channel")),
         "timestamp": parse_timestamp(
             next(
                 (data[k] for k in ("timestamp", "eventDate", "receivedDate") if k in data),
