@@ -37,13 +37,12 @@ from qlara._errors import (
 from qlara._ratelimit import RateLimiter
 from qlara._retry import Action, RetryPolicy, Safety, classify_status, decide, parse_retry_after
 
-__all__ = ["CallOptions", "Connection", "HttpCore", "Timeout", "TimeoutTypes"]
+__all__ = ["CallOptions", "Connection", "HttpCore", "TimeoutTypes", "as_timeout"]
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-Timeout = httpx.Timeout
 TimeoutTypes = Union[float, httpx.Timeout, None]  # noqa: UP007
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 
@@ -337,10 +336,6 @@ class HttpCore:
         except (TypeError, ValueError) as exc:
             raise ValidationError("request", f"cannot be built: {type(exc).__name__}") from None
 
-    async def request_json(self, method: str, path: str, **kwargs: Any) -> Any:
-        """``request`` for answers used as plain decoded JSON."""
-        return await self.request(method, path, _identity, **kwargs)
-
     @staticmethod
     def _parse(response: httpx.Response, parse: Callable[[Any], T], message_id: str | None) -> T:
         try:
@@ -408,7 +403,3 @@ class HttpCore:
                     "qlara.elapsed_ms": round(elapsed_ms, 1),
                 },
             )
-
-
-def _identity(data: Any) -> Any:
-    return data
