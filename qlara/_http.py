@@ -257,11 +257,14 @@ class HttpCore:
             retry_after: float | None = None
             try:
                 response = await connection.http_client.send(request)
-            except RuntimeError as exc:
-                # httpx's words for a client closed under us (an injected one).
-                raise QlaraError(f"the HTTP client cannot send: {exc}") from exc
-            except (httpx.HTTPError, OSError) as exc:
-                connection.limiter.finished()  # it ended; whether it arrived, we cannot know
+            except BaseException as exc:
+                # It ended (failed or cancelled): its budget slot is free again.
+                connection.limiter.finished()
+                if isinstance(exc, RuntimeError):
+                    # httpx's words for a client closed under us (an injected one).
+                    raise QlaraError(f"the HTTP client cannot send: {exc}") from exc
+                if not isinstance(exc, (httpx.HTTPError, OSError)):
+                    raise
                 safety, failure = _connection_failure(exc)
                 failure.message_id = message_id
                 failure.__cause__ = exc

@@ -562,3 +562,22 @@ async def test_closed_injected_http_client_is_a_qlara_error() -> None:
     async with qlara.AsyncQlara(KEY, http_client=http_client, rate_limit=None) as client:
         with pytest.raises(qlara.QlaraError, match="cannot send"):
             await send(client)
+
+
+async def test_cancelled_requests_free_their_rate_slots(make_client: MakeClient) -> None:
+    """Sends cancelled mid-flight end their budget slot; the client does not stall for 30 s."""
+    calls = 0
+
+    async def slow_then_fast(request: httpx.Request) -> httpx.Response:
+        nonlocal calls
+        calls += 1
+        if calls <= 10:
+            await anyio.sleep(5)
+        return accepted()(request)
+
+    client = make_client(slow_then_fast, rate_limit=qlara.RateLimit(per_second=10, per_minute=600))
+    for _ in range(10):
+        with anyio.move_on_after(0.01):
+            await send(client)
+    with anyio.fail_after(4):
+        assert (await send(client)).accepted
