@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import os
 import uuid
+from collections import deque
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator
 from contextlib import AsyncExitStack
 from types import TracebackType
@@ -112,10 +113,22 @@ def _interrupted(message_id: str, why: str, cause: QlaraError) -> OutcomeUnknown
 class SendMany:
     """The async iterator ``AsyncQlara.send_many`` returns; yields one ``Outcome`` per input.
 
-    Iterate it with ``async for``. To stop early, or when the loop may be
-    cancelled, iterate inside ``async with client.send_many(...) as outcomes:``
-    (or call ``aclose()``): the workers run in a task group that only the
-    iterating task can close, and an abandoned iterator leaves it open.
+    Two ways to iterate, both safe on ``break``, an exception in the loop body
+    and cancellation, because no task group or cancel scope is ever held open
+    across a ``yield`` to the caller:
+
+    - ``async for outcome in client.send_many(...)``: each step that finds no
+      outcome ready sends the next ``concurrency`` inputs at once, inside a task
+      group entered and left within that step, and waits for all of them. So
+      sending goes in rounds, and a slow message holds up its round.
+    - ``async with client.send_many(...) as outcomes: async for ...``: the
+      workers run in a task group owned by the ``async with``, and keep
+      ``concurrency`` messages in flight all the time (faster). Leaving the
+      block cancels what is still in flight.
+
+    An outcome is journaled ``done`` only when the caller asks for the next one
+    (or the iteration ends): one the caller's loop body or ``on_progress``
+    failed on stays "started", and a resume reconciles it.
 
     Attributes:
         total: the input's ``len()``, or ``None`` when it has none.
@@ -157,6 +170,10 @@ class SendMany:
         self._exhausted = False
         self._finished = False
         self._failure: BaseException | None = None
+        self._opened = False
+        self._managed = False
+        self._ready: deque[Outcome] = deque()
+        self._pending: Outcome | None = None
 
     # -- the caller's side --
 
@@ -164,45 +181,55 @@ class SendMany:
         return self
 
     async def __anext__(self) -> Outcome:
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            self.journal_done(pending)  # the caller took it and asks for the next one
         if self._finished:
             raise StopAsyncIteration
-        if self._receive is None:
-            await self._start()
-            assert self._receive is not None
         try:
-            try:
-                # A worker already waiting to hand over: take it without a
-                # trip through the event loop (two per message otherwise).
-                await anyio.lowlevel.checkpoint_if_cancelled()
-                outcome = self._receive.receive_nowait()
-            except anyio.WouldBlock:
-                outcome = await self._receive.receive()
-            if self._hand_over:
-                self.handed_over(outcome)
-        except anyio.EndOfStream:
-            await self._stop(None)
-            if self._failure is not None:
-                raise self._failure from None
-            raise StopAsyncIteration from None
-        except BaseException as exc:  # cancelled, or the journal or on_progress failed
-            await self._stop(exc)
+            if not self._opened:
+                self._open()
+            if self._managed:
+                outcome = await self._receive_one()
+            else:
+                outcome = await self._next_in_rounds()
+            if outcome is not None and self._hand_over:
+                self.count(outcome)
+        except BaseException:
+            # Cancelled, or the journal or on_progress failed. Without ``async
+            # with`` no task group is open here: only the journal needs closing.
+            self._finished = True
+            if not self._managed and self._hand_over:
+                self.close_journal()
             raise
+        if outcome is None:
+            self._finished = True
+            if not self._managed and self._hand_over:
+                self.close_journal()
+            if self._failure is not None:
+                raise self._failure
+            raise StopAsyncIteration
+        if self._hand_over:
+            self._pending = outcome
         return outcome
 
-    def handed_over(self, outcome: Outcome) -> None:
-        """Record that the caller has ``outcome``: journal it, count it, report progress."""
-        ok = outcome.ok
-        if self._journal is not None:
-            error = type(outcome.error).__name__ if outcome.error is not None else None
-            if error is None and not ok:
-                error = "NotAccepted"
-            self._journal.finish(outcome.index, str(outcome.message_id), ok=ok, error=error)
+    def count(self, outcome: Outcome) -> None:
+        """Count an outcome handed to the caller and report progress."""
         self.done += 1
-        if ok:
+        if outcome.ok:
             self.ok += 1
         else:
             self.failed += 1
         self.report_progress()
+
+    def journal_done(self, outcome: Outcome) -> None:
+        """Journal that the caller is done with ``outcome``."""
+        if self._journal is not None:
+            ok = outcome.ok
+            error = type(outcome.error).__name__ if outcome.error is not None else None
+            if error is None and not ok:
+                error = "NotAccepted"
+            self._journal.finish(outcome.index, str(outcome.message_id), ok=ok, error=error)
 
     def close_journal(self) -> None:
         """Close the journal (for ``hand_over=False``, once every outcome was handed over)."""
@@ -216,10 +243,30 @@ class SendMany:
 
     async def aclose(self) -> None:
         """Stop sending: cancel what is in flight and close the journal. Idempotent."""
-        if not self._finished:
-            await self._stop(None)
+        self._finished = True
+        await self._stop(None)
+        if self._hand_over:
+            self.close_journal()
+
+    def __del__(self) -> None:
+        # A plain ``async for`` left by ``break`` or an exception: no task is
+        # running, only the journal's file and lock remain to release.
+        journal = getattr(self, "_journal", None)
+        if journal is not None and getattr(self, "_hand_over", False):
+            journal.close()
 
     async def __aenter__(self) -> SendMany:
+        if self._opened:
+            raise QlaraError("enter send_many's `async with` before iterating it, not after")
+        self._managed = True
+        self._open()
+        try:
+            await self._start()
+        except BaseException:
+            self._finished = True
+            if self._hand_over:
+                self.close_journal()
+            raise
         return self
 
     async def __aexit__(
@@ -228,11 +275,18 @@ class SendMany:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        await self.aclose()
+        self._finished = True
+        try:
+            await self._stop(exc)
+        finally:
+            if self._hand_over:
+                self.close_journal()
 
     # -- the engine --
 
-    async def _start(self) -> None:
+    def _open(self) -> None:
+        """Check the client, open the input and the journal, report the starting counts."""
+        self._opened = True
         self._http.connection.check_usable()
         messages = self._messages
         if isinstance(messages, AsyncIterable):
@@ -240,18 +294,52 @@ class SendMany:
             self._pull_lock = anyio.Lock()
         else:
             self._sync_source = iter(messages)
-        stack = AsyncExitStack()
         journal = self._journal
         if journal is not None:
             journal.open()
-            if self._hand_over:
-                # Otherwise the caller's thread hands outcomes over (and journals
-                # them) after this loop is done with them: it closes the journal.
-                stack.callback(journal.close)
             self._namespace = journal.run_id.bytes
             self.done = journal.done.count
             self.ok = journal.done_ok
             self.failed = self.done - self.ok
+        if self._hand_over:
+            self.report_progress()
+
+    async def _receive_one(self) -> Outcome | None:
+        assert self._receive is not None
+        try:
+            try:
+                # A worker already waiting to hand over: take it without a
+                # trip through the event loop (two per message otherwise).
+                await anyio.lowlevel.checkpoint_if_cancelled()
+                return self._receive.receive_nowait()
+            except anyio.WouldBlock:
+                return await self._receive.receive()
+        except anyio.EndOfStream:
+            return None
+
+    async def _next_in_rounds(self) -> Outcome | None:
+        """The plain form: the next ready outcome, sending a round when none is ready."""
+        while not self._ready and not self._exhausted:
+            async with anyio.create_task_group() as group:
+                for _ in range(self._concurrency):
+                    pulled = await self._pull()
+                    if pulled is None:
+                        break
+                    group.start_soon(self._send_one, *pulled)
+        if self._ready:
+            return self._ready.popleft()
+        return None
+
+    async def _send_one(self, index: int, item: Any) -> None:
+        try:
+            outcome = await self._process(index, item)
+        except Exception as exc:  # noqa: BLE001 - kept and raised by __anext__
+            self._fail(exc)
+            return
+        self._ready.append(outcome)
+
+    async def _start(self) -> None:
+        stack = AsyncExitStack()
         send, receive = anyio.create_memory_object_stream[Outcome](0)
         stack.callback(receive.close)
         try:
@@ -268,16 +356,13 @@ class SendMany:
         finally:
             send.close()
         self._stack, self._receive = stack, receive
-        if self._hand_over:
-            self.report_progress()
 
     @staticmethod
     async def _cancel(group: anyio.abc.TaskGroup) -> None:
         group.cancel_scope.cancel()
 
     async def _stop(self, exc: BaseException | None) -> None:
-        """Leave the task group (cancelling workers still running) and close the journal."""
-        self._finished = True
+        """Leave the task group of ``async with`` (cancelling workers still running)."""
         stack, self._stack = self._stack, None
         receive, self._receive = self._receive, None
         if receive is not None:

@@ -8,9 +8,10 @@ caller's thread reads the stream through portal calls, taking every outcome
 that is ready in one call. The bound is the back-pressure: the pump waits when
 the caller is slow, and the workers behind it stop pulling input.
 
-An outcome counts as handed over (journaled ``done``, counted, reported to
-``on_progress``) in the caller's thread, when the iterator yields it, so the
-journal never claims the caller received what was still in the stream.
+An outcome is counted and reported to ``on_progress`` in the caller's thread
+when the iterator yields it, and journaled ``done`` when the caller asks for
+the next one, so the journal never claims the caller finished with an outcome
+its loop body failed on.
 """
 
 from __future__ import annotations
@@ -110,8 +111,10 @@ def _iterate(
                 batch.report_progress()
                 reported = True
             for outcome in outcomes:
-                batch.handed_over(outcome)
+                batch.count(outcome)
                 yield outcome
+                # The caller asks for the next one: it is done with this one.
+                batch.journal_done(outcome)
         future.result()  # re-raise what stopped the pump (the input failed, the journal...)
         if not reported and pump.batch is not None:
             pump.batch.report_progress()

@@ -175,8 +175,13 @@ class AsyncQlara:
         ``outcome.error`` (an ``OutcomeUnknownError`` when the message may have
         landed; it is never sent twice). The input is read lazily, so a
         generator of millions of messages keeps memory flat, and every request
-        shares this client's rate limiter. Iterate inside ``async with
-        client.send_many(...) as outcomes:`` when you may stop early.
+        shares this client's rate limiter. A plain ``async for`` may ``break``,
+        raise or be cancelled safely; it sends in rounds of ``concurrency``.
+        Inside ``async with client.send_many(...) as outcomes:`` the sending is
+        pipelined (``concurrency`` in flight all the time), and leaving the
+        block cancels what is in flight. An outcome is journaled ``done`` when
+        the caller asks for the next one, so one the loop body failed on is
+        reconciled by a resume.
 
         Args:
             messages: any iterable or async iterable of ``SmsMessage``,

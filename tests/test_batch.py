@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import anyio.lowlevel
 import attrs
 import httpx
 import pytest
@@ -315,7 +316,7 @@ def test_sync_send_many_is_a_plain_iterator() -> None:
 
 
 def test_sync_break_stops_sending_and_closes_the_journal(tmp_path: Path) -> None:
-    """Leaving the loop early cancels the rest; the journal holds exactly what was handed over."""
+    """Leaving the loop early cancels the rest; the journal holds what the caller was done with."""
     journal = tmp_path / "run.jsonl"
     platform = Platform()
 
@@ -334,7 +335,8 @@ def test_sync_break_stops_sending_and_closes_the_journal(tmp_path: Path) -> None
         assert posts < 100
         assert client.sms.send(destination=DESTINATION, body="after", sender="Shop").accepted
     lines = [json.loads(line) for line in journal.read_text().splitlines()]
-    assert sorted(r["index"] for r in lines if r["event"] == "done") == sorted(seen)
+    # The last one is not journaled done: the caller broke out instead of asking for more.
+    assert sorted(r["index"] for r in lines if r["event"] == "done") == sorted(seen[:-1])
     assert sum(platform.posts.values()) == posts + 1
 
 
@@ -416,3 +418,141 @@ async def test_huge_concurrency_starts_only_the_workers_it_needs(make_client: Ma
     client = make_client(accepted())
     outcomes = await collect(client.send_many([sms(i) for i in range(3)], concurrency=10**20))
     assert sorted(o.index for o in outcomes) == [0, 1, 2]
+
+
+def slow_accepted(platform: Platform) -> Callable[[httpx.Request], Any]:
+    async def handler(request: httpx.Request) -> httpx.Response:
+        if request.method == "GET":
+            return platform.status(request)
+        body = json.loads(request.content)
+        platform.posts[body["messageId"]] += 1
+        for _ in range(3):
+            await anyio.lowlevel.checkpoint()
+        return platform.answer(body)
+
+    return handler
+
+
+async def test_plain_async_for_is_safe_on_break_and_errors(
+    make_client: MakeClient, tmp_path: Path
+) -> None:
+    """A plain `async for` may break, raise or be cancelled, and it releases the journal."""
+    journal = tmp_path / "run.jsonl"
+    platform = Platform()
+    client = make_client(slow_accepted(platform))
+    async for _ in client.send_many([sms(i) for i in range(50)], concurrency=4, journal=journal):
+        break
+
+    async def body_fails() -> None:
+        async for _ in client.send_many([sms(i) for i in range(50)], journal=journal):
+            raise KeyError("save failed")
+
+    with pytest.raises(KeyError):
+        await body_fails()
+    with anyio.move_on_after(0.001) as scope:
+        async for _ in client.send_many([sms(i) for i in range(50)], journal=journal):
+            await anyio.sleep(1)
+    assert scope.cancelled_caught
+    with anyio.fail_after(5):
+        outcomes = await collect(client.send_many([sms(i) for i in range(50)], journal=journal))
+    assert outcomes
+    assert all(o.ok for o in outcomes)
+    lines = [json.loads(line) for line in journal.read_text().splitlines()]
+    assert {r["index"] for r in lines if r["event"] == "done"} == set(range(50))
+    assert max(platform.posts.values()) == 1
+
+
+async def test_plain_async_for_inside_a_task_group_after_break(make_client: MakeClient) -> None:
+    """Breaking out of a plain `async for` inside a task group leaves no scope behind."""
+    client = make_client(slow_accepted(Platform()))
+    async with anyio.create_task_group() as group:
+        group.start_soon(anyio.sleep, 0)
+        async for _ in client.send_many([sms(i) for i in range(50)], concurrency=4):
+            break
+        await anyio.lowlevel.checkpoint()
+    assert (await client.sms.send(destination=DESTINATION, body="after", sender="Shop")).accepted
+
+
+async def test_plain_async_for_on_progress_raising_at_start(make_client: MakeClient) -> None:
+    """An on_progress failing at the start raises its error and sends nothing."""
+    platform = Platform()
+    client = make_client(slow_accepted(platform))
+
+    def progress(done: int, total: int | None, ok: int, failed: int) -> None:
+        raise ZeroDivisionError
+
+    with pytest.raises(ZeroDivisionError):
+        await collect(client.send_many([sms(i) for i in range(5)], on_progress=progress))
+    with anyio.fail_after(5):
+        await anyio.lowlevel.checkpoint()
+    assert not platform.posts
+
+
+async def test_plain_async_for_reads_input_lazily(make_client: MakeClient) -> None:
+    """The plain form pulls at most `concurrency` messages beyond those handed over."""
+    pulled = 0
+
+    def messages() -> Iterator[qlara.SmsMessage]:
+        nonlocal pulled
+        for i in range(10_000):
+            pulled += 1
+            yield sms(i)
+
+    client = make_client(accepted())
+    seen = 0
+    async for _ in client.send_many(messages(), concurrency=4):
+        seen += 1
+        assert pulled <= seen + 4
+        if seen == 100:
+            break
+
+
+async def test_async_with_cancelled_in_the_body(make_client: MakeClient) -> None:
+    """A move_on_after around the loop inside `async with` cancels cleanly and stops sending."""
+    platform = Platform()
+    client = make_client(slow_accepted(platform))
+    async with client.send_many([sms(i) for i in range(100)], concurrency=4) as outcomes:
+        with anyio.move_on_after(0.001):
+            async for _ in outcomes:
+                await anyio.sleep(1)
+    posts = sum(platform.posts.values())
+    await anyio.sleep(0.01)
+    assert sum(platform.posts.values()) == posts < 100
+
+
+@pytest.mark.parametrize("managed", [False, True])
+async def test_done_is_journaled_when_the_caller_asks_for_the_next(
+    make_client: MakeClient, tmp_path: Path, managed: bool
+) -> None:
+    """An outcome whose on_progress or loop body failed stays started and a resume delivers it."""
+    journal = tmp_path / "run.jsonl"
+    client = make_client(slow_accepted(Platform()))
+    messages = [sms(i) for i in range(6)]
+    got: list[int] = []
+    fail = [True]  # the loop body fails once, on index 4
+
+    def progress(done: int, total: int | None, ok: int, failed: int) -> None:
+        if done == 3:
+            raise RuntimeError("UI crashed")
+
+    async def run(**kwargs: Any) -> None:
+        batch = client.send_many(messages, concurrency=1, journal=journal, **kwargs)
+        if managed:
+            async with batch as outcomes:
+                async for outcome in outcomes:
+                    if outcome.index == 4 and fail and fail.pop():
+                        raise KeyError("save failed")
+                    got.append(outcome.index)
+        else:
+            async for outcome in batch:
+                if outcome.index == 4 and fail and fail.pop():
+                    raise KeyError("save failed")
+                got.append(outcome.index)
+
+    with pytest.raises(RuntimeError):
+        await run(on_progress=progress)
+    assert got == [0, 1]
+    with pytest.raises(KeyError):
+        await run()
+    await run()
+    assert sorted(got) == list(range(6))
