@@ -38,7 +38,15 @@ import anyio.lowlevel
 import attrs
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
-from qlara._errors import NotFoundError, OutcomeUnknownError, QlaraError, ValidationError
+from qlara._errors import (
+    AuthenticationError,
+    NotFoundError,
+    OutcomeUnknownError,
+    PermissionDeniedError,
+    QlaraError,
+    RateLimitError,
+    ValidationError,
+)
 from qlara._http import CallOptions, HttpCore
 from qlara._journal import Journal
 from qlara._models import ChannelResult, RcsMessage, SendResult, SmsMessage, WhatsAppMessage
@@ -129,6 +137,13 @@ class SendMany:
     An outcome is journaled ``done`` only when the caller asks for the next one
     (or the iteration ends): one the caller's loop body or ``on_progress``
     failed on stays "started", and a resume reconciles it.
+
+    Batch-wide failures stop the run: a 401 (``AuthenticationError``), a 403
+    (``PermissionDeniedError``), a ``RateLimitError`` whose ``retry_after``
+    exceeds the retry policy's ``max_retry_after``, or the client being
+    closed. No more input is pulled, the outcomes still in flight are
+    yielded, and then the iteration raises that error. The failed message and
+    every unsent input are not journaled ``done``, so a resume sends them.
 
     Attributes:
         total: the input's ``len()``, or ``None`` when it has none.
@@ -477,6 +492,10 @@ class SendMany:
             try:
                 result = await _sending.send(self._http, message, None, self._options)
             except QlaraError as exc:
+                if self._batch_wide(exc):
+                    # No outcome: the message stays "started", so a resume
+                    # reconciles it (and sends it, as it never arrived).
+                    raise
                 return Outcome(index=index, message=message, error=exc)
             except Exception as exc:  # noqa: BLE001 - one message's failure is its outcome
                 error = ValidationError(f"messages[{index}]", f"{type(exc).__name__}: {exc}")
@@ -486,6 +505,15 @@ class SendMany:
             limiter.release(token)
             limiter.finished()  # a failure has no answer to report its arrival
         return Outcome(index=index, message=message, result=result)
+
+    def _batch_wide(self, exc: QlaraError) -> bool:
+        """Whether ``exc`` dooms every other message too, so sending must stop."""
+        if isinstance(exc, (AuthenticationError, PermissionDeniedError)):
+            return True
+        if isinstance(exc, RateLimitError):
+            retry_after = exc.retry_after
+            return retry_after is not None and retry_after > self._http.retry_policy.max_retry_after
+        return self._http.connection.closed
 
     async def _reconcile(self, index: int, message: Any, message_id: str) -> Outcome | None:
         """Ask the platform about a message an earlier run started; ``None``: never arrived."""

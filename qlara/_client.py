@@ -200,6 +200,11 @@ class AsyncQlara:
         Raises:
             ValidationError: ``concurrency`` or ``messages`` is not usable (at the call).
             QlaraError: the journal is not a qlara journal or is corrupt (on iteration).
+            AuthenticationError, PermissionDeniedError, RateLimitError: batch-wide
+                failures (401, 403, a ``retry_after`` beyond ``max_retry_after``),
+                and ``QlaraError`` for a client closed mid-run: sending stops, the
+                outcomes in flight are yielded first, then this is raised; unsent
+                inputs are not journaled, so a resume sends them.
         """
         return SendMany(
             self,

@@ -556,3 +556,75 @@ async def test_done_is_journaled_when_the_caller_asks_for_the_next(
         await run()
     await run()
     assert sorted(got) == list(range(6))
+
+
+async def drain(batch: qlara.SendMany, managed: bool, got: list[qlara.Outcome]) -> None:
+    if managed:
+        async with batch as outcomes:
+            async for outcome in outcomes:
+                got.append(outcome)  # noqa: PERF401 - keeps what came before an error
+    else:
+        async for outcome in batch:
+            got.append(outcome)  # noqa: PERF401 - keeps what came before an error
+
+
+@pytest.mark.parametrize("managed", [False, True])
+@pytest.mark.parametrize(
+    ("status", "headers", "error"),
+    [
+        (401, {}, qlara.AuthenticationError),
+        (403, {}, qlara.PermissionDeniedError),
+        (429, {"Retry-After": "3600"}, qlara.RateLimitError),
+    ],
+)
+async def test_batch_wide_failure_stops_the_run(
+    make_client: MakeClient,
+    tmp_path: Path,
+    managed: bool,
+    status: int,
+    headers: dict[str, str],
+    error: type[qlara.QlaraError],
+) -> None:
+    """A 401, 403 or over-long 429 stops pulling input and raises; a resume sends the rest."""
+    journal = tmp_path / "run.jsonl"
+    platform = Platform()
+    failing = [True]
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        if request.method == "GET":
+            return platform.status(request)
+        body = json.loads(request.content)
+        platform.posts[body["messageId"]] += 1
+        if index_of(request) == 5 and failing:
+            return httpx.Response(status, headers=headers, json={"message": "no"})
+        return platform.answer(body)
+
+    client = make_client(handler)
+    messages = [sms(i) for i in range(200)]
+    got: list[qlara.Outcome] = []
+    with pytest.raises(error):
+        await drain(client.send_many(messages, concurrency=4, journal=journal), managed, got)
+    assert sum(platform.posts.values()) < 20
+    assert all(o.ok for o in got)
+    failing.clear()
+    await drain(client.send_many(messages, concurrency=4, journal=journal), managed, got)
+    assert sorted(o.index for o in got) == list(range(200))
+    assert max(platform.processed.values()) == 1
+
+
+async def test_client_closed_mid_run_stops_the_run(make_client: MakeClient) -> None:
+    """Closing the client mid-run ends the iteration with a QlaraError, not 1 outcome per input."""
+    client = make_client(slow_accepted(Platform()))
+    got: list[qlara.Outcome] = []
+
+    async def run() -> None:
+        async with client.send_many([sms(i) for i in range(200)], concurrency=4) as outcomes:
+            async for outcome in outcomes:
+                got.append(outcome)
+                if len(got) == 10:
+                    await client.aclose()
+
+    with pytest.raises(qlara.QlaraError, match="closed"):
+        await run()
+    assert 10 <= len(got) < 20
+    assert all(o.ok for o in got)
