@@ -19,7 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import qlara
-from qlara._batch import derived_id, with_message_id
+from qlara._batch import SendMany, derived_id, with_message_id
 from tests.conftest import DESTINATION, FAST_RETRIES, KEY, accepted
 
 MakeClient = Callable[..., qlara.AsyncQlara]
@@ -558,7 +558,7 @@ async def test_done_is_journaled_when_the_caller_asks_for_the_next(
     assert sorted(got) == list(range(6))
 
 
-async def drain(batch: qlara.SendMany, managed: bool, got: list[qlara.Outcome]) -> None:
+async def drain(batch: SendMany, managed: bool, got: list[qlara.Outcome]) -> None:
     if managed:
         async with batch as outcomes:
             async for outcome in outcomes:
