@@ -24,6 +24,7 @@ same id), and anything else, or no status endpoint, gives an
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import uuid
 from collections import deque
@@ -38,6 +39,7 @@ import anyio.lowlevel
 import attrs
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
+from qlara._converter import unstructure
 from qlara._errors import (
     AuthenticationError,
     NotFoundError,
@@ -48,7 +50,7 @@ from qlara._errors import (
     ValidationError,
 )
 from qlara._http import CallOptions, HttpCore
-from qlara._journal import Journal
+from qlara._journal import DIGEST_SIZE, Journal, JournalError
 from qlara._models import ChannelResult, RcsMessage, SendResult, SmsMessage, WhatsAppMessage
 from qlara._models.outcome import Outcome
 from qlara._resources import _sending
@@ -107,6 +109,14 @@ def derived_id(namespace: bytes, index: int) -> str:
     digest[8] = (digest[8] & 0x3F) | 0x80
     h = digest.hex()
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def message_digest(message: Any) -> str:
+    """A short hash of a message: its wire body without ``messageId``, and the caller's id."""
+    body = unstructure(message)
+    body.pop("messageId", None)
+    text = json.dumps([body, message.message_id], sort_keys=True, separators=(",", ":"))
+    return hashlib.blake2b(text.encode(), digest_size=DIGEST_SIZE).hexdigest()
 
 
 def _interrupted(message_id: str, why: str, cause: QlaraError) -> OutcomeUnknownError:
@@ -337,7 +347,11 @@ class SendMany:
         while not self._ready and not self._exhausted:
             async with anyio.create_task_group() as group:
                 for _ in range(self._concurrency):
-                    pulled = await self._pull()
+                    try:
+                        pulled = await self._pull()
+                    except Exception as exc:  # noqa: BLE001 - raised once the round is in
+                        self._fail(exc)
+                        break
                     if pulled is None:
                         break
                     group.start_soon(self._send_one, *pulled)
@@ -442,6 +456,8 @@ class SendMany:
             except Exception as exc:  # noqa: BLE001 - the caller's iterable failed: re-raised later
                 self._fail(exc)
                 return None
+            if journal is not None and isinstance(item, MESSAGE_TYPES):
+                journal.check(index, message_digest(item))  # raises: caught by the caller
             if journal is None or index not in journal.done:
                 return index, item
             skipped += 1
@@ -470,11 +486,19 @@ class SendMany:
                 index=index, message=item, error=ValidationError(f"messages[{index}]", problem)
             )
         message = item
+        caller_id = message.message_id
         journal = self._journal
         earlier = journal.started.get(index) if journal is not None else None
         if earlier is not None:
-            if message.message_id != earlier:
+            if caller_id is None:
                 message = with_message_id(message, earlier)
+            elif caller_id != earlier:
+                # Never send a caller's message under another id: another input.
+                assert journal is not None
+                raise JournalError(
+                    f"{journal.path}: journal belongs to another input: messages[{index}] has "
+                    f"message_id {caller_id!r}, the journal started {earlier!r} there"
+                )
             reconciled = await self._reconcile(index, message, earlier)
             if reconciled is not None:
                 return reconciled
@@ -488,7 +512,7 @@ class SendMany:
         token = await limiter.reserve()
         try:
             if journal is not None:
-                journal.start(index, message_id)
+                journal.start(index, message_id, digest=message_digest(item), caller_id=caller_id)
             try:
                 result = await _sending.send(self._http, message, None, self._options)
             except QlaraError as exc:

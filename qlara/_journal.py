@@ -4,7 +4,7 @@ A journal records what left the process and what the caller received, so a
 rerun neither loses nor repeats a message::
 
     {"event": "header", "version": 1, "run_id": "…", "created": "2026-…Z"}
-    {"event": "start", "index": 0, "message_id": "…"}
+    {"event": "start", "index": 0, "message_id": "…", "digest": "…", "caller_id": null}
     {"event": "done", "index": 0, "message_id": "…", "ok": true, "error": null}
 
 ``start`` is written (and flushed to the OS) just before a message goes on the
@@ -14,6 +14,11 @@ on resume as started-but-not-done, to be reconciled instead of re-sent.
 Records are flushed one by one and fsync'd at most once a second (and on
 close), which bounds what an operating-system crash can lose without paying an
 fsync per message.
+
+``digest`` is a short hash of the message (its wire body without
+``messageId``, plus the caller's own ``message_id``, kept in ``caller_id``):
+a resume whose input differs at a journaled index stops with a
+``JournalError`` instead of skipping or reconciling someone else's message.
 
 The run id in the header is the namespace of the message ids ``send_many``
 derives for messages without one, so they are the same on every resume.
@@ -40,6 +45,7 @@ except ImportError:  # pragma: no cover - Windows: no advisory locks, one run at
 __all__ = ["Journal", "JournalError"]
 
 VERSION = 1
+DIGEST_SIZE = 8
 FSYNC_INTERVAL = 1.0
 
 
@@ -101,6 +107,7 @@ class Journal:
         self.done = _Bitmap()
         self.done_ok = 0
         self.started: dict[int, str] = {}
+        self._digests = bytearray()
         self._lock = threading.Lock()
         self._file: IO[str] | None = None
         self._last_sync = 0.0
@@ -155,7 +162,11 @@ class Journal:
                 elif not header:
                     raise JournalError(f"{self.path}: not a qlara journal (no header line)")
                 elif event == "start":
-                    self.started[int(record["index"])] = str(record["message_id"])
+                    index = int(record["index"])
+                    self.started[index] = str(record["message_id"])
+                    digest = record.get("digest")
+                    if digest is not None:
+                        self._remember(index, bytes.fromhex(digest))
                 elif event == "done":
                     index = int(record["index"])
                     self.started.pop(index, None)
@@ -168,8 +179,42 @@ class Journal:
             raise JournalError(f"{self.path}: not a qlara journal (no header line)")
         return end
 
-    def start(self, index: int, message_id: str) -> None:
-        self._write({"event": "start", "index": index, "message_id": message_id})
+    def _remember(self, index: int, digest: bytes) -> None:
+        if len(digest) != DIGEST_SIZE:
+            raise ValueError("bad digest")
+        at = index * DIGEST_SIZE
+        if at + DIGEST_SIZE > len(self._digests):
+            grow = max(at + DIGEST_SIZE - len(self._digests), len(self._digests))
+            self._digests.extend(bytes(grow))
+        self._digests[at : at + DIGEST_SIZE] = digest
+
+    def check(self, index: int, digest: str) -> None:
+        """Raise ``JournalError`` if an earlier run journaled another message at ``index``."""
+        at = index * DIGEST_SIZE
+        known = bytes(self._digests[at : at + DIGEST_SIZE])
+        if known and any(known) and known.hex() != digest:
+            raise JournalError(
+                f"{self.path}: journal belongs to another input: messages[{index}] is not "
+                "the message an earlier run sent from this journal"
+            )
+
+    def start(
+        self,
+        index: int,
+        message_id: str,
+        *,
+        digest: str | None = None,
+        caller_id: str | None = None,
+    ) -> None:
+        self._write(
+            {
+                "event": "start",
+                "index": index,
+                "message_id": message_id,
+                "digest": digest,
+                "caller_id": caller_id,
+            }
+        )
 
     def finish(self, index: int, message_id: str, *, ok: bool, error: str | None) -> None:
         self._write(

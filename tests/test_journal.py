@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 import qlara
-from qlara._journal import Journal
+from qlara._journal import Journal, JournalError
 from tests.conftest import accepted
 from tests.test_batch import Platform, collect, index_of, sms
 
@@ -246,3 +246,44 @@ def test_a_journal_in_use_is_refused(tmp_path: Path) -> None:
     finally:
         first.close()
     Journal(tmp_path / "run.jsonl").open().close()
+
+
+@pytest.mark.parametrize("caller_ids", [False, True])
+async def test_journal_of_another_input_is_refused(
+    make_client: MakeClient, tmp_path: Path, caller_ids: bool
+) -> None:
+    """Resuming with another input raises a JournalError naming the index, and sends none of it."""
+    journal = tmp_path / "run.jsonl"
+    platform = Platform()
+    client = make_client(platform_handler(platform, stall_from=6))
+    first = [sms(i, message_id=f"A-{i}" if caller_ids else None) for i in range(10)]
+    await run_until(client, first, journal, stop_after=3)
+    posts = sum(platform.posts.values())
+    other = [
+        qlara.SmsMessage(
+            destination="+393409999999",
+            body=f"campaign B {i}",
+            sender="Shop",
+            message_id=f"B-{i}" if caller_ids else None,
+        )
+        for i in range(10)
+    ]
+    with pytest.raises(JournalError, match=r"another input: messages\[0\]"):
+        await collect(client.send_many(other, journal=journal))
+    assert sum(platform.posts.values()) == posts
+
+
+async def test_caller_message_id_is_never_overridden_on_resume(
+    make_client: MakeClient, tmp_path: Path
+) -> None:
+    """A started message whose caller id changed on resume is refused, not sent under the old id."""
+    journal = tmp_path / "run.jsonl"
+    platform = Platform()
+    client = make_client(platform_handler(platform, stall_from=0))
+    with anyio.move_on_after(0.01):
+        await collect(client.send_many([sms(0, message_id="first")], journal=journal))
+    assert [r["caller_id"] for r in records(journal) if r["event"] == "start"] == ["first"]
+    with pytest.raises(JournalError, match=r"messages\[0\]"):
+        await collect(client.send_many([sms(0, message_id="second")], journal=journal))
+    assert "second" not in platform.posts
+    assert isinstance(JournalError("x"), qlara.QlaraError)
