@@ -61,7 +61,7 @@ def test_csv_batch_sends_every_row(
         ]
     )
     assert code == 0
-    lines = results(tmp_path / "people.results.jsonl")
+    lines = results(tmp_path / "people.csv.results.jsonl")
     assert sorted(line["index"] for line in lines) == list(range(300))
     assert all(line["ok"] for line in lines)
     assert len(sim.sent) == 300
@@ -78,7 +78,7 @@ def test_bad_rows_are_reported_with_their_reason(tmp_path: Path, server: Server)
         ["batch", str(file), "--body", "Hi {name}", "--sender", "Shop", "--json", *against(server)]
     )
     assert code == 1
-    by_index = {line["index"]: line for line in results(tmp_path / "people.results.jsonl")}
+    by_index = {line["index"]: line for line in results(tmp_path / "people.csv.results.jsonl")}
     assert by_index[2]["ok"] is False
     assert by_index[2]["error_type"] == "ValidationError"
     assert "E.164" in by_index[2]["error"]
@@ -125,3 +125,22 @@ def test_unusable_arguments_exit_2(
     (tmp_path / "x.csv").write_text("destination\n")
     assert main([arg.format(tmp=tmp_path) for arg in argv]) == 2
     assert problem in capsys.readouterr().err
+
+
+def test_csv_and_jsonl_of_one_stem_keep_separate_journals(
+    tmp_path: Path, server: Server, sim: Simulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """x.csv and x.jsonl next to each other get their own journal and results file."""
+    csv_file = write_csv(tmp_path / "x.csv", 3)
+    jsonl_file = tmp_path / "x.jsonl"
+    jsonl_file.write_text(
+        json.dumps({"destination": DESTINATION, "body": "other", "sender": "Shop"}) + "\n"
+    )
+    options = ["--body", "Hi {name}", "--sender", "Shop", *against(server)]
+    assert main(["batch", str(csv_file), "--json", *options]) == 0
+    assert main(["batch", str(jsonl_file), "--json", *against(server)]) == 0
+    capsys.readouterr()
+    assert (tmp_path / "x.csv.journal.jsonl").exists()
+    assert (tmp_path / "x.jsonl.journal.jsonl").exists()
+    assert len(results(tmp_path / "x.jsonl.results.jsonl")) == 1
+    assert len(sim.sent) == 4

@@ -211,8 +211,8 @@ def _paths(args: argparse.Namespace) -> tuple[Path, Path]:
         raise UsageError(f"the file must end in .csv or .jsonl, got {file.name}")
     if args.concurrency < 1:
         raise UsageError("--concurrency must be at least 1")
-    journal = args.journal or file.with_name(file.stem + ".journal.jsonl")
-    results = args.results or file.with_name(file.stem + ".results.jsonl")
+    journal = args.journal or file.with_name(file.name + ".journal.jsonl")
+    results = args.results or file.with_name(file.name + ".results.jsonl")
     if args.resume and not journal.exists():
         raise UsageError(f"nothing to resume: {journal} does not exist")
     if not args.resume and journal.exists():
