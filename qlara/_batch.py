@@ -28,7 +28,14 @@ import json
 import os
 import uuid
 from collections import deque
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import (
+    AsyncIterable,
+    AsyncIterator,
+    Callable,
+    Iterable,
+    Iterator,
+    Mapping,
+)
 from contextlib import AsyncExitStack
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Union
@@ -49,7 +56,8 @@ from qlara._errors import (
     RateLimitError,
     ValidationError,
 )
-from qlara._http import CallOptions, HttpCore
+from qlara._http import CallOptions, HttpCore, as_timeout
+from qlara._http import _check_extra_headers as check_extra_headers
 from qlara._journal import DIGEST_SIZE, Journal, JournalError
 from qlara._models import ChannelResult, RcsMessage, SendResult, SmsMessage, WhatsAppMessage
 from qlara._models.outcome import Outcome
@@ -66,10 +74,27 @@ JournalPath = Union[str, "os.PathLike[str]"]
 SKIP_CHECKPOINT = 1024
 
 
-def check_arguments(messages: object, concurrency: object) -> int | None:
+def check_arguments(
+    messages: object,
+    concurrency: object,
+    journal: object = None,
+    on_progress: object = None,
+    options: CallOptions = CallOptions(),  # noqa: B008 - frozen, never mutated
+) -> int | None:
     """Validate ``send_many``'s arguments at the call; return the input's length if known."""
     if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
         raise ValidationError("concurrency", f"must be a positive integer, got {concurrency!r}")
+    if journal is not None:
+        check_journal_path(journal)
+    if on_progress is not None and not callable(on_progress):
+        raise ValidationError(
+            "on_progress", f"must be callable as (done, total, ok, failed), got {on_progress!r}"
+        )
+    as_timeout(options.timeout)
+    if options.extra_headers is not None:
+        check_extra_headers(options.extra_headers)
+    if options.extra_body is not None and not isinstance(options.extra_body, Mapping):
+        raise ValidationError("extra_body", "must be a mapping of field names to values")
     if isinstance(messages, (str, bytes)) or not isinstance(messages, (Iterable, AsyncIterable)):
         raise ValidationError(
             "messages",
@@ -79,6 +104,20 @@ def check_arguments(messages: object, concurrency: object) -> int | None:
         return len(messages)  # type: ignore[arg-type]
     except TypeError:
         return None
+
+
+def check_journal_path(journal: object) -> None:
+    """A journal must be a path to a file (new or existing) in an existing directory."""
+    if not isinstance(journal, (str, os.PathLike)):
+        raise ValidationError("journal", f"must be a file path, got {type(journal).__name__}")
+    path = os.fspath(journal)
+    if not isinstance(path, str):
+        raise ValidationError("journal", "must be a text path, not bytes")
+    if os.path.isdir(path):
+        raise ValidationError("journal", f"{path} is a directory, not a file")
+    directory = os.path.dirname(path) or "."
+    if not os.path.isdir(directory):
+        raise ValidationError("journal", f"the directory {directory} does not exist")
 
 
 _FIELDS: dict[type[Any], tuple[str, ...]] = {}
@@ -173,7 +212,7 @@ class SendMany:
         options: CallOptions = CallOptions(),  # noqa: B008 - frozen, never mutated
         hand_over: bool = True,
     ) -> None:
-        self.total = check_arguments(messages, concurrency)
+        self.total = check_arguments(messages, concurrency, journal, on_progress, options)
         self._client = client
         self._http = http
         self._messages = messages

@@ -138,7 +138,7 @@ def send_many_blocking(
     options: CallOptions,
 ) -> Iterator[Outcome]:
     """Check the arguments now, and return the iterator that sends on first ``next()``."""
-    check_arguments(messages, concurrency)
+    check_arguments(messages, concurrency, journal, on_progress, options)
     if isinstance(messages, AsyncIterable) and not isinstance(messages, Iterable):
         raise ValidationError("messages", "the blocking client needs a plain iterable")
     make_args = {

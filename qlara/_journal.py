@@ -115,7 +115,10 @@ class Journal:
 
     def open(self) -> Journal:
         """Lock the file, read what is there (if anything), and open it for appending."""
-        file = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
+        try:
+            file = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
+        except OSError as exc:
+            raise JournalError(f"{self.path}: cannot open the journal: {exc.strerror}") from exc
         try:
             if fcntl is not None:
                 # Two runs appending to one journal would each take the other's

@@ -628,3 +628,44 @@ async def test_client_closed_mid_run_stops_the_run(make_client: MakeClient) -> N
         await run()
     assert 10 <= len(got) < 20
     assert all(o.ok for o in got)
+
+
+def bad_arguments(tmp_path: Path) -> list[tuple[dict[str, Any], str]]:
+    return [
+        ({"journal": 123}, "journal"),
+        ({"journal": tmp_path / "missing" / "run.jsonl"}, "journal"),
+        ({"journal": tmp_path}, "journal"),
+        ({"on_progress": 5}, "on_progress"),
+        ({"timeout": "x"}, "timeout"),
+        ({"extra_headers": {"a\n": "b"}}, "extra_headers"),
+        ({"extra_body": [1]}, "extra_body"),
+    ]
+
+
+async def test_bad_arguments_fail_at_the_call(make_client: MakeClient, tmp_path: Path) -> None:
+    """A bad journal, on_progress, timeout or extra is a ValidationError naming it, at the call."""
+    client = make_client(accepted())
+    for kwargs, name in bad_arguments(tmp_path):
+        with pytest.raises(qlara.ValidationError) as caught:
+            client.send_many([sms(0)], **kwargs)
+        assert caught.value.field.startswith(name)
+
+
+def test_sync_bad_arguments_fail_at_the_call(tmp_path: Path) -> None:
+    """The blocking client checks the same arguments at the call."""
+    with blocking_client(accepted()) as client:
+        for kwargs, name in bad_arguments(tmp_path):
+            with pytest.raises(qlara.ValidationError) as caught:
+                client.send_many([sms(0)], **kwargs)
+            assert caught.value.field.startswith(name)
+
+
+async def test_journal_that_cannot_be_opened_names_its_path(
+    make_client: MakeClient, tmp_path: Path
+) -> None:
+    """An OSError opening the journal is a QlaraError naming the path."""
+    journal = tmp_path / "link.jsonl"
+    journal.symlink_to(tmp_path / "gone" / "run.jsonl")
+    client = make_client(accepted())
+    with pytest.raises(qlara.QlaraError, match=r"link\.jsonl"):
+        await collect(client.send_many([sms(0)], journal=journal))
