@@ -128,8 +128,15 @@ class Journal:
                 except OSError as exc:
                     raise JournalError(f"{self.path} is in use by another run") from exc
             valid_end = self._load()
-            # A kill mid-write can leave half a line; cut it so records stay one per line.
-            if os.path.getsize(self.path) > valid_end:
+            size = os.path.getsize(self.path)
+            if size > valid_end:
+                if valid_end == 0:
+                    # No complete header line: this is not ours to cut.
+                    raise JournalError(
+                        f"{self.path}: not a qlara journal (no header line); it was left as is"
+                    )
+                # A kill mid-write can leave half a line after our header; cut it
+                # so records stay one per line.
                 os.ftruncate(file.fileno(), valid_end)
         except BaseException:
             file.close()

@@ -287,3 +287,27 @@ async def test_caller_message_id_is_never_overridden_on_resume(
         await collect(client.send_many([sms(0, message_id="second")], journal=journal))
     assert "second" not in platform.posts
     assert isinstance(JournalError("x"), qlara.QlaraError)
+
+
+async def test_a_file_that_is_not_a_journal_is_never_truncated(
+    make_client: MakeClient, tmp_path: Path
+) -> None:
+    """A one-line file without a newline is refused and left byte for byte as it was."""
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my precious notes, one line, no newline")
+    client = make_client(accepted())
+    with pytest.raises(JournalError, match="not a qlara journal"):
+        await collect(client.send_many([sms(0)], journal=notes))
+    assert notes.read_text() == "my precious notes, one line, no newline"
+
+
+async def test_a_torn_tail_after_the_header_is_cut(make_client: MakeClient, tmp_path: Path) -> None:
+    """Half a record after a valid header is cut off and the run resumes."""
+    journal = tmp_path / "run.jsonl"
+    client = make_client(accepted())
+    await collect(client.send_many([sms(i) for i in range(3)], journal=journal))
+    with journal.open("a") as file:
+        file.write('{"event":"start","index":3,"mess')
+    outcomes = await collect(client.send_many([sms(i) for i in range(5)], journal=journal))
+    assert sorted(o.index for o in outcomes) == [3, 4]
+    assert all(isinstance(record, dict) for record in records(journal))
