@@ -277,6 +277,11 @@ class SendMany:
             self._pending = outcome
         return outcome
 
+    @property
+    def journal(self) -> Journal | None:
+        """The journal, once opened (the blocking client reads which indices are done)."""
+        return self._journal if self._opened else None
+
     def count(self, outcome: Outcome) -> None:
         """Count an outcome handed to the caller and report progress."""
         self.done += 1

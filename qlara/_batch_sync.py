@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+from collections import deque
 from collections.abc import AsyncIterable, Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -37,25 +38,67 @@ if TYPE_CHECKING:
 __all__ = ["send_many_blocking"]
 
 MAX_TAKE = 256
+MAX_FEED = 64
+NEED = object()  # the engine asks the caller's thread for more input
+
+
+class _Feed:
+    """The engine's input on the loop side: items pulled in the caller's thread.
+
+    ``__anext__`` asks the caller's thread (a ``NEED`` on the pump's stream)
+    and waits for it to hand over a few items. The caller's iterable is only
+    ever touched in the caller's thread: a sqlite cursor or a generator that
+    blocks on a database works, and never stalls the client's loop.
+    """
+
+    def __init__(self, events: MemoryObjectSendStream[object]) -> None:
+        self.events = events
+        self.items: deque[Any] = deque()
+        self.ended = False
+        self.error: BaseException | None = None
+        self.arrived = anyio.Event()
+
+    def __aiter__(self) -> _Feed:
+        return self
+
+    async def __anext__(self) -> Any:
+        while True:
+            if self.items:
+                return self.items.popleft()
+            if self.error is not None:
+                raise self.error
+            if self.ended:
+                raise StopAsyncIteration
+            self.arrived = anyio.Event()
+            await self.events.send(NEED)
+            await self.arrived.wait()
+
+    def put(self, items: list[Any], ended: bool, error: BaseException | None) -> None:
+        """Called on the loop (through the portal) with what the caller's thread pulled."""
+        self.items.extend(items)
+        self.ended = self.ended or ended
+        self.error = self.error or error
+        self.arrived.set()
 
 
 class _Pump:
     """Runs one ``SendMany`` on the portal's loop; everything here is touched on that loop."""
 
-    def __init__(self, make: Callable[[], SendMany], buffer: int) -> None:
+    def __init__(self, make: Callable[[_Feed], SendMany], buffer: int) -> None:
         self.make = make
         self.batch: SendMany | None = None
         self.scope: anyio.CancelScope | None = None
         self.stopped = False
-        self.send: MemoryObjectSendStream[Outcome]
-        self.receive: MemoryObjectReceiveStream[Outcome]
-        self.send, self.receive = anyio.create_memory_object_stream[Outcome](buffer)
+        self.send: MemoryObjectSendStream[object]
+        self.receive: MemoryObjectReceiveStream[object]
+        self.send, self.receive = anyio.create_memory_object_stream[object](buffer)
+        self.feed = _Feed(self.send)
 
     async def run(self) -> None:
         with anyio.CancelScope() as self.scope:
             if self.stopped:
                 return
-            batch = self.batch = self.make()
+            batch = self.batch = self.make(self.feed)
             async with batch, self.send:
                 async for outcome in batch:
                     try:
@@ -63,8 +106,8 @@ class _Pump:
                     except (anyio.BrokenResourceError, anyio.ClosedResourceError):
                         return  # the reader went away
 
-    async def take(self) -> list[Outcome]:
-        """Wait for one outcome, then take every other one already waiting."""
+    async def take(self) -> list[object]:
+        """Wait for one outcome or request, then take every other one already waiting."""
         taken = [await self.receive.receive()]
         with contextlib.suppress(anyio.WouldBlock, anyio.EndOfStream):
             while len(taken) < MAX_TAKE:
@@ -78,7 +121,7 @@ class _Pump:
         self.receive.close()
 
 
-def _wait(portal: BlockingPortal, pump: _Pump) -> list[Outcome]:
+def _wait(portal: BlockingPortal, pump: _Pump) -> list[object]:
     future = portal.start_task_soon(pump.take)
     try:
         return future.result()
@@ -87,22 +130,66 @@ def _wait(portal: BlockingPortal, pump: _Pump) -> list[Outcome]:
         raise
 
 
+class _Input:
+    """The caller's iterable, pulled in the caller's thread at most ``concurrency`` ahead."""
+
+    def __init__(self, messages: Iterable[Any], concurrency: int) -> None:
+        self.source = iter(messages)
+        self.concurrency = concurrency
+        self.next_index = 0
+        self.outstanding = 0  # pulled, will get an outcome, not yet yielded
+        self.wanted = False
+        self.ended = False
+
+    def serve(self, portal: BlockingPortal, pump: _Pump) -> None:
+        """Hand the engine what it asked for, if the read-ahead allows it now."""
+        if not self.wanted or self.ended or self.outstanding >= self.concurrency:
+            return
+        self.wanted = False
+        batch = pump.batch
+        journal = batch.journal if batch is not None else None
+        items: list[Any] = []
+        error: BaseException | None = None
+        while self.outstanding < self.concurrency and len(items) < MAX_FEED:
+            try:
+                item = next(self.source)
+            except StopIteration:
+                self.ended = True
+                break
+            except Exception as exc:  # noqa: BLE001 - raised by the engine after the in-flight
+                self.ended, error = True, exc
+                break
+            if journal is None or self.next_index not in journal.done:
+                self.outstanding += 1  # a journal skips what earlier runs handed over
+            self.next_index += 1
+            items.append(item)
+        portal.call(pump.feed.put, items, self.ended, error)
+
+
 def _iterate(
-    holder: _Portal, target: Callable[[AsyncQlara], AsyncQlara], make_args: dict[str, Any]
+    holder: _Portal,
+    target: Callable[[AsyncQlara], AsyncQlara],
+    messages: Iterable[Any],
+    make_args: dict[str, Any],
 ) -> Iterator[Outcome]:
     portal, client = holder.client()
     async_client = target(client)
+    concurrency = make_args["concurrency"]
+    source = _Input(messages, concurrency)
+    total = check_arguments(messages, concurrency)
 
-    def make() -> SendMany:
-        return SendMany(async_client, async_client._http, hand_over=False, **make_args)
+    def make(feed: _Feed) -> SendMany:
+        batch = SendMany(async_client, async_client._http, feed, hand_over=False, **make_args)
+        batch.total = total
+        return batch
 
-    pump = _Pump(make, buffer=make_args["concurrency"])
+    pump = _Pump(make, buffer=concurrency)
     future = portal.start_task_soon(pump.run)
     reported = False
     try:
         while True:
             try:
-                outcomes = _wait(portal, pump)
+                events = _wait(portal, pump)
             except anyio.EndOfStream:
                 break
             batch = pump.batch
@@ -110,11 +197,18 @@ def _iterate(
             if not reported:
                 batch.report_progress()
                 reported = True
-            for outcome in outcomes:
-                batch.count(outcome)
-                yield outcome
+            for event in events:
+                if event is NEED:
+                    source.wanted = True
+                    source.serve(portal, pump)
+                    continue
+                assert isinstance(event, Outcome)
+                batch.count(event)
+                yield event
                 # The caller asks for the next one: it is done with this one.
-                batch.journal_done(outcome)
+                batch.journal_done(event)
+                source.outstanding -= 1
+                source.serve(portal, pump)
         future.result()  # re-raise what stopped the pump (the input failed, the journal...)
         if not reported and pump.batch is not None:
             pump.batch.report_progress()
@@ -142,10 +236,9 @@ def send_many_blocking(
     if isinstance(messages, AsyncIterable) and not isinstance(messages, Iterable):
         raise ValidationError("messages", "the blocking client needs a plain iterable")
     make_args = {
-        "messages": messages,
         "concurrency": concurrency,
         "journal": journal,
         "on_progress": on_progress,
         "options": options,
     }
-    return _iterate(holder, target, make_args)
+    return _iterate(holder, target, messages, make_args)

@@ -669,3 +669,34 @@ async def test_journal_that_cannot_be_opened_names_its_path(
     client = make_client(accepted())
     with pytest.raises(qlara.QlaraError, match=r"link\.jsonl"):
         await collect(client.send_many([sms(0)], journal=journal))
+
+
+def test_sync_input_is_pulled_in_the_callers_thread_boundedly() -> None:
+    """The blocking client pulls the input in the caller's thread, at most `concurrency` ahead."""
+    threads: set[int] = set()
+    pulled = 0
+
+    def messages() -> Iterator[qlara.SmsMessage]:
+        nonlocal pulled
+        for i in range(500):
+            threads.add(threading.get_ident())
+            pulled += 1
+            yield sms(i)
+
+    with blocking_client(accepted()) as client:
+        seen = 0
+        for _ in client.send_many(messages(), concurrency=8):
+            seen += 1
+            assert pulled <= seen + 8
+        assert seen == 500
+    assert threads == {threading.get_ident()}
+
+
+def test_sync_resume_skips_done_inputs_without_stalling(tmp_path: Path) -> None:
+    """A resume whose first inputs are all done skips them and sends the rest."""
+    journal = tmp_path / "run.jsonl"
+    with blocking_client(accepted()) as client:
+        first = list(client.send_many([sms(i) for i in range(100)], concurrency=4, journal=journal))
+        assert len(first) == 100
+        rest = list(client.send_many([sms(i) for i in range(150)], concurrency=4, journal=journal))
+    assert sorted(o.index for o in rest) == list(range(100, 150))
