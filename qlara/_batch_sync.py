@@ -8,6 +8,12 @@ caller's thread reads the stream through portal calls, taking every outcome
 that is ready in one call. The bound is the back-pressure: the pump waits when
 the caller is slow, and the workers behind it stop pulling input.
 
+The caller's iterable is pulled in the caller's thread, never on the loop:
+the engine's input is a ``_Feed`` that asks the caller's thread for more
+(a ``NEED`` on the same stream), and the caller's thread pulls at most
+``concurrency`` messages ahead of the outcomes it has yielded. A sqlite
+cursor works, and a slow input never stalls other threads' calls.
+
 An outcome is counted and reported to ``on_progress`` in the caller's thread
 when the iterator yields it, and journaled ``done`` when the caller asks for
 the next one, so the journal never claims the caller finished with an outcome
