@@ -11,6 +11,7 @@ never runs more than ``buffer`` items ahead of the reader.
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 
@@ -33,20 +34,35 @@ def _wait(portal: BlockingPortal, function: Callable[[], Awaitable[R]]) -> R:
         raise
 
 
-async def _pump(source: AsyncIterator[T], send: MemoryObjectSendStream[tuple[bool, Any]]) -> None:
+async def _pump(
+    source: AsyncIterator[T],
+    send: MemoryObjectSendStream[tuple[bool, Any]],
+    finished: threading.Event,
+) -> None:
+    try:
+        await _pump_items(source, send)
+    finally:
+        finished.set()
+
+
+async def _pump_items(
+    source: AsyncIterator[T], send: MemoryObjectSendStream[tuple[bool, Any]]
+) -> None:
     async with send:
         try:
             try:
                 async for item in source:
-                    await send.send((True, item))
+                    try:
+                        await send.send((True, item))
+                    except (anyio.BrokenResourceError, anyio.ClosedResourceError):
+                        return  # our own send failed: the reader went away
             finally:
                 close = getattr(source, "aclose", None)
                 if close is not None:
                     with anyio.CancelScope(shield=True):
                         await close()
-        except (anyio.BrokenResourceError, anyio.ClosedResourceError):
-            return  # the reader went away
         except Exception as exc:  # noqa: BLE001 - handed to the reader, who re-raises it
+            # Including a source's own Broken/ClosedResourceError: only ours means "gone".
             with contextlib.suppress(anyio.BrokenResourceError, anyio.ClosedResourceError):
                 await send.send((False, exc))
 
@@ -62,7 +78,8 @@ def iterate_blocking(
     """
     send, receive = anyio.create_memory_object_stream[tuple[bool, Any]](buffer)
     receiver: MemoryObjectReceiveStream[tuple[bool, Any]] = receive
-    future = portal.start_task_soon(_pump, source, send)
+    finished = threading.Event()
+    future = portal.start_task_soon(_pump, source, send, finished)
 
     def close_streams() -> None:
         send.close()
@@ -79,5 +96,11 @@ def iterate_blocking(
             yield value
     finally:
         future.cancel()
-        with contextlib.suppress(RuntimeError):  # the portal already stopped
+        try:
             portal.call(close_streams)
+        except RuntimeError:  # the portal already stopped, and the pump with it
+            pass
+        else:
+            # Wait for the pump (it closes the source, shielded), so nothing of
+            # the source runs on once the caller's loop is left.
+            finished.wait()
