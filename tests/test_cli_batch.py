@@ -144,3 +144,18 @@ def test_csv_and_jsonl_of_one_stem_keep_separate_journals(
     assert (tmp_path / "x.jsonl.journal.jsonl").exists()
     assert len(results(tmp_path / "x.jsonl.results.jsonl")) == 1
     assert len(sim.sent) == 4
+
+
+def test_file_errors_name_the_file(
+    tmp_path: Path, server: Server, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An unreadable input or unwritable results file is one line naming that file, exit 2."""
+    options = ["--body", "Hi {name}", "--sender", "Shop", *against(server)]
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(b"destination,name\n\xff\xfe,x\n")
+    assert main(["batch", str(bad), *options]) == 2
+    assert f"{bad}: not UTF-8" in capsys.readouterr().err
+    good = write_csv(tmp_path / "good.csv", 2)
+    missing = tmp_path / "nowhere" / "results.jsonl"
+    assert main(["batch", str(good), "--results", str(missing), *options]) == 2
+    assert f"{missing}: No such file or directory" in capsys.readouterr().err

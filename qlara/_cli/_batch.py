@@ -17,6 +17,7 @@ reconciles what was in flight. Each outcome is appended to a results file
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
 import sys
@@ -81,7 +82,48 @@ def add_parser(subparsers: Any) -> None:
     batch.set_defaults(handler=_batch)
 
 
+def file_error(path: Path, exc: Exception) -> UsageError:
+    """An error reading or writing ``path``, as one line naming it."""
+    if isinstance(exc, OSError):
+        problem = exc.strerror or str(exc) or type(exc).__name__
+    elif isinstance(exc, UnicodeDecodeError):
+        problem = f"not UTF-8 text (byte {exc.start})"
+    else:
+        problem = str(exc) or type(exc).__name__
+    error = UsageError(f"{path}: {problem}")
+    error.__cause__ = exc
+    return error
+
+
+@contextlib.contextmanager
+def results_file(path: Path) -> Iterator[TextIO]:
+    """The results file, opened for appending; its errors name it (also on close)."""
+    try:
+        # Line-buffered: a line per outcome reaches the OS as soon as it is handed over.
+        file = path.open("a", encoding="utf-8", buffering=1)
+    except OSError as exc:
+        raise file_error(path, exc) from exc
+    try:
+        yield file
+    except BaseException:
+        with contextlib.suppress(OSError):  # what is propagating says more
+            file.close()
+        raise
+    try:
+        file.close()
+    except OSError as exc:
+        raise file_error(path, exc) from exc
+
+
 def read_rows(path: Path) -> Iterator[dict[str, Any]]:
+    """The file's records as dicts, lazily; an unreadable file is a UsageError naming it."""
+    try:
+        yield from _read_rows(path)
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise file_error(path, exc) from exc
+
+
+def _read_rows(path: Path) -> Iterator[dict[str, Any]]:
     """The file's records as dicts, lazily: CSV rows by header, or JSON objects per line."""
     if path.suffix.lower() == ".csv":
         with path.open(newline="", encoding="utf-8-sig") as file:
@@ -242,8 +284,7 @@ async def _batch(args: argparse.Namespace, out: Output) -> int:
     # With --json, stdout carries only the summary; the bar goes to stderr.
     stream: TextIO = sys.stderr if out.as_json else out.stream
     with (
-        # Line-buffered: a line per outcome reaches the OS as soon as it is handed over.
-        results_path.open("a", encoding="utf-8", buffering=1) as results,
+        results_file(results_path) as results,
         Progress(f"{args.channel} batch", total, stream) as bar,
     ):
         last = 0
@@ -262,7 +303,10 @@ async def _batch(args: argparse.Namespace, out: Output) -> int:
         ):
             async for outcome in outcomes:
                 record = _record(outcome, rows.errors)
-                results.write(json.dumps(record, ensure_ascii=False) + "\n")
+                try:
+                    results.write(json.dumps(record, ensure_ascii=False) + "\n")
+                except OSError as exc:
+                    raise file_error(results_path, exc) from exc
                 if outcome.ok:
                     counts["ok"] += 1
                 elif isinstance(outcome.error, qlara.OutcomeUnknownError):
