@@ -500,7 +500,7 @@ class SendMany:
             except Exception as exc:  # noqa: BLE001 - the caller's iterable failed: re-raised later
                 self._fail(exc)
                 return None
-            if journal is not None and isinstance(item, MESSAGE_TYPES):
+            if journal is not None and isinstance(item, MESSAGE_TYPES) and journal.knows(index):
                 journal.check(index, message_digest(item))  # raises: caught by the caller
             if journal is None or index not in journal.done:
                 return index, item

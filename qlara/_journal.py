@@ -198,6 +198,11 @@ class Journal:
             self._digests.extend(bytes(grow))
         self._digests[at : at + DIGEST_SIZE] = digest
 
+    def knows(self, index: int) -> bool:
+        """Whether an earlier run recorded a digest for ``index``."""
+        at = index * DIGEST_SIZE
+        return any(self._digests[at : at + DIGEST_SIZE])
+
     def check(self, index: int, digest: str) -> None:
         """Raise ``JournalError`` if an earlier run journaled another message at ``index``."""
         at = index * DIGEST_SIZE

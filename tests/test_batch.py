@@ -736,3 +736,29 @@ def test_iterate_blocking_close_waits_for_the_source_to_close() -> None:
         assert next(iterator) == 0
         iterator.close()  # type: ignore[attr-defined]
         assert closed == [True]
+
+
+def test_sync_batch_wide_failure_stops_the_run(tmp_path: Path) -> None:
+    """The blocking client raises a 401 after the in-flight outcomes and a resume sends the rest."""
+    journal = tmp_path / "run.jsonl"
+    platform = Platform()
+    failing = [True]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.method == "GET":
+            return platform.status(request)
+        body = json.loads(request.content)
+        if index_of(request) == 5 and failing:
+            return httpx.Response(401, json={"message": "bad key"})
+        return platform.answer(body)
+
+    messages = [sms(i) for i in range(100)]
+    got: list[qlara.Outcome] = []
+    with blocking_client(handler) as client:
+        with pytest.raises(qlara.AuthenticationError):
+            got.extend(client.send_many(messages, concurrency=4, journal=journal))
+        assert len(got) < 20
+        failing.clear()
+        got.extend(client.send_many(messages, concurrency=4, journal=journal))
+    assert sorted(o.index for o in got) == list(range(100))
+    assert max(platform.processed.values()) == 1
