@@ -177,7 +177,9 @@ class SendMany:
     - ``async for outcome in client.send_many(...)``: each step that finds no
       outcome ready sends the next ``concurrency`` inputs at once, inside a task
       group entered and left within that step, and waits for all of them. So
-      sending goes in rounds, and a slow message holds up its round.
+      sending goes in rounds, and a slow message holds up its round. After a
+      ``break`` nothing is in flight; the journal is closed when the iterator
+      is dropped (at once on CPython), or call ``aclose()`` if you keep it.
     - ``async with client.send_many(...) as outcomes: async for ...``: the
       workers run in a task group owned by the ``async with``, and keep
       ``concurrency`` messages in flight all the time (faster). Leaving the
