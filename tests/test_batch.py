@@ -762,3 +762,20 @@ def test_sync_batch_wide_failure_stops_the_run(tmp_path: Path) -> None:
         got.extend(client.send_many(messages, concurrency=4, journal=journal))
     assert sorted(o.index for o in got) == list(range(100))
     assert max(platform.processed.values()) == 1
+
+
+async def test_plain_form_kept_iterator_releases_the_journal_on_aclose(
+    make_client: MakeClient, tmp_path: Path
+) -> None:
+    """A kept iterator left by break releases its journal on aclose(), and a resume continues."""
+    journal = tmp_path / "run.jsonl"
+    client = make_client(slow_accepted(Platform()))
+    batch = client.send_many([sms(i) for i in range(20)], concurrency=4, journal=journal)
+    async for _ in batch:
+        break
+    await batch.aclose()
+    rest = await collect(client.send_many([sms(i) for i in range(20)], journal=journal))
+    # Nothing was journaled done (the caller broke out), so all 20 come again,
+    # the first round reconciled through the status endpoint, none sent twice.
+    assert sorted(o.index for o in rest) == list(range(20))
+    assert all(o.ok for o in rest)
