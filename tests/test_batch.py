@@ -769,7 +769,8 @@ async def test_plain_form_kept_iterator_releases_the_journal_on_aclose(
 ) -> None:
     """A kept iterator left by break releases its journal on aclose(), and a resume continues."""
     journal = tmp_path / "run.jsonl"
-    client = make_client(slow_accepted(Platform()))
+    platform = Platform()
+    client = make_client(slow_accepted(platform))
     batch = client.send_many([sms(i) for i in range(20)], concurrency=4, journal=journal)
     async for _ in batch:
         break
@@ -779,3 +780,4 @@ async def test_plain_form_kept_iterator_releases_the_journal_on_aclose(
     # the first round reconciled through the status endpoint, none sent twice.
     assert sorted(o.index for o in rest) == list(range(20))
     assert all(o.ok for o in rest)
+    assert max(platform.posts.values()) == 1
