@@ -12,6 +12,7 @@ from qlara._errors import BadRequestError as BadRequestError
 from qlara._errors import ConfigurationError as ConfigurationError
 from qlara._errors import ConflictError as ConflictError
 from qlara._errors import InternalServerError as InternalServerError
+from qlara._errors import JournalError as JournalError
 from qlara._errors import MalformedResponseError as MalformedResponseError
 from qlara._errors import NotFoundError as NotFoundError
 from qlara._errors import OutcomeUnknownError as OutcomeUnknownError
@@ -61,6 +62,7 @@ __all__ = [
     "ConflictError",
     "DeliveryStatus",
     "InternalServerError",
+    "JournalError",
     "MalformedResponseError",
     "MessageStatus",
     "NotFoundError",

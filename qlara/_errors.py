@@ -15,6 +15,7 @@ or cattrs escapes. The tree::
     │       ├── PermissionDeniedError 403, NotFoundError 404, ConflictError 409,
     │       ├── RateLimitError 429 (.retry_after seconds), InternalServerError >=500
     ├── MalformedResponseError      a 2xx answer that breaks the contract (cause chained)
+    ├── JournalError                a send_many journal that cannot be used (or another input's)
     └── WebhookError                a callback body that cannot be parsed
 
 No error ever holds the API key: status errors keep the *response* headers only.
@@ -35,6 +36,7 @@ __all__ = [
     "ConfigurationError",
     "ConflictError",
     "InternalServerError",
+    "JournalError",
     "MalformedResponseError",
     "NotFoundError",
     "OutcomeUnknownError",
@@ -206,6 +208,11 @@ class MalformedResponseError(QlaraError):
         self.status_code = status_code
         self.body = body[:2048]
         self.message_id = message_id
+
+
+class JournalError(QlaraError):
+    """The journal file cannot be used: unreadable, corrupt, not a qlara journal,
+    or written for another input (resuming it would skip the wrong messages)."""
 
 
 class WebhookError(QlaraError):

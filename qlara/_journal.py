@@ -35,7 +35,7 @@ from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import IO, Any
 
-from qlara._errors import QlaraError
+from qlara._errors import JournalError
 
 try:
     import fcntl
@@ -47,10 +47,6 @@ __all__ = ["Journal", "JournalError"]
 VERSION = 1
 DIGEST_SIZE = 8
 FSYNC_INTERVAL = 1.0
-
-
-class JournalError(QlaraError):
-    """The journal file cannot be used: unreadable, corrupt, or not a qlara journal."""
 
 
 class _Bitmap:
