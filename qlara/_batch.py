@@ -23,30 +23,32 @@ same id), and anything else, or no status endpoint, gives an
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
 import uuid
 from collections import deque
 from collections.abc import (
     AsyncIterable,
     AsyncIterator,
-    Callable,
     Iterable,
     Iterator,
-    Mapping,
 )
 from contextlib import AsyncExitStack
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any
 
 import anyio
 import anyio.abc
 import anyio.lowlevel
-import attrs
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
-from qlara._converter import unstructure
+from qlara._batch_input import (
+    MESSAGE_TYPES,
+    JournalPath,
+    ProgressCallback,
+    check_arguments,
+    derived_id,
+    message_digest,
+    with_message_id,
+)
 from qlara._errors import (
     AuthenticationError,
     NotFoundError,
@@ -56,106 +58,18 @@ from qlara._errors import (
     RateLimitError,
     ValidationError,
 )
-from qlara._http import CallOptions, HttpCore, as_timeout
-from qlara._http import _check_extra_headers as check_extra_headers
-from qlara._journal import DIGEST_SIZE, Journal, JournalError
-from qlara._models import ChannelResult, RcsMessage, SendResult, SmsMessage, WhatsAppMessage
+from qlara._http import CallOptions, HttpCore
+from qlara._journal import Journal, JournalError
+from qlara._models import ChannelResult, SendResult
 from qlara._models.outcome import Outcome
 from qlara._resources import _sending
 
 if TYPE_CHECKING:
     from qlara._client import AsyncQlara
 
-__all__ = ["MESSAGE_TYPES", "ProgressCallback", "SendMany", "check_arguments"]
+__all__ = ["SendMany"]
 
-MESSAGE_TYPES = (SmsMessage, RcsMessage, WhatsAppMessage)
-ProgressCallback = Callable[[int, Union[int, None], int, int], object]  # noqa: UP007
-JournalPath = Union[str, "os.PathLike[str]"]
 SKIP_CHECKPOINT = 1024
-
-
-def check_arguments(
-    messages: object,
-    concurrency: object,
-    journal: object = None,
-    on_progress: object = None,
-    options: CallOptions = CallOptions(),  # noqa: B008 - frozen, never mutated
-) -> int | None:
-    """Validate ``send_many``'s arguments at the call; return the input's length if known."""
-    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
-        raise ValidationError("concurrency", f"must be a positive integer, got {concurrency!r}")
-    if journal is not None:
-        check_journal_path(journal)
-    if on_progress is not None and not callable(on_progress):
-        raise ValidationError(
-            "on_progress", f"must be callable as (done, total, ok, failed), got {on_progress!r}"
-        )
-    as_timeout(options.timeout)
-    if options.extra_headers is not None:
-        check_extra_headers(options.extra_headers)
-    if options.extra_body is not None and not isinstance(options.extra_body, Mapping):
-        raise ValidationError("extra_body", "must be a mapping of field names to values")
-    if isinstance(messages, (str, bytes)) or not isinstance(messages, (Iterable, AsyncIterable)):
-        raise ValidationError(
-            "messages",
-            f"must be an iterable or async iterable of messages, got {type(messages).__name__}",
-        )
-    try:
-        return len(messages)  # type: ignore[arg-type]
-    except TypeError:
-        return None
-
-
-def check_journal_path(journal: object) -> None:
-    """A journal must be a path to a file (new or existing) in an existing directory."""
-    if not isinstance(journal, (str, os.PathLike)):
-        raise ValidationError("journal", f"must be a file path, got {type(journal).__name__}")
-    path = os.fspath(journal)
-    if not isinstance(path, str):
-        raise ValidationError("journal", "must be a text path, not bytes")
-    if os.path.isdir(path):
-        raise ValidationError("journal", f"{path} is a directory, not a file")
-    directory = os.path.dirname(path) or "."
-    if not os.path.isdir(directory):
-        raise ValidationError("journal", f"the directory {directory} does not exist")
-
-
-_FIELDS: dict[type[Any], tuple[str, ...]] = {}
-
-
-def with_message_id(message: Any, message_id: str) -> Any:
-    """A copy of a validated message with another ``message_id``, without validating again.
-
-    ``attrs.evolve`` re-runs every validator (7 us for an SMS, a third of the
-    engine's own cost per message); the fields are already valid, and the id is
-    one we made or one that already went out.
-    """
-    cls = type(message)
-    names = _FIELDS.get(cls)
-    if names is None:
-        names = _FIELDS[cls] = tuple(a.name for a in attrs.fields(cls))
-    copy = object.__new__(cls)
-    for name in names:
-        object.__setattr__(copy, name, getattr(message, name))
-    object.__setattr__(copy, "message_id", message_id)
-    return copy
-
-
-def derived_id(namespace: bytes, index: int) -> str:
-    """``str(uuid.uuid5(UUID(bytes=namespace), str(index)))``, at half the cost."""
-    digest = bytearray(hashlib.sha1(namespace + str(index).encode()).digest()[:16])  # noqa: S324 - RFC 4122 v5 is SHA-1 by definition
-    digest[6] = (digest[6] & 0x0F) | 0x50
-    digest[8] = (digest[8] & 0x3F) | 0x80
-    h = digest.hex()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
-
-
-def message_digest(message: Any) -> str:
-    """A short hash of a message: its wire body without ``messageId``, and the caller's id."""
-    body = unstructure(message)
-    body.pop("messageId", None)
-    text = json.dumps([body, message.message_id], sort_keys=True, separators=(",", ":"))
-    return hashlib.blake2b(text.encode(), digest_size=DIGEST_SIZE).hexdigest()
 
 
 def _interrupted(message_id: str, why: str, cause: QlaraError) -> OutcomeUnknownError:

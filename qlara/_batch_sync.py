@@ -32,7 +32,8 @@ import anyio
 from anyio.from_thread import BlockingPortal
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
-from qlara._batch import JournalPath, ProgressCallback, SendMany, check_arguments
+from qlara._batch import SendMany
+from qlara._batch_input import JournalPath, ProgressCallback, check_arguments
 from qlara._errors import ValidationError
 from qlara._http import CallOptions
 from qlara._models.outcome import Outcome

@@ -11,7 +11,8 @@ from typing import Any
 import httpx
 
 from qlara._auth import BasicAuth
-from qlara._batch import ProgressCallback, SendMany
+from qlara._batch import SendMany
+from qlara._batch_input import ProgressCallback
 from qlara._config import DEFAULT_RATE_LIMIT, ClientConfig, check_max_retries, resolve
 from qlara._http import Connection, HttpCore, TimeoutTypes, as_timeout
 from qlara._models import AnyMessage, SendResult

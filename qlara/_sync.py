@@ -36,7 +36,7 @@ import httpx
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 
 from qlara._auth import BasicAuth
-from qlara._batch import ProgressCallback
+from qlara._batch_input import ProgressCallback
 from qlara._batch_sync import send_many_blocking
 from qlara._client import AsyncQlara
 from qlara._config import DEFAULT_RATE_LIMIT, ClientConfig, check_max_retries, resolve
