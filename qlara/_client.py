@@ -14,16 +14,21 @@ from qlara._auth import BasicAuth
 from qlara._batch import SendMany
 from qlara._batch_input import ProgressCallback
 from qlara._config import DEFAULT_RATE_LIMIT, ClientConfig, check_max_retries, resolve
+from qlara._errors import ValidationError
 from qlara._http import Connection, HttpCore, TimeoutTypes, as_timeout
 from qlara._models import AnyMessage, SendResult
 from qlara._ratelimit import RateLimit, RateLimiter
+from qlara._raw import RawResponse
+from qlara._request import Answer, Request, encode_form, encode_query
 from qlara._resources import _sending
+from qlara._resources._base import call_options, child
 from qlara._resources.messages import AsyncMessages
 from qlara._resources.rcs import AsyncRcs
 from qlara._resources.sms import AsyncSms
 from qlara._resources.webhooks import AsyncWebhooks
 from qlara._resources.whatsapp import AsyncWhatsApp
 from qlara._retry import RetryPolicy
+from qlara._upload import upload
 
 # Measured on our machines: httpx's per-request CPU grows with pool size, so a
 # small pool (keep-alive equal) beats the thousand connections others default to.
@@ -52,6 +57,12 @@ class AsyncQlara:
     Raises:
         ConfigurationError: no key, both key and auth, or a bad ``base_url``.
     """
+
+    sms = child(AsyncSms)
+    rcs = child(AsyncRcs)
+    whatsapp = child(AsyncWhatsApp)
+    messages = child(AsyncMessages)
+    webhooks = child(AsyncWebhooks)
 
     def __init__(
         self,
@@ -115,12 +126,7 @@ class AsyncQlara:
         )
 
     def _bind(self, http: HttpCore) -> None:
-        self._http = http
-        self.sms = AsyncSms(http)
-        self.rcs = AsyncRcs(http)
-        self.whatsapp = AsyncWhatsApp(http)
-        self.messages = AsyncMessages(http)
-        self.webhooks = AsyncWebhooks(http)
+        self._http = http  # the resources (``child``) are made from it on first use
 
     def with_options(
         self,
@@ -145,6 +151,60 @@ class AsyncQlara:
             )
         )
         return copy
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, object] | None = None,
+        json: Any = None,
+        files: Mapping[str, Any] | None = None,
+        data: Mapping[str, object] | None = None,
+        timeout: TimeoutTypes = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> RawResponse:
+        """Any endpoint, through the same pipeline as every typed call.
+
+        For what the SDK does not model yet: auth, the rate limit, retries by
+        method (GET, PUT and DELETE are retried when safe; a POST or PATCH
+        that may have landed is never repeated, it raises
+        ``OutcomeUnknownError``), typed errors and redacted logs all apply.
+
+        Args:
+            method: ``"GET"``, ``"POST"``, ``"PUT"``, ``"PATCH"``, ``"DELETE"``...
+            path: relative to ``base_url``: ``"/partner-gateway/v1/contacts"``.
+            params: query parameters (ints, bools, lists comma-joined, aware datetimes).
+            json: a JSON body.
+            files: multipart files: ``{"file": path_or_bytes_or_binary_file}``, or
+                ``{"file": (filename, source)}`` / ``(filename, source, content_type)``.
+            data: multipart form fields (with ``files``).
+
+        Returns:
+            The 2xx answer as it came; error statuses raise (``NotFoundError``...).
+
+        Raises:
+            ValidationError: a bad method, path, parameter or file, before sending.
+        """
+        if not isinstance(method, str) or not method.isalpha():
+            raise ValidationError("method", f"must be an HTTP method such as 'GET', got {method!r}")
+        if not isinstance(path, str) or not path.startswith("/") or "://" in path:
+            raise ValidationError("path", f"must be a path under base_url ('/x...'), got {path!r}")
+        if json is not None and (files or data):
+            raise ValidationError("json", "cannot be sent together with files or data (multipart)")
+        if files is not None and not isinstance(files, Mapping):
+            raise ValidationError("files", "must be a mapping of field names to files")
+        uploads = tuple(_upload_of(field, value) for field, value in (files or {}).items())
+        described: Request[RawResponse] = Request(
+            method=method.upper(),
+            path=path,
+            query=encode_query(params or {}),
+            json=json,
+            form=encode_form(data) if data is not None else None,
+            files=uploads,
+            answer=Answer.RAW,
+        )
+        return await self._http.execute(described, call_options(timeout, extra_headers, None))
 
     async def send(
         self,
@@ -262,3 +322,15 @@ class AsyncQlara:
                 ResourceWarning,
                 stacklevel=2,
             )
+
+
+def _upload_of(field: object, value: Any) -> Any:
+    if not isinstance(field, str) or not field:
+        raise ValidationError("files", f"field names must be non-empty strings, got {field!r}")
+    if isinstance(value, tuple) and len(value) in (2, 3):
+        name, source = value[0], value[1]
+        kind = value[2] if len(value) == 3 else None
+        return upload(
+            source, field=field, argument=f"files[{field!r}]", filename=name, content_type=kind
+        )
+    return upload(value, field=field, argument=f"files[{field!r}]")

@@ -22,15 +22,13 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import inspect
 import os
 import threading
 import weakref
-from collections.abc import Awaitable, Callable, Coroutine, Iterable, Iterator, Mapping
+from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
-from datetime import datetime
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, TypeVar, overload
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 from anyio.from_thread import BlockingPortal, start_blocking_portal
@@ -38,28 +36,25 @@ from anyio.from_thread import BlockingPortal, start_blocking_portal
 from qlara._auth import BasicAuth
 from qlara._batch_input import ProgressCallback
 from qlara._batch_sync import send_many_blocking
+from qlara._blocking import Blocking, blocking, sync_child
 from qlara._client import AsyncQlara
 from qlara._config import DEFAULT_RATE_LIMIT, ClientConfig, check_max_retries, resolve
 from qlara._errors import QlaraError
 from qlara._http import TimeoutTypes
 from qlara._models import AnyMessage
-from qlara._models.channel import Channel
 from qlara._models.outcome import Outcome
-from qlara._models.status import DeliveryStatus, MessageStatus
-from qlara._pump import iterate_blocking
 from qlara._ratelimit import RateLimit
-from qlara._resources._sending import call_options
-from qlara._resources.messages import AsyncMessages
-from qlara._resources.rcs import AsyncRcs
-from qlara._resources.sms import AsyncSms
-from qlara._resources.webhooks import AsyncWebhooks
-from qlara._resources.whatsapp import AsyncWhatsApp
+from qlara._resources._base import call_options
+from qlara._resources.messages import Messages
+from qlara._resources.rcs import Rcs
+from qlara._resources.sms import Sms
+from qlara._resources.webhooks import Webhooks
+from qlara._resources.whatsapp import WhatsApp
 from qlara._retry import RetryPolicy
 
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-P = ParamSpec("P")
 R = TypeVar("R")
 
 # Loop threads, portals and clients whose cleanup must never run: a forked
@@ -171,162 +166,14 @@ async def _shut_down(portal: BlockingPortal, client: AsyncQlara | None) -> None:
     await portal.stop(cancel_remaining=True)
 
 
-def _holding(owner: object, items: Iterator[R]) -> Iterator[R]:
-    """``items``, keeping ``owner`` alive meanwhile: its finalizer would stop their loop."""
-    try:
-        yield from items
-    finally:
-        del owner
-
-
-class _Blocking:
-    """Base of the sync objects: knows its portal and how to find its async twin."""
-
-    _portal: _Portal
-
-    def _async_target(self, client: AsyncQlara) -> Any:
-        raise NotImplementedError
-
-
-class blocking(Generic[P, R]):  # noqa: N801 - used like a decorator, named like one
-    """Declare a sync twin of an async method: ``send = blocking(AsyncSms.send)``.
-
-    The twin keeps the async method's signature and docstring (for mypy,
-    pyright and ``help()``) and runs it on the owner's portal.
-    """
-
-    def __init__(self, method: Callable[Concatenate[Any, P], Awaitable[R]]) -> None:
-        self.method = method
-        self.name = method.__name__
-        self.__doc__ = method.__doc__
-        self.__wrapped__ = method
-        # Bound, the twin has no ``self``, like any bound method.
-        signature = inspect.signature(method)
-        self.bound_signature = signature.replace(parameters=list(signature.parameters.values())[1:])
-
-    def __call__(self, owner: _Blocking, /, *args: P.args, **kwargs: P.kwargs) -> R:
-        """Called on the class, like an unbound method: ``Sms.send(client.sms, ...)``."""
-        return self.__get__(owner, type(owner))(*args, **kwargs)
-
-    @overload
-    def __get__(self, owner: None, owner_type: type[Any]) -> Self: ...
-
-    @overload
-    def __get__(self, owner: _Blocking, owner_type: type[Any]) -> Callable[P, R]: ...
-
-    def __get__(self, owner: _Blocking | None, owner_type: type[Any]) -> Self | Callable[P, R]:
-        if owner is None:
-            return self
-        name = self.name
-
-        async def run(*args: Any, **kwargs: Any) -> R:
-            target = owner._async_target(owner._portal.client()[1])
-            result: R = await getattr(target, name)(*args, **kwargs)
-            return result
-
-        def call(*args: P.args, **kwargs: P.kwargs) -> R:
-            return owner._portal.call(run, *args, **kwargs)
-
-        # Made on every access, so only cheap attribute copies here (no functools.wraps).
-        call.__name__ = call.__qualname__ = name
-        call.__doc__ = self.__doc__
-        call.__wrapped__ = self.method  # type: ignore[attr-defined]
-        call.__signature__ = self.bound_signature  # type: ignore[attr-defined]
-        return call
-
-
-class _SyncResource(_Blocking):
-    def __init__(self, client: Qlara) -> None:
-        self._client = client
-        self._portal = client._portal
-
-    def _async_target(self, client: AsyncQlara) -> Any:
-        return getattr(self._client._async_target(client), self._attribute)
-
-    _attribute: str
-
-
-class Sms(_SyncResource):
-    """Blocking ``client.sms``."""
-
-    _attribute = "sms"
-    send = blocking(AsyncSms.send)
-    send_message = blocking(AsyncSms.send_message)
-
-
-class Rcs(_SyncResource):
-    """Blocking ``client.rcs``."""
-
-    _attribute = "rcs"
-    send = blocking(AsyncRcs.send)
-    send_message = blocking(AsyncRcs.send_message)
-
-
-class WhatsApp(_SyncResource):
-    """Blocking ``client.whatsapp``."""
-
-    _attribute = "whatsapp"
-    send = blocking(AsyncWhatsApp.send)
-    send_message = blocking(AsyncWhatsApp.send_message)
-
-
-class Messages(_SyncResource):
-    """Blocking ``client.messages``."""
-
-    _attribute = "messages"
-    status = blocking(AsyncMessages.status)
-    statuses = blocking(AsyncMessages.statuses)
-    export_history = blocking(AsyncMessages.export_history)
-    wait_for_final = blocking(AsyncMessages.wait_for_final)
-
-    def history(
-        self,
-        *,
-        channel: Channel | str,
-        from_: datetime,
-        to: datetime,
-        status: DeliveryStatus | str | None = None,
-        limit: int = 100,
-        timeout: TimeoutTypes = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-    ) -> Iterator[MessageStatus]:
-        """Every message sent on a channel in a period, as a plain iterator.
-
-        Same arguments and checks as ``AsyncMessages.history`` (made here, before
-        the first request); one task on the client's loop fetches the pages.
-        """
-        portal, client = self._portal.client()
-        pages = self._async_target(client).history(
-            channel=channel,
-            from_=from_,
-            to=to,
-            status=status,
-            limit=limit,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_body=extra_body,
-        )
-        return _holding(self._client, iterate_blocking(portal, pages))
-
-
-class Webhooks(_SyncResource):
-    """Blocking ``client.webhooks``."""
-
-    _attribute = "webhooks"
-    get = blocking(AsyncWebhooks.get)
-    create = blocking(AsyncWebhooks.create)
-    update = blocking(AsyncWebhooks.update)
-    delete = blocking(AsyncWebhooks.delete)
-    set = blocking(AsyncWebhooks.set)
-
-
-class Qlara(_Blocking):
+class Qlara(Blocking):
     """The blocking client: the same constructor, resources and errors as ``AsyncQlara``.
 
     Use it as a context manager, or call ``close()``; a forgotten client is
     still cleaned up at interpreter exit.
     """
+
+    _portal: _Portal
 
     def __init__(
         self,
@@ -358,14 +205,6 @@ class Qlara(_Blocking):
         self._owner = True
         self._parent: Qlara | None = None
         self._finalizer = weakref.finalize(self, self._portal.close)
-        self._bind()
-
-    def _bind(self) -> None:
-        self.sms = Sms(self)
-        self.rcs = Rcs(self)
-        self.whatsapp = WhatsApp(self)
-        self.messages = Messages(self)
-        self.webhooks = Webhooks(self)
 
     def _async_target(self, client: AsyncQlara) -> Any:
         if not self._options:
@@ -376,6 +215,13 @@ class Qlara(_Blocking):
             cached = self._copy_of = (client, client.with_options(**self._options))
         return cached[1]
 
+    sms = sync_child(Sms)
+    rcs = sync_child(Rcs)
+    whatsapp = sync_child(WhatsApp)
+    messages = sync_child(Messages)
+    webhooks = sync_child(Webhooks)
+
+    request = blocking(AsyncQlara.request)
     send = blocking(AsyncQlara.send)
 
     def send_many(
@@ -423,7 +269,6 @@ class Qlara(_Blocking):
         copy._copy_of = None
         copy._owner = False
         copy._parent = self  # the original's finalizer must not stop the shared portal first
-        copy._bind()
         return copy
 
     @property

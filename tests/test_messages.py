@@ -644,7 +644,7 @@ def test_sync_facade_history_and_status() -> None:
         assert [i.customer_message_id for i in items] == [f"h{n}" for n in range(7)]
         iterator = client.messages.history(channel="SMS", from_=FROM, to=TO, limit=2)
         assert next(iter(iterator)).customer_message_id == "h0"
-        iterator.close()  # type: ignore[attr-defined]
+        iterator.close()
         with pytest.raises(qlara.ValidationError):
             client.messages.history(channel="SMS", from_=datetime(2026, 1, 1), to=TO)
         assert client.messages.wait_for_final(["m1"], channel="SMS", timeout=0)[0].status is S.SENT

@@ -360,10 +360,12 @@ async def test_dropped_before_processing_never_lands(
 
 
 async def test_malformed_bodies_are_reported(client: qlara.AsyncQlara, sim: Simulator) -> None:
-    """A broken 2xx body becomes MalformedResponseError."""
+    """A broken 2xx send answer is an unknown outcome (it landed), caused by a malformed body."""
     sim.faults.queue("/message-server/*/send", Malformed())
-    with pytest.raises(qlara.MalformedResponseError):
+    with pytest.raises(qlara.OutcomeUnknownError) as caught:
         await send(client)
+    assert isinstance(caught.value.__cause__, qlara.MalformedResponseError)
+    assert sim.count(caught.value.message_id or "") == 1
 
 
 async def test_delays_beyond_the_timeout_time_out(sim: Simulator) -> None:

@@ -7,10 +7,9 @@ the webhook configuration, and splitting long id lists into safe requests.
 
 from __future__ import annotations
 
-import functools
 import math
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any, ParamSpec, TypeVar
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
 from urllib.parse import quote
 
 import attrs
@@ -21,11 +20,9 @@ from qlara._models._time import parse_timestamp
 from qlara._models.channel import channel_or_none
 from qlara._models.status import DeliveryStatus, MessageStatus, WebhookConfig
 
-P = ParamSpec("P")
-T = TypeVar("T")
-
 __all__ = [
     "chunk_ids",
+    "parse_history_item",
     "parse_history_page",
     "parse_status",
     "parse_status_list",
@@ -124,31 +121,6 @@ def _status(data: Any, where: str, what: str) -> MessageStatus:
     )
 
 
-def _never_raw(what: str) -> Callable[[Callable[P, T]], Callable[P, T]]:
-    """Turn any stray exception while reading an answer into MalformedResponseError.
-
-    The request pipeline maps only ``MalformedResponseError`` onto the answer
-    it came from; anything else would escape a public call raw.
-    """
-
-    def decorate(function: Callable[P, T]) -> Callable[P, T]:
-        @functools.wraps(function)
-        def guarded(*args: P.args, **kwargs: P.kwargs) -> T:
-            try:
-                return function(*args, **kwargs)
-            except MalformedResponseError:
-                raise
-            except Exception as exc:
-                raise MalformedResponseError(
-                    f"malformed {what} answer: {type(exc).__name__}: {exc} @ $"
-                ) from exc
-
-        return guarded
-
-    return decorate
-
-
-@_never_raw("status")
 def parse_status(data: Any, asked: str) -> MessageStatus:
     """One status answer. The overview's example (``{"deliveryStatus": ...}``) has no id,
     so the id that was asked for fills in."""
@@ -157,7 +129,6 @@ def parse_status(data: Any, asked: str) -> MessageStatus:
     return _status(data, "$", "status")
 
 
-@_never_raw("batch status")
 def parse_status_list(data: Any) -> list[MessageStatus]:
     """The batch status answer: a JSON array (empty when no id matched)."""
     if data is None:
@@ -169,7 +140,11 @@ def parse_status_list(data: Any) -> list[MessageStatus]:
     return [_status(item, f"$[{index}]", "batch status") for index, item in enumerate(data)]
 
 
-@_never_raw("history")
+def parse_history_item(data: Any) -> MessageStatus:
+    """One item of a history page (the pager finds the items in either documented shape)."""
+    return _status(data, "$", "history")
+
+
 def parse_history_page(data: Any) -> list[MessageStatus]:
     """One history page: the reference's bare array or UC-019's ``{"messages": [...]}``."""
     where = "$"
@@ -200,7 +175,6 @@ class _WireWebhook:
     created_at: Any = None
 
 
-@_never_raw("webhook")
 def parse_webhook_config(data: Any, sent_url: str | None = None) -> WebhookConfig:
     """The webhook answer; an empty answer (PUT may have none) echoes the URL sent."""
     if data is None and sent_url is not None:

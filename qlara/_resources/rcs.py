@@ -6,16 +6,15 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from qlara._http import HttpCore, TimeoutTypes
+from qlara._blocking import SyncResource, blocking
+from qlara._http import TimeoutTypes
 from qlara._models import RcsBody, RcsMessage, SendResult
 from qlara._resources import _sending
+from qlara._resources._base import AsyncResource
 
 
-class AsyncRcs:
+class AsyncRcs(AsyncResource):
     """Send RCS messages: text, rich cards, carousels or templates."""
-
-    def __init__(self, http: HttpCore) -> None:
-        self._http = http
 
     async def send(
         self,
@@ -70,3 +69,10 @@ class AsyncRcs:
         """Send a prepared ``RcsMessage``."""
         options = _sending.call_options(timeout, extra_headers, extra_body)
         return await _sending.send(self._http, message, RcsMessage, options)
+
+
+class Rcs(SyncResource):
+    """Blocking ``client.rcs``."""
+
+    send = blocking(AsyncRcs.send)
+    send_message = blocking(AsyncRcs.send_message)

@@ -13,13 +13,16 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from qlara._blocking import SyncResource, blocking
 from qlara._errors import ConflictError, NotFoundError, ValidationError
-from qlara._http import HttpCore, TimeoutTypes
+from qlara._http import CallOptions, TimeoutTypes
 from qlara._models.status import WebhookConfig
-from qlara._resources import _sending
+from qlara._request import Answer, Request, Route
+from qlara._resources._base import AsyncResource, call_options
 from qlara._resources._status_wire import parse_webhook_config
 
 WEBHOOK_PATH = "/partner-gateway/v1/webhooks/delivery-status"
+WEBHOOK = Route(WEBHOOK_PATH)
 
 _LOCAL_HOSTS = frozenset({"localhost"})
 
@@ -58,11 +61,8 @@ def callback_url(value: object) -> str:
     return value
 
 
-class AsyncWebhooks:
+class AsyncWebhooks(AsyncResource):
     """Read, set and remove the account's delivery-status webhook."""
-
-    def __init__(self, http: HttpCore) -> None:
-        self._http = http
 
     async def get(
         self,
@@ -75,14 +75,9 @@ class AsyncWebhooks:
 
         ``extra_body`` entries travel as query parameters (a GET has no body).
         """
+        request = WEBHOOK.request("GET", parse=parse_webhook_config, what="webhook")
         try:
-            return await self._http.request(
-                "GET",
-                WEBHOOK_PATH,
-                parse_webhook_config,
-                params={str(k): str(v) for k, v in (extra_body or {}).items()} or None,
-                options=_sending.call_options(timeout, extra_headers, None),
-            )
+            return await self._call(request, call_options(timeout, extra_headers, extra_body))
         except NotFoundError:
             return None
 
@@ -100,7 +95,7 @@ class AsyncWebhooks:
             ValidationError: not an https:// URL (http:// only for localhost).
             ConflictError: one is already configured; use ``update`` or ``set``.
         """
-        return await self._write("POST", url, timeout, extra_headers, extra_body)
+        return await self._write("POST", url, call_options(timeout, extra_headers, extra_body))
 
     async def update(
         self,
@@ -116,7 +111,7 @@ class AsyncWebhooks:
             ValidationError: not an https:// URL (http:// only for localhost).
             NotFoundError: no webhook is configured; use ``create`` or ``set``.
         """
-        return await self._write("PUT", url, timeout, extra_headers, extra_body)
+        return await self._write("PUT", url, call_options(timeout, extra_headers, extra_body))
 
     async def set(
         self,
@@ -127,10 +122,11 @@ class AsyncWebhooks:
         extra_body: Mapping[str, Any] | None = None,
     ) -> WebhookConfig:
         """Make ``url`` the webhook, whether or not one exists: create, or update on 409."""
+        options = call_options(timeout, extra_headers, extra_body)
         try:
-            return await self._write("POST", url, timeout, extra_headers, extra_body)
+            return await self._write("POST", url, options)
         except ConflictError:
-            return await self._write("PUT", url, timeout, extra_headers, extra_body)
+            return await self._write("PUT", url, options)
 
     async def delete(
         self,
@@ -144,31 +140,25 @@ class AsyncWebhooks:
         Raises:
             NotFoundError: no webhook was configured.
         """
-        await self._http.request(
-            "DELETE",
-            WEBHOOK_PATH,
-            _ignore,
-            params={str(k): str(v) for k, v in (extra_body or {}).items()} or None,
-            options=_sending.call_options(timeout, extra_headers, None),
-        )
+        request: Request[None] = WEBHOOK.request("DELETE", answer=Answer.NOTHING)
+        await self._call(request, call_options(timeout, extra_headers, extra_body))
 
-    async def _write(
-        self,
-        method: str,
-        url: str,
-        timeout: TimeoutTypes,
-        extra_headers: Mapping[str, str] | None,
-        extra_body: Mapping[str, Any] | None,
-    ) -> WebhookConfig:
+    async def _write(self, method: str, url: str, options: CallOptions) -> WebhookConfig:
         checked = callback_url(url)
-        return await self._http.request(
+        request = WEBHOOK.request(
             method,
-            WEBHOOK_PATH,
-            lambda data: parse_webhook_config(data, checked),
-            body={"callbackUrl": checked},
-            options=_sending.call_options(timeout, extra_headers, extra_body),
+            json={"callbackUrl": checked},
+            parse=lambda data: parse_webhook_config(data, checked),
+            what="webhook",
         )
+        return await self._call(request, options)
 
 
-def _ignore(_: Any) -> None:
-    return None
+class Webhooks(SyncResource):
+    """Blocking ``client.webhooks``."""
+
+    get = blocking(AsyncWebhooks.get)
+    create = blocking(AsyncWebhooks.create)
+    update = blocking(AsyncWebhooks.update)
+    delete = blocking(AsyncWebhooks.delete)
+    set = blocking(AsyncWebhooks.set)

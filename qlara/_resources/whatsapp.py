@@ -6,16 +6,15 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from qlara._http import HttpCore, TimeoutTypes
+from qlara._blocking import SyncResource, blocking
+from qlara._http import TimeoutTypes
 from qlara._models import RcsFallback, SendResult, SmsFallback, WhatsAppMessage, WhatsAppTemplate
 from qlara._resources import _sending
+from qlara._resources._base import AsyncResource
 
 
-class AsyncWhatsApp:
+class AsyncWhatsApp(AsyncResource):
     """Send WhatsApp templates (or free-form replies inside the 24 h window)."""
-
-    def __init__(self, http: HttpCore) -> None:
-        self._http = http
 
     async def send(
         self,
@@ -72,3 +71,10 @@ class AsyncWhatsApp:
         """Send a prepared ``WhatsAppMessage``."""
         options = _sending.call_options(timeout, extra_headers, extra_body)
         return await _sending.send(self._http, message, WhatsAppMessage, options)
+
+
+class WhatsApp(SyncResource):
+    """Blocking ``client.whatsapp``."""
+
+    send = blocking(AsyncWhatsApp.send)
+    send_message = blocking(AsyncWhatsApp.send_message)
