@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
+from urllib.parse import unquote
 
 from qlara._models import Channel
 from qlara.testing import _tracking, _webhooks
@@ -16,7 +18,27 @@ if TYPE_CHECKING:
 __all__ = ["dispatch"]
 
 Handler = Callable[["Simulator", SimRequest], SimResponse]
+PathHandler = Callable[["Simulator", SimRequest, Mapping[str, str]], SimResponse]
 STATUS_PREFIX = "/api/partner-gateway/v1/messages/status/"
+
+# Paths with {placeholders}: (compiled pattern, template, {method: handler}).
+# The simulator's own small matcher (it must not share the client's Route code,
+# nor its bugs): a placeholder is one percent-encoded segment, decoded here.
+PATTERNS: list[tuple[re.Pattern[str], str, dict[str, PathHandler]]] = []
+
+
+def add_pattern(template: str, methods: Mapping[str, PathHandler]) -> None:
+    """Answer ``template`` (``/api/contacts/{id}``) with ``methods``; exact paths win."""
+    regex = re.sub(r"\\\{([a-zA-Z_]+)\\\}", r"(?P<\1>[^/]+)", re.escape(template))
+    PATTERNS.append((re.compile(f"^{regex}$"), template, dict(methods)))
+
+
+def _match(path: str) -> tuple[dict[str, PathHandler], dict[str, str]] | None:
+    for pattern, _, methods in PATTERNS:
+        found = pattern.match(path)
+        if found is not None:
+            return methods, {k: unquote(v) for k, v in found.groupdict().items()}
+    return None
 
 
 def _send(channel: Channel) -> Handler:
@@ -57,7 +79,16 @@ def dispatch(sim: Simulator, request: SimRequest) -> SimResponse:
     if methods is None and path.startswith(STATUS_PREFIX):
         methods = {"GET": _tracking.single_status}
     if methods is None:
-        return error_response(404, f"No endpoint {path}", request.path)
+        matched = _match(path)
+        if matched is None:
+            return error_response(404, f"No endpoint {path}", request.path)
+        with_params, params = matched
+        handler_with = with_params.get("GET" if request.method == "HEAD" else request.method)
+        if handler_with is None:
+            response = error_response(405, f"Method {request.method} not allowed", request.path)
+            response.headers["allow"] = ", ".join(sorted(with_params))
+            return response
+        return handler_with(sim, request, params)
     # HEAD is a GET without the body (Simulator.handle drops it), as HTTP servers do.
     handler = methods.get("GET" if request.method == "HEAD" else request.method)
     if handler is None:
