@@ -2,6 +2,7 @@
 
 from qlara import webhooks as webhooks
 from qlara._auth import BasicAuth as BasicAuth
+from qlara._blocking import Pager as Pager
 from qlara._client import AsyncQlara as AsyncQlara
 from qlara._errors import APIConnectionError as APIConnectionError
 from qlara._errors import APIError as APIError
@@ -42,7 +43,10 @@ from qlara._models.outcome import Outcome as Outcome
 from qlara._models.status import DeliveryStatus as DeliveryStatus
 from qlara._models.status import MessageStatus as MessageStatus
 from qlara._models.status import WebhookConfig as WebhookConfig
+from qlara._pagination import AsyncPager as AsyncPager
+from qlara._pagination import Page as Page
 from qlara._ratelimit import RateLimit as RateLimit
+from qlara._raw import RawResponse as RawResponse
 from qlara._retry import RetryPolicy as RetryPolicy
 from qlara._sync import Qlara as Qlara
 from qlara._version import __version__ as __version__
@@ -52,6 +56,7 @@ __all__ = [
     "APIError",
     "APIStatusError",
     "APITimeoutError",
+    "AsyncPager",
     "AsyncQlara",
     "AuthenticationError",
     "BadRequestError",
@@ -68,11 +73,14 @@ __all__ = [
     "NotFoundError",
     "Outcome",
     "OutcomeUnknownError",
+    "Page",
+    "Pager",
     "PermissionDeniedError",
     "Qlara",
     "QlaraError",
     "RateLimit",
     "RateLimitError",
+    "RawResponse",
     "RcsAction",
     "RcsCard",
     "RcsCarousel",

@@ -189,32 +189,54 @@ class AsyncPager(Generic[T]):
         return await self._fetch(number)
 
     def __aiter__(self) -> AsyncIterator[T]:
-        return self._walk()
-
-    async def _walk(self) -> AsyncIterator[T]:
-        number = self._start
-        previous: list[object] | None = None
-        previous_short = False
-        while True:
-            page = await self._fetch(number)
-            if not page.items:
-                return
-            seen = [_identity(item) for item in page.items]
-            if previous is not None and seen == previous:
-                if previous_short:
-                    return  # the server ignores `page`, and its one page was all there is
-                raise MalformedResponseError(
-                    f"malformed listing: page {number} repeats page {number - 1} (the "
-                    "server seems to ignore 'page'), so the rest cannot be reached"
-                )
-            for item in page.items:
-                yield item
-            if not page.has_more:
-                return
-            previous = seen
-            previous_short = len(page.items) < self._limit
-            number += 1
+        return _Walk(self._fetch, self._limit, self._start)
 
     async def to_list(self) -> list[T]:
         """Every item, in one list (for small listings: it holds them all in memory)."""
         return [item async for item in self]
+
+
+class _Walk(AsyncIterator[T]):
+    """One walk over a listing's pages.
+
+    A plain class, not an async generator: a ``break`` leaves nothing to
+    finalize (an abandoned async generator is closed by the garbage
+    collector, outside any task, which trio reports as an error).
+    """
+
+    def __init__(self, fetch: Callable[[int], Awaitable[Page[T]]], limit: int, start: int) -> None:
+        self._fetch = fetch
+        self._limit = limit
+        self._number = start
+        self._items: list[T] = []
+        self._previous: list[object] | None = None
+        self._previous_short = False
+        self._done = False
+
+    async def __anext__(self) -> T:
+        while not self._items:
+            if self._done:
+                raise StopAsyncIteration
+            await self._next_page()
+        return self._items.pop()
+
+    async def _next_page(self) -> None:
+        number = self._number
+        page = await self._fetch(number)
+        if not page.items:
+            self._done = True
+            return
+        seen = [_identity(item) for item in page.items]
+        if self._previous is not None and seen == self._previous:
+            self._done = True
+            if self._previous_short:
+                return  # the server ignores `page`, and its one page was all there is
+            raise MalformedResponseError(
+                f"malformed listing: page {number} repeats page {number - 1} (the "
+                "server seems to ignore 'page'), so the rest cannot be reached"
+            )
+        self._items = list(reversed(page.items))
+        self._done = not page.has_more
+        self._previous = seen
+        self._previous_short = len(page.items) < self._limit
+        self._number = number + 1
