@@ -44,6 +44,8 @@ from qlara._models.status import MessageStatus as MessageStatus
 from qlara._models.status import WebhookConfig as WebhookConfig
 from qlara._ratelimit import RateLimit as RateLimit
 from qlara._retry import RetryPolicy as RetryPolicy
+from qlara._segments import Segments as Segments
+from qlara._segments import segments as segments
 from qlara._sync import Qlara as Qlara
 from qlara._version import __version__ as __version__
 
@@ -84,6 +86,7 @@ __all__ = [
     "RcsReply",
     "RcsText",
     "RetryPolicy",
+    "Segments",
     "SendResult",
     "SmsFallback",
     "SmsMessage",
@@ -93,5 +96,6 @@ __all__ = [
     "WhatsAppMessage",
     "WhatsAppTemplate",
     "__version__",
+    "segments",
     "webhooks",
 ]
