@@ -168,6 +168,7 @@ class AsyncQlara:
         timeout: TimeoutTypes = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_body: Mapping[str, Any] | None = None,
+        max_parts: int | None = None,
     ) -> SendMany:
         """Send many messages, ``concurrency`` at a time; yield one ``Outcome`` per input.
 
@@ -197,9 +198,15 @@ class AsyncQlara:
             timeout: per-attempt timeout for each send.
             extra_headers: merged into every send's headers.
             extra_body: merged into every send's JSON body.
+            max_parts: refuse a message whose SMS text (an ``SmsMessage``'s body
+                with placeholders filled, or a rich message's ``fallback_sms``)
+                takes more SMS parts: its outcome is a ``ValidationError``
+                naming the parts and the characters that forced UCS-2, and it
+                is never sent (see ``qlara.segments``).
 
         Raises:
-            ValidationError: ``concurrency`` or ``messages`` is not usable (at the call).
+            ValidationError: ``concurrency``, ``max_parts`` or ``messages`` is not
+                usable (at the call).
             QlaraError: the journal is not a qlara journal or is corrupt (on iteration).
             AuthenticationError, PermissionDeniedError, RateLimitError: batch-wide
                 failures (401, 403, a ``retry_after`` beyond ``max_retry_after``),
@@ -215,6 +222,7 @@ class AsyncQlara:
             journal=journal,
             on_progress=on_progress,
             options=_sending.call_options(timeout, extra_headers, extra_body),
+            max_parts=max_parts,
         )
 
     @property

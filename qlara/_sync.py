@@ -388,6 +388,7 @@ class Qlara(_Blocking):
         timeout: TimeoutTypes = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_body: Mapping[str, Any] | None = None,
+        max_parts: int | None = None,
     ) -> Iterator[Outcome]:
         """Blocking ``AsyncQlara.send_many``: a plain iterator of one ``Outcome`` per input.
 
@@ -403,6 +404,7 @@ class Qlara(_Blocking):
             journal=journal,
             on_progress=on_progress,
             options=call_options(timeout, extra_headers, extra_body),
+            max_parts=max_parts,
         )
 
     def with_options(
