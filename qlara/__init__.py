@@ -21,6 +21,8 @@ from qlara._errors import QlaraError as QlaraError
 from qlara._errors import RateLimitError as RateLimitError
 from qlara._errors import ValidationError as ValidationError
 from qlara._errors import WebhookError as WebhookError
+from qlara._fallback import FallbackOutcome as FallbackOutcome
+from qlara._fallback import FallbackStep as FallbackStep
 from qlara._models import Channel as Channel
 from qlara._models import ChannelResult as ChannelResult
 from qlara._models import RcsAction as RcsAction
@@ -63,6 +65,8 @@ __all__ = [
     "ConfigurationError",
     "ConflictError",
     "DeliveryStatus",
+    "FallbackOutcome",
+    "FallbackStep",
     "InternalServerError",
     "JournalError",
     "MalformedResponseError",

@@ -377,6 +377,7 @@ class Qlara(_Blocking):
         return cached[1]
 
     send = blocking(AsyncQlara.send)
+    send_with_fallback = blocking(AsyncQlara.send_with_fallback)
 
     def send_many(
         self,
