@@ -186,8 +186,6 @@ class _Chain:
         started = anyio.current_time()
         message_id: str = message.message_id
         channel: Channel = message.channel
-        if self.tracker is not None:
-            self.tracker.track(message_id, channel=channel)
         result: SendResult | None = None
         error: QlaraError | None = None
         status: MessageStatus | None = None
@@ -212,13 +210,21 @@ class _Chain:
             except NotFoundError:
                 return done("failed")  # the platform does not know it: it never arrived
             except QlaraError:
+                if self.tracker is not None:  # it may have landed: keep it to reconcile
+                    self.tracker.track(message_id, channel=channel)
                 return done("unknown")
             self._feed(status)
         except QlaraError as exc:
+            if self.client.is_closed:
+                raise  # nothing after this one can be sent either
             error = exc
             return done("refused")
         if result is not None and not result.accepted:
             return done("refused")
+        if self.tracker is not None:
+            # Only once it is known to be on its way: a refused message must not
+            # linger in the tracker's ``pending()``.
+            self.tracker.track(message_id, channel=channel)
         if status is None or not status.is_final:
             status = await self._wait(message_id, channel, started + self.deliver_within, status)
         if status is not None and status.status is DeliveryStatus.DELIVERED:

@@ -157,3 +157,13 @@ def test_cli_sms_segments_json(capsys: pytest.CaptureFixture[str]) -> None:
     data = json.loads(capsys.readouterr().out)
     assert data["ucs2Characters"][0]["codePoint"] == "U+00E7"
     assert data["ucs2Characters"][0]["positions"] == [0]
+
+
+def test_cli_batch_refuses_a_bad_max_parts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--max-parts 0`` is a usage error, before the file is read."""
+    file = tmp_path / "people.csv"
+    file.write_text(f"destination\n{DESTINATION}\n")
+    assert main(["batch", str(file), "--body", "x", "--sender", "Shop", "--max-parts", "0"]) == 2
+    assert "--max-parts" in capsys.readouterr().err

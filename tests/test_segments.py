@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 import qlara
 from qlara.testing._encoding import GSM7_BASIC, GSM7_EXTENDED, sms_parts
+from qlara.testing._sends import fill
 from tests.conftest import DESTINATION
 
 BASIC = "".join(sorted(GSM7_BASIC))
@@ -126,3 +127,21 @@ def test_gsm_parts_hold_their_text(text: str) -> None:
     if result.parts > 1:
         # Each part but the last loses at most one septet to an escape pair moved on.
         assert result.length > (result.parts - 1) * (result.per_part - 1)
+
+
+names = st.text(alphabet="abcxyz_", min_size=1, max_size=5)
+
+
+@given(
+    st.lists(st.one_of(texts, names.map(lambda name: "{" + name + "}")), max_size=6).map("".join),
+    st.dictionaries(names, texts, max_size=3),
+)
+def test_message_count_agrees_with_what_the_simulator_receives(
+    body: str, placeholders: dict[str, str]
+) -> None:
+    """``SmsMessage.segments()`` fills placeholders as the simulator does, then counts alike."""
+    message = qlara.SmsMessage(
+        destination=DESTINATION, sender="Shop", body=body or "x", placeholders=placeholders
+    )
+    result = message.segments()
+    assert (result.parts, result.is_unicode) == sms_parts(fill(message.body, placeholders))
