@@ -19,12 +19,14 @@ event's ``sent_message_id`` (its ``customerMessageId``, else its
 id lands on the same message. When events carrying only the platform's id
 came first, their state moves under the sent id (merged with a ``track``-ed
 one) as soon as an event links the two, so both ids find the one message.
+
+``await tracker.wait(message_id, timeout=...)`` waits for a message's final
+state without polling: the ``feed`` that moves it wakes the waiter, from any
+thread (``send_with_fallback`` waits this way, and polls only as a backstop).
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import math
 import threading
 from collections.abc import Callable
@@ -32,12 +34,12 @@ from datetime import datetime, timezone
 
 import anyio
 import attrs
-import sniffio
 
 from qlara._errors import ValidationError
 from qlara._models.channel import Channel
 from qlara._models.status import DeliveryStatus, MessageStatus
 from qlara._webhooks._events import DeliveryEvent, InboundEvent, ReadEvent, UnknownEvent
+from qlara._webhooks._wake import waker
 
 __all__ = ["DeliveryTracker", "TrackedMessage"]
 
@@ -70,33 +72,6 @@ def _aware(field: str, value: object) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValidationError(field, "must be timezone-aware")
     return value
-
-
-def _waker(event: anyio.Event) -> Callable[[], None]:
-    """A function that sets ``event`` on its own event loop, callable from any thread.
-
-    A webhook handler may feed the tracker from a worker thread or another
-    loop; ``anyio.Event.set`` must run on the waiter's loop, so the wake-up is
-    scheduled there (and dropped when that loop has already ended).
-    """
-    if sniffio.current_async_library() == "trio":
-        import trio  # noqa: PLC0415 - only on the trio backend, an optional dependency
-
-        token = trio.lowlevel.current_trio_token()
-
-        def wake_trio() -> None:
-            with contextlib.suppress(trio.RunFinishedError):
-                token.run_sync_soon(event.set)
-
-        return wake_trio
-    loop = asyncio.get_running_loop()
-
-    def wake_asyncio() -> None:
-        # A closed loop raises RuntimeError: nobody waits there any more.
-        with contextlib.suppress(RuntimeError):
-            loop.call_soon_threadsafe(event.set)
-
-    return wake_asyncio
 
 
 def _message_id(value: object) -> str:
@@ -373,7 +348,7 @@ class DeliveryTracker:
         deadline = math.inf if timeout is None else anyio.current_time() + timeout
         while True:
             event = anyio.Event()
-            wake = _waker(event)
+            wake = waker(event)
             with self._lock:
                 known = self._snapshot(message_id)
                 if known is not None and known.status.is_final:
