@@ -22,6 +22,8 @@ from qlara._errors import QlaraError as QlaraError
 from qlara._errors import RateLimitError as RateLimitError
 from qlara._errors import ValidationError as ValidationError
 from qlara._errors import WebhookError as WebhookError
+from qlara._fallback import FallbackOutcome as FallbackOutcome
+from qlara._fallback import FallbackStep as FallbackStep
 from qlara._models import Channel as Channel
 from qlara._models import ChannelResult as ChannelResult
 from qlara._models import RcsAction as RcsAction
@@ -48,6 +50,8 @@ from qlara._pagination import Page as Page
 from qlara._ratelimit import RateLimit as RateLimit
 from qlara._raw import RawResponse as RawResponse
 from qlara._retry import RetryPolicy as RetryPolicy
+from qlara._segments import Segments as Segments
+from qlara._segments import segments as segments
 from qlara._sync import Qlara as Qlara
 from qlara._version import __version__ as __version__
 
@@ -66,6 +70,8 @@ __all__ = [
     "ConfigurationError",
     "ConflictError",
     "DeliveryStatus",
+    "FallbackOutcome",
+    "FallbackStep",
     "InternalServerError",
     "JournalError",
     "MalformedResponseError",
@@ -92,6 +98,7 @@ __all__ = [
     "RcsReply",
     "RcsText",
     "RetryPolicy",
+    "Segments",
     "SendResult",
     "SmsFallback",
     "SmsMessage",
@@ -101,5 +108,6 @@ __all__ = [
     "WhatsAppMessage",
     "WhatsAppTemplate",
     "__version__",
+    "segments",
     "webhooks",
 ]

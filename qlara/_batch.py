@@ -58,6 +58,7 @@ from qlara._errors import (
     RateLimitError,
     ValidationError,
 )
+from qlara._guards import check_max_parts, too_many_parts
 from qlara._http import CallOptions, HttpCore
 from qlara._journal import Journal, JournalError
 from qlara._models import ChannelResult, SendResult
@@ -127,8 +128,10 @@ class SendMany:
         on_progress: ProgressCallback | None = None,
         options: CallOptions = CallOptions(),  # noqa: B008 - frozen, never mutated
         hand_over: bool = True,
+        max_parts: int | None = None,
     ) -> None:
         self.total = check_arguments(messages, concurrency, journal, on_progress, options)
+        self._max_parts = check_max_parts(max_parts)
         self._client = client
         self._http = http
         self._messages = messages
@@ -466,6 +469,10 @@ class SendMany:
             message = with_message_id(message, derived_id(self._namespace, index))
         message_id = message.message_id
         assert message_id is not None
+        if self._max_parts is not None:
+            refused = too_many_parts(index, message, self._max_parts)
+            if refused is not None:  # before the journal's "start": it never goes out
+                return Outcome(index=index, message=message, error=refused)
         limiter = self._http.connection.limiter
         # Take the rate-limit slot first, so the journal says "start" only when
         # the message is really about to go out, not while it waits its turn.

@@ -35,6 +35,7 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 from qlara._batch import SendMany
 from qlara._batch_input import JournalPath, ProgressCallback, check_arguments
 from qlara._errors import ValidationError
+from qlara._guards import check_max_parts
 from qlara._http import CallOptions
 from qlara._models.outcome import Outcome
 
@@ -237,9 +238,11 @@ def send_many_blocking(
     journal: JournalPath | None,
     on_progress: ProgressCallback | None,
     options: CallOptions,
+    max_parts: int | None = None,
 ) -> Iterator[Outcome]:
     """Check the arguments now, and return the iterator that sends on first ``next()``."""
     check_arguments(messages, concurrency, journal, on_progress, options)
+    check_max_parts(max_parts)
     if isinstance(messages, AsyncIterable) and not isinstance(messages, Iterable):
         raise ValidationError("messages", "the blocking client needs a plain iterable")
     make_args = {
@@ -247,5 +250,6 @@ def send_many_blocking(
         "journal": journal,
         "on_progress": on_progress,
         "options": options,
+        "max_parts": max_parts,
     }
     return _iterate(holder, target, messages, make_args)

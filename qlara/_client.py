@@ -15,6 +15,7 @@ from qlara._batch import SendMany
 from qlara._batch_input import ProgressCallback
 from qlara._config import DEFAULT_RATE_LIMIT, ClientConfig, check_max_retries, resolve
 from qlara._errors import ValidationError
+from qlara._fallback import FallbackOutcome, OnUnknown, send_with_fallback
 from qlara._http import Connection, HttpCore, TimeoutTypes, as_timeout
 from qlara._models import AnyMessage, SendResult
 from qlara._ratelimit import RateLimit, RateLimiter
@@ -29,6 +30,7 @@ from qlara._resources.webhooks import AsyncWebhooks
 from qlara._resources.whatsapp import AsyncWhatsApp
 from qlara._retry import RetryPolicy
 from qlara._upload import upload
+from qlara._webhooks._tracker import DeliveryTracker
 
 # Measured on our machines: httpx's per-request CPU grows with pool size, so a
 # small pool (keep-alive equal) beats the thousand connections others default to.
@@ -228,6 +230,7 @@ class AsyncQlara:
         timeout: TimeoutTypes = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_body: Mapping[str, Any] | None = None,
+        max_parts: int | None = None,
     ) -> SendMany:
         """Send many messages, ``concurrency`` at a time; yield one ``Outcome`` per input.
 
@@ -257,9 +260,15 @@ class AsyncQlara:
             timeout: per-attempt timeout for each send.
             extra_headers: merged into every send's headers.
             extra_body: merged into every send's JSON body.
+            max_parts: refuse a message whose SMS text (an ``SmsMessage``'s body
+                with placeholders filled, or a rich message's ``fallback_sms``)
+                takes more SMS parts: its outcome is a ``ValidationError``
+                naming the parts and the characters that forced UCS-2, and it
+                is never sent (see ``qlara.segments``).
 
         Raises:
-            ValidationError: ``concurrency`` or ``messages`` is not usable (at the call).
+            ValidationError: ``concurrency``, ``max_parts`` or ``messages`` is not
+                usable (at the call).
             QlaraError: the journal is not a qlara journal or is corrupt (on iteration).
             AuthenticationError, PermissionDeniedError, RateLimitError: batch-wide
                 failures (401, 403, a ``retry_after`` beyond ``max_retry_after``),
@@ -275,6 +284,60 @@ class AsyncQlara:
             journal=journal,
             on_progress=on_progress,
             options=_sending.call_options(timeout, extra_headers, extra_body),
+            max_parts=max_parts,
+        )
+
+    async def send_with_fallback(
+        self,
+        messages: Iterable[AnyMessage],
+        *,
+        deliver_within: float,
+        tracker: DeliveryTracker | None = None,
+        on_unknown: OnUnknown = "stop",
+        poll_interval: float = 1.0,
+        max_poll_interval: float = 30.0,
+        backstop_interval: float = 30.0,
+    ) -> FallbackOutcome:
+        """Send the first message, the next if it is not delivered in time; stop at a delivery.
+
+        Each message is sent under its own ``message_id`` (a UUID4 for those
+        without one) and waited for until it is DELIVERED, fails (ERROR,
+        EXPIRED, or refused at the send), or ``deliver_within`` seconds from
+        the start of its send pass; then the next one is sent. A send whose
+        outcome is unknown is looked up with ``messages.status`` first: found
+        is waited for, not found is treated as never sent. The platform may
+        still deliver a message after its deadline passed, so a recipient can
+        get two; choose ``deliver_within`` with that in mind.
+
+        Args:
+            messages: the messages to try, in order (e.g. WhatsApp, then SMS).
+            deliver_within: seconds each message gets to be delivered.
+            tracker: a ``DeliveryTracker`` fed by your webhook receiver: the
+                wait wakes on the callback, and polls only every
+                ``backstop_interval`` seconds and at the deadline.
+            on_unknown: when even the lookup cannot tell whether a message
+                landed: ``"stop"`` (the default) sends nothing more and reports
+                the step as ``"unknown"``; ``"continue"`` sends the next one
+                anyway, accepting that the recipient may get both.
+            poll_interval: without a tracker, the first wait before polling;
+                waits double up to ``max_poll_interval``.
+
+        Returns:
+            A ``FallbackOutcome``: ``delivered_by`` and one step per message sent.
+
+        Raises:
+            ValidationError: an empty chain, a non-message, two messages with
+                one id, or bad numbers; before anything is sent.
+        """
+        return await send_with_fallback(
+            self,
+            messages,
+            deliver_within=deliver_within,
+            tracker=tracker,
+            on_unknown=on_unknown,
+            poll_interval=poll_interval,
+            max_poll_interval=max_poll_interval,
+            backstop_interval=backstop_interval,
         )
 
     @property

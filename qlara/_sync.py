@@ -223,6 +223,7 @@ class Qlara(Blocking):
 
     request = blocking(AsyncQlara.request)
     send = blocking(AsyncQlara.send)
+    send_with_fallback = blocking(AsyncQlara.send_with_fallback)
 
     def send_many(
         self,
@@ -234,6 +235,7 @@ class Qlara(Blocking):
         timeout: TimeoutTypes = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_body: Mapping[str, Any] | None = None,
+        max_parts: int | None = None,
     ) -> Iterator[Outcome]:
         """Blocking ``AsyncQlara.send_many``: a plain iterator of one ``Outcome`` per input.
 
@@ -249,6 +251,7 @@ class Qlara(Blocking):
             journal=journal,
             on_progress=on_progress,
             options=call_options(timeout, extra_headers, extra_body),
+            max_parts=max_parts,
         )
 
     def with_options(

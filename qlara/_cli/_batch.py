@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import qlara
-from qlara._cli._common import Output, UsageError, client_for, common_options
+from qlara._cli._common import Output, UsageError, client_for, common_options, integer_in
 from qlara._cli._ui import Progress, table
 
 __all__ = ["add_parser", "read_rows"]
@@ -74,6 +74,12 @@ def add_parser(subparsers: Any) -> None:
     batch.add_argument("--campaign-id", help="campaign id for rows without one")
     batch.add_argument("--simulation", action="store_true", help="validate without sending")
     batch.add_argument("--concurrency", type=int, default=16, help="messages in flight (16)")
+    batch.add_argument(
+        "--max-parts",
+        type=integer_in(1, 255),
+        metavar="N",
+        help="refuse (never send) a message whose SMS text takes more than N parts",
+    )
     batch.add_argument("--results", type=Path, help="results file (default FILE.results.jsonl)")
     batch.add_argument("--journal", type=Path, help="journal (default FILE.journal.jsonl)")
     batch.add_argument(
@@ -298,7 +304,11 @@ async def _batch(args: argparse.Namespace, out: Output) -> int:
         async with (
             client_for(args) as client,
             client.send_many(
-                rows, concurrency=args.concurrency, journal=journal, on_progress=progress
+                rows,
+                concurrency=args.concurrency,
+                journal=journal,
+                on_progress=progress,
+                max_parts=args.max_parts,
             ) as outcomes,
         ):
             async for outcome in outcomes:

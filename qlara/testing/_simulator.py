@@ -97,7 +97,7 @@ class Simulator:
         self.exports: list[Mapping[str, Any]] = []
         self.webhook: dict[str, Any] | None = None
         self._by_id: dict[str, SentMessage] = {}
-        self._marks: dict[str, str] = {}
+        self._marks: dict[tuple[str, Channel | None], str] = {}
         self._timeline = Timeline(self.lifecycle, self.wall)
         self._pending: list[Event] = []
         self._limiter = None if self._rate_limit is None else KeyLimiter(self._rate_limit)
@@ -128,19 +128,27 @@ class Simulator:
 
     # -- test controls --------------------------------------------------------
 
-    def mark_number(self, destination: str, status: str) -> None:
-        """Decide how messages to ``destination`` end.
+    def mark_number(
+        self, destination: str, status: str, *, channel: Channel | str | None = None
+    ) -> None:
+        """Decide how messages to ``destination`` end, on one channel or on all.
 
         ``"ERROR"`` / ``"EXPIRED"``: fail after being SENT. ``"SENT"`` or
         ``"UNKNOWN"``: never reach a final state. ``"RECEIVED"``: end as RECEIVED.
         ``"REJECTED"``: the send itself answers ``accepted: false``.
         ``"DELIVERED"``: the default.
+
+        Args:
+            channel: only messages sent on this channel (``"WHATSAPP"``, say, so
+                the number is unreachable on WhatsApp but gets its SMS); a mark
+                for one channel wins over a mark for all of them.
         """
         status = status.upper()
         if status not in MARKS:
             raise ValueError(f"status must be one of {', '.join(sorted(MARKS))}, got {status!r}")
+        selected = None if channel is None else Channel(channel)
         with self._lock:
-            self._marks[destination] = status
+            self._marks[destination, selected] = status
 
     def inject_inbound(
         self,
@@ -303,7 +311,10 @@ class Simulator:
         message_id = parsed.message_id or new_id()
         platform_id = message_id if parsed.dialect == "current" else new_id()
         self.attempt_counts[message_id] += 1
-        mark = self._marks.get(parsed.destination, "DELIVERED")
+        marks = self._marks
+        mark = marks.get((parsed.destination, parsed.channel)) or marks.get(
+            (parsed.destination, None), "DELIVERED"
+        )
         accepted = mark != "REJECTED"
         if accepted and not parsed.simulation:
             self._track(parsed, data, message_id, platform_id, mark)

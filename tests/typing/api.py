@@ -62,3 +62,26 @@ async def tracking(client: qlara.AsyncQlara) -> None:
     assert_type(tracker.status("order-1"), qlara.DeliveryStatus | None)
     config = await client.webhooks.set("https://hooks.example.com/qlara")
     assert_type(config, qlara.WebhookConfig)
+
+
+async def know_before_you_send(client: qlara.AsyncQlara, sync_client: qlara.Qlara) -> None:
+    from qlara import webhooks
+
+    cost = qlara.segments("Ciao Françoise")
+    assert_type(cost, qlara.Segments)
+    assert_type(cost.parts, int)
+    assert_type(cost.ucs2_characters, tuple[str, ...])
+    message = qlara.SmsMessage(destination="+393401234567", body="x", sender="S")
+    assert_type(message.segments(), qlara.Segments)
+    async for item in client.send_many([message], max_parts=2):
+        assert_type(item, qlara.Outcome)
+    chain = [message, message]
+    outcome = await client.send_with_fallback(chain, deliver_within=60.0)
+    assert_type(outcome, qlara.FallbackOutcome)
+    assert_type(outcome.delivered_by, qlara.Channel | None)
+    assert_type(outcome.steps[0], qlara.FallbackStep)
+    assert_type(outcome.steps[0].status, qlara.MessageStatus | None)
+    tracker = webhooks.DeliveryTracker()
+    blocking = sync_client.send_with_fallback(chain, deliver_within=5, tracker=tracker)
+    assert_type(blocking, qlara.FallbackOutcome)
+    assert_type(await tracker.wait("id", timeout=1.0), webhooks.TrackedMessage | None)
