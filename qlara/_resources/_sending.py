@@ -11,7 +11,7 @@ import attrs
 from qlara._converter import parse_send_result, unstructure
 from qlara._errors import ValidationError
 from qlara._http import CallOptions, HttpCore, TimeoutTypes
-from qlara._models import AnyMessage, Channel, RcsMessage, SendResult, SmsMessage, WhatsAppMessage
+from qlara._models import AnyMessage, RcsMessage, SendResult, SmsMessage, WhatsAppMessage
 
 SEND_PATHS: Mapping[type[Any], str] = {
     SmsMessage: "/message-server/sms/send",
@@ -19,11 +19,6 @@ SEND_PATHS: Mapping[type[Any], str] = {
     WhatsAppMessage: "/message-server/whatsapp/send",
 }
 
-CHANNEL_PATHS: Mapping[Channel, str] = {
-    Channel.SMS: SEND_PATHS[SmsMessage],
-    Channel.RCS: SEND_PATHS[RcsMessage],
-    Channel.WHATSAPP: SEND_PATHS[WhatsAppMessage],
-}
 
 
 def new_message_id() -> str:
