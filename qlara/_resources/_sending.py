@@ -20,7 +20,6 @@ SEND_PATHS: Mapping[type[Any], str] = {
 }
 
 
-
 def new_message_id() -> str:
     """A fresh UUID4, made once before the first attempt so every retry carries it."""
     return str(uuid.uuid4())
