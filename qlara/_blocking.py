@@ -18,6 +18,7 @@ from anyio.from_thread import BlockingPortal
 
 from qlara._pagination import AsyncPager, Page
 from qlara._pump import iterate_blocking
+from qlara._slot import Slot
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -66,7 +67,25 @@ def _renamed_type_error(exc: TypeError, async_name: str, sync_name: str) -> Type
     return TypeError(str(exc).replace(async_name, sync_name))
 
 
-class blocking(Generic[P, R]):  # noqa: N801 - used like a decorator, named like one
+class _Twin:
+    """What both kinds of twin keep of their async method: name, docs, signatures."""
+
+    def __init__(self, method: Callable[..., Any], bound_return: object = None) -> None:
+        self.method = method
+        self.name: str = method.__name__
+        self.__name__ = self.__qualname__ = method.__name__
+        self.__doc__ = method.__doc__
+        self.__wrapped__ = method
+        # Bound, the twin has no ``self``, like any bound method.
+        signature = inspect.signature(method)
+        bound = signature.replace(parameters=list(signature.parameters.values())[1:])
+        if bound_return is not None:
+            bound = bound.replace(return_annotation=bound_return)
+        self.bound_signature: inspect.Signature = bound
+        self.__signature__ = signature
+
+
+class blocking(_Twin, Generic[P, R]):  # noqa: N801 - used like a decorator, named like one
     """Declare a sync twin of an async method: ``send = blocking(AsyncSms.send)``.
 
     The twin keeps the async method's signature and docstring (for mypy,
@@ -74,15 +93,8 @@ class blocking(Generic[P, R]):  # noqa: N801 - used like a decorator, named like
     """
 
     def __init__(self, method: Callable[Concatenate[Any, P], Awaitable[R]]) -> None:
+        super().__init__(method)
         self.method = method
-        self.name = method.__name__
-        self.__name__ = self.__qualname__ = method.__name__
-        self.__doc__ = method.__doc__
-        self.__wrapped__ = method
-        # Bound, the twin has no ``self``, like any bound method.
-        signature = inspect.signature(method)
-        self.bound_signature = signature.replace(parameters=list(signature.parameters.values())[1:])
-        self.__signature__ = signature
 
     def __call__(self, owner: Blocking, /, *args: P.args, **kwargs: P.kwargs) -> R:
         """Called on the class, like an unbound method: ``Sms.send(client.sms, ...)``."""
@@ -167,7 +179,7 @@ class Pager(Iterator[T]):
         return list(self)
 
 
-class blocking_iter(Generic[P, T]):  # noqa: N801 - used like a decorator, named like one
+class blocking_iter(_Twin, Generic[P, T]):  # noqa: N801 - used like a decorator, named like one
     """Declare the sync twin of a listing: ``list = blocking_iter(AsyncContacts.list)``.
 
     The twin takes the same arguments (checked at the call, in the caller's
@@ -175,17 +187,9 @@ class blocking_iter(Generic[P, T]):  # noqa: N801 - used like a decorator, named
     """
 
     def __init__(self, method: Callable[Concatenate[Any, P], AsyncPager[T]]) -> None:
+        annotation = inspect.signature(method).return_annotation
+        super().__init__(method, f"Pager[{_item_annotation(annotation)}]")
         self.method = method
-        self.name = method.__name__
-        self.__name__ = self.__qualname__ = method.__name__
-        self.__doc__ = method.__doc__
-        self.__wrapped__ = method
-        signature = inspect.signature(method)
-        self.bound_signature = signature.replace(
-            parameters=list(signature.parameters.values())[1:],
-            return_annotation=f"Pager[{_item_annotation(signature.return_annotation)}]",
-        )
-        self.__signature__ = signature
 
     def __call__(self, owner: Blocking, /, *args: P.args, **kwargs: P.kwargs) -> Pager[T]:
         return self.__get__(owner, type(owner))(*args, **kwargs)
@@ -243,31 +247,8 @@ class SyncResource(Blocking):
         return f"<blocking {self._attribute} resource>"
 
 
-class sync_child(Generic[S]):  # noqa: N801 - used like a decorator, named like one
+class sync_child(Slot[S]):  # noqa: N801 - used like a decorator, named like one
     """The blocking twin of ``child(...)``: ``lists = sync_child(ContactLists)``."""
 
-    def __init__(self, resource: type[S]) -> None:
-        self.resource = resource
-        self.name = resource.__name__
-        self.__doc__ = resource.__doc__
-
-    def __set_name__(self, owner: type[Any], name: str) -> None:
-        self.name = name
-
-    @overload
-    def __get__(self, owner: None, owner_type: type[Any]) -> sync_child[S]: ...
-
-    @overload
-    def __get__(self, owner: Blocking, owner_type: type[Any]) -> S: ...
-
-    def __get__(self, owner: Blocking | None, owner_type: type[Any]) -> sync_child[S] | S:
-        if owner is None:
-            return self
-        made: dict[str, Any] = owner.__dict__
-        resource = made.get(self.name)
-        if resource is None:
-            resource = made[self.name] = self.resource(owner, self.name)
-        return resource
-
-    def __set__(self, owner: object, value: object) -> None:
-        raise AttributeError(f"{self.name} is a resource of the client and cannot be replaced")
+    def make(self, owner: Any) -> S:
+        return self.resource(owner, self.name)

@@ -10,12 +10,13 @@ one line.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, Generic, TypeVar, overload
+from typing import Any, TypeVar
 
 from qlara._errors import ValidationError
 from qlara._http import CallOptions, HttpCore, TimeoutTypes, as_timeout, check_extra_headers
 from qlara._pagination import AsyncPager, Page, read_page
 from qlara._request import Request, Route, encode_query, extra_query
+from qlara._slot import Slot
 
 __all__ = ["AsyncResource", "call_options", "check_limit", "check_options", "child"]
 
@@ -94,35 +95,11 @@ class AsyncResource:
         return AsyncPager(fetch, limit=limit)
 
 
-class child(Generic[R]):  # noqa: N801 - used like a decorator, named like one
+class child(Slot[R]):  # noqa: N801 - used like a decorator, named like one
     """A resource under another one: ``templates = child(AsyncWhatsAppTemplates)``.
 
     Made on first access with its parent's pipeline, then kept on the parent.
-    A data descriptor, so ``help()`` lists it with the attributes, not the methods.
     """
 
-    def __init__(self, resource: type[R]) -> None:
-        self.resource = resource
-        self.name = resource.__name__
-        self.__doc__ = resource.__doc__
-
-    def __set_name__(self, owner: type[Any], name: str) -> None:
-        self.name = name
-
-    @overload
-    def __get__(self, owner: None, owner_type: type[Any]) -> child[R]: ...
-
-    @overload
-    def __get__(self, owner: object, owner_type: type[Any]) -> R: ...
-
-    def __get__(self, owner: object | None, owner_type: type[Any]) -> child[R] | R:
-        if owner is None:
-            return self
-        made: dict[str, Any] = owner.__dict__
-        resource = made.get(self.name)
-        if resource is None:
-            resource = made[self.name] = self.resource(owner._http)  # type: ignore[attr-defined]
-        return resource
-
-    def __set__(self, owner: object, value: object) -> None:
-        raise AttributeError(f"{self.name} is a resource of the client and cannot be replaced")
+    def make(self, owner: Any) -> R:
+        return self.resource(owner._http)
