@@ -7,7 +7,6 @@ the webhook configuration, and splitting long id lists into safe requests.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
@@ -19,6 +18,9 @@ from qlara._errors import MalformedResponseError
 from qlara._models._time import parse_timestamp
 from qlara._models.channel import channel_or_none
 from qlara._models.status import DeliveryStatus, MessageStatus, WebhookConfig
+from qlara._wire import count as _count
+from qlara._wire import number as _number
+from qlara._wire import text as _text
 
 __all__ = [
     "chunk_ids",
@@ -48,41 +50,6 @@ class _WireStatus:
     cost: Any = None
     price: Any = None
     parts: Any = None
-
-
-def _number(value: Any) -> float | None:
-    """A finite float, or None: an amount too large for a float is no amount."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        return None
-    try:
-        number = float(value)
-    except (OverflowError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
-
-
-def _count(value: Any) -> int | None:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value  # exact, however large: float() would overflow or round it
-    number = _number(value)
-    return int(number) if number is not None and number.is_integer() else None
-
-
-def _text(value: Any) -> str | None:
-    """A string, a number kept as its digits, or an error object's message."""
-    if isinstance(value, Mapping):
-        value = next(
-            (value[k] for k in ("message", "description", "text") if isinstance(value.get(k), str)),
-            None,
-        )
-    if isinstance(value, str):
-        return value or None
-    if isinstance(value, int) and not isinstance(value, bool):
-        try:
-            return str(value)
-        except ValueError:  # more digits than int->str conversion allows
-            return None
-    return None
 
 
 def _structure(data: Mapping[str, Any], where: str, what: str) -> _WireStatus:
