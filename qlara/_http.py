@@ -261,7 +261,9 @@ class _Prepared:
     strip_auth: bool
 
 
-async def _save(response: httpx.Response, to: str | os.PathLike[str] | None) -> str:
+async def _save(
+    response: httpx.Response, to: str | os.PathLike[str] | None
+) -> str | os.PathLike[str]:
     """Stream a download to ``to``: into a temporary file beside it, renamed when complete.
 
     A download cut off midway never leaves a truncated file under the
@@ -291,7 +293,7 @@ async def _save(response: httpx.Response, to: str | os.PathLike[str] | None) -> 
         with contextlib.suppress(OSError):
             os.unlink(partial)
         raise
-    return target
+    return to  # as the caller gave it (a str or a Path)
 
 
 def _error_message(body: Any, text: str) -> str:
@@ -459,7 +461,7 @@ class HttpCore:
 
     async def _attempt(
         self, prepared: _Prepared, answer: Answer, to: str | os.PathLike[str] | None
-    ) -> tuple[httpx.Response, str | None]:
+    ) -> tuple[httpx.Response, str | os.PathLike[str] | None]:
         """One attempt on the wire: the answer read in full, or streamed to ``to``."""
         with contextlib.ExitStack() as files:
             outgoing = self._build(prepared, files)

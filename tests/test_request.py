@@ -219,8 +219,8 @@ async def test_download_to_bytes_and_to_a_file(make_client: MakeClient, tmp_path
     as_bytes: Request[bytes] = Request(method="GET", path="/files/k1", answer=Answer.BYTES)
     assert await http.execute(as_bytes) == payload
     target = tmp_path / "out.bin"
-    to_file: Request[str] = Request(method="GET", path="/files/k1", answer=Answer.FILE, to=target)
-    assert await http.execute(to_file) == str(target)
+    to_file: Request[Path] = Request(method="GET", path="/files/k1", answer=Answer.FILE, to=target)
+    assert await http.execute(to_file) == target  # the path as given
     assert target.read_bytes() == payload
     assert [p.name for p in tmp_path.iterdir()] == ["out.bin"]  # noqa: ASYNC240
 
