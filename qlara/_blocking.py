@@ -73,7 +73,8 @@ class _Twin:
     def __init__(self, method: Callable[..., Any], bound_return: object = None) -> None:
         self.method = method
         self.name: str = method.__name__
-        self.__name__ = self.__qualname__ = method.__name__
+        self.__name__: str = method.__name__
+        self.__qualname__: str = method.__name__
         self.__doc__ = method.__doc__
         self.__wrapped__ = method
         # Bound, the twin has no ``self``, like any bound method.

@@ -60,11 +60,11 @@ class AsyncQlara:
         ConfigurationError: no key, both key and auth, or a bad ``base_url``.
     """
 
-    sms = child(AsyncSms)
-    rcs = child(AsyncRcs)
-    whatsapp = child(AsyncWhatsApp)
-    messages = child(AsyncMessages)
-    webhooks = child(AsyncWebhooks)
+    sms: child[AsyncSms] = child(AsyncSms)
+    rcs: child[AsyncRcs] = child(AsyncRcs)
+    whatsapp: child[AsyncWhatsApp] = child(AsyncWhatsApp)
+    messages: child[AsyncMessages] = child(AsyncMessages)
+    webhooks: child[AsyncWebhooks] = child(AsyncWebhooks)
 
     def __init__(
         self,

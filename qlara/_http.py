@@ -123,9 +123,9 @@ class Connection:
         self.http_client = http_client
         self.owns_client = owns_client
         self.base_url = base_url
-        self.headers = dict(headers)
+        self.headers: dict[str, str] = dict(headers)
         self.limiter = limiter
-        self.closed = False
+        self.closed: bool = False
         self._loop: object | None = None
 
     def check_usable(self) -> None:

@@ -60,9 +60,9 @@ class RawResponse:
     __slots__ = ("content", "headers", "status_code")
 
     def __init__(self, status_code: int, headers: Headers, content: bytes) -> None:
-        self.status_code = status_code
-        self.headers = headers
-        self.content = content
+        self.status_code: int = status_code
+        self.headers: Headers = headers
+        self.content: bytes = content
 
     @property
     def text(self) -> str:

@@ -215,11 +215,11 @@ class Qlara(Blocking):
             cached = self._copy_of = (client, client.with_options(**self._options))
         return cached[1]
 
-    sms = sync_child(Sms)
-    rcs = sync_child(Rcs)
-    whatsapp = sync_child(WhatsApp)
-    messages = sync_child(Messages)
-    webhooks = sync_child(Webhooks)
+    sms: sync_child[Sms] = sync_child(Sms)
+    rcs: sync_child[Rcs] = sync_child(Rcs)
+    whatsapp: sync_child[WhatsApp] = sync_child(WhatsApp)
+    messages: sync_child[Messages] = sync_child(Messages)
+    webhooks: sync_child[Webhooks] = sync_child(Webhooks)
 
     request = blocking(AsyncQlara.request)
     send = blocking(AsyncQlara.send)
