@@ -16,6 +16,10 @@ that, one step per message:
    ``max_poll_interval``, and once at the deadline.
 3. Delivered: stop. Otherwise move on to the next message.
 
+A send the platform accepted on another channel than the message's own (its
+own fallback, e.g. ``fallback_sms`` when WhatsApp refused) is followed on that
+channel: the status endpoint answers 404 on any other.
+
 A send whose outcome is unknown (``OutcomeUnknownError``) is looked up with
 ``client.messages.status`` before anything else happens: found means it landed
 (and is waited for like any other), not found means it never arrived (the
@@ -62,6 +66,9 @@ class FallbackStep:
 
     Attributes:
         message: the message as sent, with its ``message_id``.
+        channel: the channel it went out on: the message's own, or the one the
+            platform's own fallback (``fallback_sms``, say) accepted it on, which
+            is the channel its status is looked up and reported on.
         result: the send's answer; ``None`` when the send raised.
         error: what the send raised (an ``OutcomeUnknownError`` stays here
             even when the lookup then found the message).
@@ -75,6 +82,7 @@ class FallbackStep:
     """
 
     message: AnyMessage
+    channel: Channel
     result: SendResult | None = None
     error: QlaraError | None = None
     status: MessageStatus | None = None
@@ -163,6 +171,14 @@ def prepare(messages: Iterable[Any], on_unknown: object, tracker: object) -> lis
     return chain
 
 
+def _taken_on(result: SendResult, own: Channel) -> Channel:
+    """The channel that accepted an accepted send: its own, else the platform's fallback's."""
+    mine = result.results.get(own)
+    if mine is not None and mine.accepted:
+        return own
+    return next((channel for channel, item in result.results.items() if item.accepted), own)
+
+
 def _from_tracker(known: TrackedMessage, channel: Channel) -> MessageStatus:
     return MessageStatus(
         known.message_id, known.status, known.description, channel=known.channel or channel
@@ -193,6 +209,7 @@ class _Chain:
         def done(ended: StepEnd) -> FallbackStep:
             return FallbackStep(
                 message=message,
+                channel=channel,
                 result=result,
                 error=error,
                 status=status,
@@ -221,6 +238,8 @@ class _Chain:
             return done("refused")
         if result is not None and not result.accepted:
             return done("refused")
+        if result is not None:
+            channel = _taken_on(result, channel)
         if self.tracker is not None:
             # Only once it is known to be on its way: a refused message must not
             # linger in the tracker's ``pending()``.
@@ -300,7 +319,7 @@ async def send_with_fallback(
         step = await runner.step(message)
         steps.append(step)
         if step.ended == "delivered":
-            return FallbackOutcome(delivered_by=message.channel, steps=tuple(steps))
+            return FallbackOutcome(delivered_by=step.channel, steps=tuple(steps))
         if step.ended == "unknown" and on_unknown == "stop":
             break
     return FallbackOutcome(delivered_by=None, steps=tuple(steps))

@@ -1,0 +1,84 @@
+"""``send_with_fallback`` against fakes of the platform that answer as its documentation says.
+
+The virtual clocks of ``tests/test_fallback.py`` drive these too, so deadlines take no real time.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import httpx
+
+import qlara
+from tests.conftest import DESTINATION
+from tests.test_fallback import STATUS, anyio_backend, sms, whatsapp
+
+__all__ = ["anyio_backend"]  # the virtual-clock backends, for this module too
+
+Handler = Callable[[httpx.Request], httpx.Response]
+
+
+def platform(
+    accepted_on: Callable[[str], dict[str, bool]], statuses: dict[str, str]
+) -> tuple[list[tuple[str, str]], Handler]:
+    """Sends answer ``results`` per channel; a status lookup on another channel is a 404."""
+    calls: list[tuple[str, str]] = []
+    filed: dict[str, str] = {}  # message id -> the channel the platform sent it on
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if path.endswith("/send"):
+            calls.append(("send", path.split("/")[-2]))
+            body = json.loads(request.content)
+            results = {
+                channel: {"accepted": ok, "unicode": False, "parts": 1, "reasons": []}
+                for channel, ok in accepted_on(path.split("/")[-2]).items()
+            }
+            for channel, ok in results.items():
+                if ok["accepted"]:
+                    filed.setdefault(body["messageId"], channel.upper())
+            answer = {"messageId": body["messageId"], "simulation": False, "results": results}
+            return httpx.Response(200, json=answer)
+        identifier = path.removeprefix(STATUS)
+        channel = request.url.params["channel"]
+        calls.append(("status", channel))
+        if filed.get(identifier) != channel:
+            return httpx.Response(404, json={"status": 404, "error": "Not Found", "message": "?"})
+        return httpx.Response(200, json={"deliveryStatus": statuses[channel]})
+
+    return calls, handler
+
+
+async def test_platform_fallback_is_followed_on_the_channel_that_took_it(
+    make_client: Callable[..., qlara.AsyncQlara],
+) -> None:
+    """A WhatsApp send the platform moved to SMS itself is polled on SMS; no second SMS goes out."""
+
+    def accepted_on(channel: str) -> dict[str, bool]:
+        return {"whatsapp": False, "sms": True} if channel == "whatsapp" else {channel: True}
+
+    calls, handler = platform(accepted_on, {"SMS": "DELIVERED", "WHATSAPP": "SENT"})
+    client = make_client(handler)
+    first = whatsapp(fallback_sms=qlara.SmsFallback(sender="Shop", body="Your code: 1234"))
+    outcome = await client.send_with_fallback([first, sms()], deliver_within=30)
+    [step] = outcome.steps
+    assert step.ended == "delivered"
+    assert step.channel is qlara.Channel.SMS
+    assert outcome.delivered_by is qlara.Channel.SMS
+    assert [call for call in calls if call[0] == "send"] == [("send", "whatsapp")]
+    assert ("status", "WHATSAPP") not in calls
+    assert step.message.destination == DESTINATION
+
+
+async def test_a_message_taken_on_its_own_channel_is_polled_there(
+    make_client: Callable[..., qlara.AsyncQlara],
+) -> None:
+    """When the message's own channel accepted it, that is the channel polled and reported."""
+    calls, handler = platform(lambda channel: {channel: True}, {"WHATSAPP": "DELIVERED"})
+    client = make_client(handler)
+    outcome = await client.send_with_fallback([whatsapp(), sms()], deliver_within=30)
+    [step] = outcome.steps
+    assert step.channel is qlara.Channel.WHATSAPP
+    assert outcome.delivered_by is qlara.Channel.WHATSAPP
+    assert ("status", "WHATSAPP") in calls
