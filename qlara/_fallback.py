@@ -49,7 +49,7 @@ from qlara._errors import NotFoundError, OutcomeUnknownError, QlaraError, Valida
 from qlara._models import AnyMessage, SendResult
 from qlara._models.channel import Channel
 from qlara._models.status import DeliveryStatus, MessageStatus
-from qlara._webhooks._tracker import DeliveryTracker, TrackedMessage
+from qlara._webhooks._tracker import RANK, DeliveryTracker, TrackedMessage
 
 if TYPE_CHECKING:
     from qlara._client import AsyncQlara
@@ -276,11 +276,18 @@ class _Chain:
                 if polled.is_final:
                     return polled
             if anyio.current_time() >= deadline:
-                if tracker is not None and (known := tracker.get(message_id)) is not None:
-                    return _from_tracker(known, channel) if known.status.is_final else latest
-                return latest
+                return self._latest(message_id, channel, latest)
             if tracker is None:
                 interval = min(interval * 2, self.max_poll_interval)
+
+    def _latest(
+        self, message_id: str, channel: Channel, polled: MessageStatus | None
+    ) -> MessageStatus | None:
+        """The furthest state known: the last poll's, or the tracker's when it heard more."""
+        known = None if self.tracker is None else self.tracker.get(message_id)
+        if known is None or (polled is not None and RANK[known.status] <= RANK[polled.status]):
+            return polled
+        return _from_tracker(known, channel)
 
     async def _poll(self, message_id: str, channel: Channel) -> MessageStatus | None:
         try:

@@ -8,9 +8,11 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
+import anyio
 import httpx
 
 import qlara
+from qlara import webhooks
 from tests.conftest import DESTINATION
 from tests.test_fallback import STATUS, anyio_backend, sms, whatsapp
 
@@ -82,3 +84,33 @@ async def test_a_message_taken_on_its_own_channel_is_polled_there(
     assert step.channel is qlara.Channel.WHATSAPP
     assert outcome.delivered_by is qlara.Channel.WHATSAPP
     assert ("status", "WHATSAPP") in calls
+
+
+async def test_a_timed_out_step_keeps_what_the_tracker_heard(
+    make_client: Callable[..., qlara.AsyncQlara],
+) -> None:
+    """At the deadline, a callback's SENT is the step's last status even when no poll found it."""
+    calls, sends = platform(lambda channel: {channel: True}, {})
+
+    def never_filed(request: httpx.Request) -> httpx.Response:
+        if request.url.path.startswith(STATUS):  # the platform never lists it
+            calls.append(("status", request.url.params["channel"]))
+            return httpx.Response(404, json={"status": 404, "error": "Not Found", "message": "?"})
+        return sends(request)
+
+    client = make_client(never_filed)
+    tracker = webhooks.DeliveryTracker()
+    first = whatsapp(message_id="wa-1")
+
+    async def callback() -> None:
+        await anyio.sleep(1)
+        tracker.feed(qlara.MessageStatus("wa-1", qlara.DeliveryStatus.SENT))
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(callback)
+        outcome = await client.send_with_fallback([first], deliver_within=10, tracker=tracker)
+    [step] = outcome.steps
+    assert step.ended == "timed_out"
+    assert ("status", "WHATSAPP") in calls
+    assert step.status is not None
+    assert step.status.status is qlara.DeliveryStatus.SENT
