@@ -77,10 +77,12 @@ def test_describe_names_the_cause() -> None:
     assert line.endswith("UCS-2 because of: ç")
 
 
-def test_not_a_string_is_refused() -> None:
-    """Only text can be counted."""
-    with pytest.raises(TypeError, match="text must be a str"):
-        qlara.segments(b"bytes")  # type: ignore[arg-type]
+@pytest.mark.parametrize("bad", [b"bytes", None, 160])
+def test_not_a_string_is_refused(bad: object) -> None:
+    """Only text can be counted: anything else is a ValidationError naming ``text``."""
+    with pytest.raises(qlara.ValidationError, match="must be a str") as caught:
+        qlara.segments(bad)  # type: ignore[arg-type]
+    assert caught.value.field == "text"
 
 
 def test_sms_message_counts_its_rendered_body() -> None:
