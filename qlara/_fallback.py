@@ -21,12 +21,15 @@ own fallback, e.g. ``fallback_sms`` when WhatsApp refused) is followed on that
 channel: the status endpoint answers 404 on any other.
 
 A send whose outcome is unknown (``OutcomeUnknownError``) is looked up with
-``client.messages.status`` before anything else happens: found means it landed
-(and is waited for like any other), not found means it never arrived (the
-next message is sent). When even the lookup fails, the message may have
-landed, and sending the next one may reach the recipient twice: by default
-the chain stops there (``on_unknown="stop"``; the step says ``"unknown"``),
-and ``on_unknown="continue"`` makes sending on a stated choice.
+``client.messages.status`` before anything else happens, on its own channel
+and on those of the platform fallbacks it carries (``fallback_rcs``,
+``fallback_sms``; an RCS message's ``max_sms_parts`` or body ``fallback_sms``):
+found means it landed (and is waited for like any other, on the channel it was
+found on), not found anywhere means it never arrived (the next message is
+sent). When even the lookup fails, the message may have landed, and sending
+the next one may reach the recipient twice: by default the chain stops there
+(``on_unknown="stop"``; the step says ``"unknown"``), and
+``on_unknown="continue"`` makes sending on a stated choice.
 
 Time is anyio's clock (``anyio.current_time``/``anyio.sleep``), so a virtual
 clock drives it in tests. Every request goes through the client's one rate
@@ -171,6 +174,21 @@ def prepare(messages: Iterable[Any], on_unknown: object, tracker: object) -> lis
     return chain
 
 
+def platform_channels(message: Any) -> list[Channel]:
+    """The channels a send may land on: its own, then those of the platform's own fallbacks."""
+    channels = [message.channel]
+    if message.channel is Channel.WHATSAPP:
+        if message.fallback_rcs is not None:
+            channels.append(Channel.RCS)
+        if message.fallback_sms is not None:
+            channels.append(Channel.SMS)
+    elif message.channel is Channel.RCS:
+        body_fallback = getattr(message.body, "fallback_sms", None)
+        if message.max_sms_parts is not None or body_fallback is not None:
+            channels.append(Channel.SMS)
+    return channels
+
+
 def _taken_on(result: SendResult, own: Channel) -> Channel:
     """The channel that accepted an accepted send: its own, else the platform's fallback's."""
     mine = result.results.get(own)
@@ -223,13 +241,14 @@ class _Chain:
         except OutcomeUnknownError as exc:
             error = exc
             try:
-                status = await self.client.messages.status(message_id, channel=channel)
-            except NotFoundError:
-                return done("failed")  # the platform does not know it: it never arrived
+                found = await self._look_up(message)
             except QlaraError:
                 if self.tracker is not None:  # it may have landed: keep it to reconcile
                     self.tracker.track(message_id, channel=channel)
                 return done("unknown")
+            if found is None:
+                return done("failed")  # the platform does not know it: it never arrived
+            channel, status = found
             self._feed(status)
         except QlaraError as exc:
             if self.client.is_closed:
@@ -251,6 +270,16 @@ class _Chain:
         if status is not None and status.is_final:
             return done("failed")
         return done("timed_out")
+
+    async def _look_up(self, message: Any) -> tuple[Channel, MessageStatus] | None:
+        """Where an unknown send landed: its channel or a platform fallback's; ``None``: nowhere."""
+        for channel in platform_channels(message):
+            try:
+                status = await self.client.messages.status(message.message_id, channel=channel)
+            except NotFoundError:
+                continue
+            return channel, status
+        return None
 
     def _feed(self, status: MessageStatus) -> None:
         if self.tracker is not None:

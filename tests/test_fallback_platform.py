@@ -114,3 +114,61 @@ async def test_a_timed_out_step_keeps_what_the_tracker_heard(
     assert ("status", "WHATSAPP") in calls
     assert step.status is not None
     assert step.status.status is qlara.DeliveryStatus.SENT
+
+
+async def test_unknown_send_is_looked_up_on_the_platform_fallback_channel_too(
+    make_client: Callable[..., qlara.AsyncQlara],
+) -> None:
+    """An unknown WhatsApp send with ``fallback_sms`` is found on SMS: no second SMS goes out."""
+    sends: list[str] = []
+    lookups: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if path.endswith("/send"):
+            sends.append(path.split("/")[-2])
+            return httpx.Response(502)  # the platform took it (moved to SMS), the answer was lost
+        channel = request.url.params["channel"]
+        lookups.append(channel)
+        if channel != "SMS":
+            return httpx.Response(404, json={"status": 404, "error": "Not Found", "message": "?"})
+        return httpx.Response(200, json={"deliveryStatus": "DELIVERED"})
+
+    client = make_client(handler)
+    first = whatsapp(fallback_sms=qlara.SmsFallback(sender="Shop", body="Your code: 1234"))
+    outcome = await client.send_with_fallback([first, sms()], deliver_within=30)
+    [step] = outcome.steps
+    assert isinstance(step.error, qlara.OutcomeUnknownError)
+    assert step.ended == "delivered"
+    assert step.channel is qlara.Channel.SMS
+    assert outcome.delivered_by is qlara.Channel.SMS
+    assert sends == ["whatsapp"]
+    assert lookups == ["WHATSAPP", "SMS"]
+
+
+async def test_unknown_send_found_nowhere_never_arrived(
+    make_client: Callable[..., qlara.AsyncQlara],
+) -> None:
+    """Not found on its channel nor on its platform fallback's, an unknown send moves on."""
+    lookups: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if path.endswith("/whatsapp/send"):
+            return httpx.Response(502)
+        if path.endswith("/send"):
+            body = json.loads(request.content)
+            result = {"sms": {"accepted": True, "unicode": False, "parts": 1, "reasons": []}}
+            answer = {"messageId": body["messageId"], "simulation": False, "results": result}
+            return httpx.Response(200, json=answer)
+        lookups.append(request.url.params["channel"])
+        if len(lookups) <= 2:  # the WhatsApp message: unknown on both channels
+            return httpx.Response(404, json={"status": 404, "error": "Not Found", "message": "?"})
+        return httpx.Response(200, json={"deliveryStatus": "DELIVERED"})
+
+    client = make_client(handler)
+    first = whatsapp(fallback_sms=qlara.SmsFallback(sender="Shop", body="Your code: 1234"))
+    outcome = await client.send_with_fallback([first, sms()], deliver_within=30)
+    assert [s.ended for s in outcome.steps] == ["failed", "delivered"]
+    assert lookups[:2] == ["WHATSAPP", "SMS"]
+    assert outcome.delivered_by is qlara.Channel.SMS
