@@ -39,16 +39,14 @@ sends nothing more; a message whose send was in flight may still land.
 
 from __future__ import annotations
 
-import math
-import uuid
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Literal
 
 import anyio
 import attrs
 
-from qlara._batch_input import MESSAGE_TYPES, with_message_id
-from qlara._errors import NotFoundError, OutcomeUnknownError, QlaraError, ValidationError
+from qlara._errors import NotFoundError, OutcomeUnknownError, QlaraError
+from qlara._fallback_input import check_seconds, platform_channels, prepare, taken_on
 from qlara._models import AnyMessage, SendResult
 from qlara._models.channel import Channel
 from qlara._models.status import DeliveryStatus, MessageStatus
@@ -130,73 +128,6 @@ class FallbackOutcome:
         return bool(self.steps) and self.steps[-1].ended == "unknown" and not self.delivered
 
 
-def _seconds(field: str, value: object, *, positive: bool = True) -> float:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or math.isnan(value)
-        or math.isinf(value)
-        or value < 0
-        or (positive and value == 0)
-    ):
-        kind = "a positive" if positive else "a non-negative"
-        raise ValidationError(field, f"must be {kind} finite number of seconds, got {value!r}")
-    return float(value)
-
-
-def prepare(messages: Iterable[Any], on_unknown: object, tracker: object) -> list[Any]:
-    """Check the chain before anything is sent, and give every message its own id."""
-    if isinstance(messages, (str, bytes)) or not isinstance(messages, Iterable):
-        raise ValidationError("messages", "must be a list of messages, tried in order")
-    chain = list(messages)
-    if not chain:
-        raise ValidationError("messages", "must hold at least one message")
-    if on_unknown not in ("stop", "continue"):
-        raise ValidationError("on_unknown", f"must be 'stop' or 'continue', got {on_unknown!r}")
-    if tracker is not None and not isinstance(tracker, DeliveryTracker):
-        raise ValidationError("tracker", "must be a qlara.webhooks.DeliveryTracker")
-    seen: dict[str, int] = {}
-    for index, message in enumerate(chain):
-        if not isinstance(message, MESSAGE_TYPES):
-            kind = type(message).__name__
-            raise ValidationError(
-                f"messages[{index}]",
-                f"must be an SmsMessage, RcsMessage or WhatsAppMessage, got {kind}",
-            )
-        if message.message_id is None:
-            chain[index] = with_message_id(message, str(uuid.uuid4()))
-        elif message.message_id in seen:
-            raise ValidationError(
-                f"messages[{index}].message_id",
-                f"repeats messages[{seen[message.message_id]}]'s: each message needs its own id",
-            )
-        seen[chain[index].message_id] = index
-    return chain
-
-
-def platform_channels(message: Any) -> list[Channel]:
-    """The channels a send may land on: its own, then those of the platform's own fallbacks."""
-    channels = [message.channel]
-    if message.channel is Channel.WHATSAPP:
-        if message.fallback_rcs is not None:
-            channels.append(Channel.RCS)
-        if message.fallback_sms is not None:
-            channels.append(Channel.SMS)
-    elif message.channel is Channel.RCS:
-        body_fallback = getattr(message.body, "fallback_sms", None)
-        if message.max_sms_parts is not None or body_fallback is not None:
-            channels.append(Channel.SMS)
-    return channels
-
-
-def _taken_on(result: SendResult, own: Channel) -> Channel:
-    """The channel that accepted an accepted send: its own, else the platform's fallback's."""
-    mine = result.results.get(own)
-    if mine is not None and mine.accepted:
-        return own
-    return next((channel for channel, item in result.results.items() if item.accepted), own)
-
-
 def _from_tracker(known: TrackedMessage, channel: Channel) -> MessageStatus:
     return MessageStatus(
         known.message_id, known.status, known.description, channel=known.channel or channel
@@ -258,7 +189,7 @@ class _Chain:
         if result is not None and not result.accepted:
             return done("refused")
         if result is not None:
-            channel = _taken_on(result, channel)
+            channel = taken_on(result, channel)
         if self.tracker is not None:
             # Only once it is known to be on its way: a refused message must not
             # linger in the tracker's ``pending()``.
@@ -341,11 +272,11 @@ async def send_with_fallback(
     backstop_interval: float = 30.0,
 ) -> FallbackOutcome:
     """The engine of ``AsyncQlara.send_with_fallback`` (see the module docstring)."""
-    within = _seconds("deliver_within", deliver_within)
+    within = check_seconds("deliver_within", deliver_within)
     intervals = (
-        _seconds("poll_interval", poll_interval),
-        _seconds("max_poll_interval", max_poll_interval),
-        _seconds("backstop_interval", backstop_interval),
+        check_seconds("poll_interval", poll_interval),
+        check_seconds("max_poll_interval", max_poll_interval),
+        check_seconds("backstop_interval", backstop_interval),
     )
     chain = prepare(messages, on_unknown, tracker)
     client._http.connection.check_usable()
