@@ -172,3 +172,38 @@ async def test_unknown_send_found_nowhere_never_arrived(
     assert [s.ended for s in outcome.steps] == ["failed", "delivered"]
     assert lookups[:2] == ["WHATSAPP", "SMS"]
     assert outcome.delivered_by is qlara.Channel.SMS
+
+
+async def test_unknown_send_the_tracker_heard_of_has_landed(
+    make_client: Callable[..., qlara.AsyncQlara],
+) -> None:
+    """A lost send answer with a failing lookup is no "unknown" when a callback already told."""
+    tracker = webhooks.DeliveryTracker()
+    sends: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/send"):
+            sends.append(request.url.path.split("/")[-2])
+            body = json.loads(request.content)
+            # The delivery callback beats the lost answer; the status endpoint is down.
+            tracker.feed(qlara.MessageStatus(body["messageId"], qlara.DeliveryStatus.SENT))
+            return httpx.Response(502)
+        return httpx.Response(503)
+
+    client = make_client(handler)
+    first = whatsapp(message_id="wa-1")
+
+    async def deliver() -> None:
+        await anyio.sleep(5)
+        tracker.feed(qlara.MessageStatus("wa-1", qlara.DeliveryStatus.DELIVERED))
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(deliver)
+        outcome = await client.send_with_fallback(
+            [first, sms()], deliver_within=60, tracker=tracker
+        )
+    [step] = outcome.steps
+    assert isinstance(step.error, qlara.OutcomeUnknownError)
+    assert step.ended == "delivered"
+    assert outcome.delivered_by is qlara.Channel.WHATSAPP
+    assert sends == ["whatsapp"]
