@@ -26,9 +26,9 @@ and on those of the platform fallbacks it carries (``fallback_rcs``,
 ``fallback_sms``; an RCS message's ``max_sms_parts`` or body ``fallback_sms``):
 found means it landed (and is waited for like any other, on the channel it was
 found on), not found anywhere means it never arrived (the next message is
-sent). When even the lookup fails, a tracker that heard of the message (a
-callback came) says it landed; otherwise it may have landed, and sending the
-next one may reach the recipient twice: by default the chain stops there
+sent), unless a tracker already heard a callback about it: then it landed.
+When even the lookup fails and no callback came, it may have landed, and
+sending the next one may reach the recipient twice: by default the chain stops there
 (``on_unknown="stop"``; the step says ``"unknown"``), and
 ``on_unknown="continue"`` makes sending on a stated choice.
 
@@ -172,22 +172,25 @@ class _Chain:
             result = await self.client.send(message)
         except OutcomeUnknownError as exc:
             error = exc
+            lookup_failed = False
             try:
                 found = await self._look_up(message)
             except QlaraError:
-                heard = None if self.tracker is None else self.tracker.get(message_id)
-                if heard is None:
-                    if self.tracker is not None:  # it may have landed: keep it to reconcile
-                        self.tracker.track(message_id, channel=channel)
-                    return done("unknown")
-                # A callback about it came: it landed, whatever the lookup says.
-                channel = heard.channel or channel
-                status = _from_tracker(heard, channel)
-            else:
-                if found is None:
-                    return done("failed")  # the platform does not know it: it never arrived
+                found, lookup_failed = None, True
+            heard = None if self.tracker is None else self.tracker.get(message_id)
+            if found is not None:
                 channel, status = found
                 self._feed(status)
+            elif heard is not None:
+                # A callback about it came: it landed, whatever the lookup said.
+                channel = heard.channel or channel
+                status = _from_tracker(heard, channel)
+            elif lookup_failed:
+                if self.tracker is not None:  # it may have landed: keep it to reconcile
+                    self.tracker.track(message_id, channel=channel)
+                return done("unknown")
+            else:
+                return done("failed")  # the platform does not know it: it never arrived
         except QlaraError as exc:
             if self.client.is_closed:
                 raise  # nothing after this one can be sent either

@@ -207,3 +207,28 @@ async def test_unknown_send_the_tracker_heard_of_has_landed(
     assert step.ended == "delivered"
     assert outcome.delivered_by is qlara.Channel.WHATSAPP
     assert sends == ["whatsapp"]
+
+
+async def test_unknown_send_not_listed_yet_but_heard_of_has_landed(
+    make_client: Callable[..., qlara.AsyncQlara],
+) -> None:
+    """A 404 right after a lost answer is "not listed yet" when a callback already told."""
+    tracker = webhooks.DeliveryTracker()
+    sends: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/send"):
+            sends.append(request.url.path.split("/")[-2])
+            body = json.loads(request.content)
+            tracker.feed(qlara.MessageStatus(body["messageId"], qlara.DeliveryStatus.DELIVERED))
+            return httpx.Response(502)
+        return httpx.Response(404, json={"status": 404, "error": "Not Found", "message": "?"})
+
+    client = make_client(handler)
+    outcome = await client.send_with_fallback(
+        [whatsapp(), sms()], deliver_within=60, tracker=tracker
+    )
+    [step] = outcome.steps
+    assert step.ended == "delivered"
+    assert outcome.delivered_by is qlara.Channel.WHATSAPP
+    assert sends == ["whatsapp"]
