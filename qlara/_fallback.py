@@ -16,13 +16,21 @@ that, one step per message:
    ``max_poll_interval``, and once at the deadline.
 3. Delivered: stop. Otherwise move on to the next message.
 
+A send the platform accepted on another channel than the message's own (its
+own fallback, e.g. ``fallback_sms`` when WhatsApp refused) is followed on that
+channel: the status endpoint answers 404 on any other.
+
 A send whose outcome is unknown (``OutcomeUnknownError``) is looked up with
-``client.messages.status`` before anything else happens: found means it landed
-(and is waited for like any other), not found means it never arrived (the
-next message is sent). When even the lookup fails, the message may have
-landed, and sending the next one may reach the recipient twice: by default
-the chain stops there (``on_unknown="stop"``; the step says ``"unknown"``),
-and ``on_unknown="continue"`` makes sending on a stated choice.
+``client.messages.status`` before anything else happens, on its own channel
+and on those of the platform fallbacks it carries (``fallback_rcs``,
+``fallback_sms``; an RCS message's ``max_sms_parts`` or body ``fallback_sms``):
+found means it landed (and is waited for like any other, on the channel it was
+found on), not found anywhere means it never arrived (the next message is
+sent), unless a tracker already heard a callback about it: then it landed.
+When even the lookup fails and no callback came, it may have landed, and
+sending the next one may reach the recipient twice: by default the chain stops there
+(``on_unknown="stop"``; the step says ``"unknown"``), and
+``on_unknown="continue"`` makes sending on a stated choice.
 
 Time is anyio's clock (``anyio.current_time``/``anyio.sleep``), so a virtual
 clock drives it in tests. Every request goes through the client's one rate
@@ -32,20 +40,18 @@ sends nothing more; a message whose send was in flight may still land.
 
 from __future__ import annotations
 
-import math
-import uuid
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Literal
 
 import anyio
 import attrs
 
-from qlara._batch_input import MESSAGE_TYPES, with_message_id
-from qlara._errors import NotFoundError, OutcomeUnknownError, QlaraError, ValidationError
+from qlara._errors import NotFoundError, OutcomeUnknownError, QlaraError
+from qlara._fallback_input import check_seconds, platform_channels, prepare, taken_on
 from qlara._models import AnyMessage, SendResult
 from qlara._models.channel import Channel
 from qlara._models.status import DeliveryStatus, MessageStatus
-from qlara._webhooks._tracker import DeliveryTracker, TrackedMessage
+from qlara._webhooks._tracker import RANK, DeliveryTracker, TrackedMessage
 
 if TYPE_CHECKING:
     from qlara._client import AsyncQlara
@@ -62,6 +68,9 @@ class FallbackStep:
 
     Attributes:
         message: the message as sent, with its ``message_id``.
+        channel: the channel it went out on: the message's own, or the one the
+            platform's own fallback (``fallback_sms``, say) accepted it on, which
+            is the channel its status is looked up and reported on.
         result: the send's answer; ``None`` when the send raised.
         error: what the send raised (an ``OutcomeUnknownError`` stays here
             even when the lookup then found the message).
@@ -75,6 +84,7 @@ class FallbackStep:
     """
 
     message: AnyMessage
+    channel: Channel
     result: SendResult | None = None
     error: QlaraError | None = None
     status: MessageStatus | None = None
@@ -119,50 +129,6 @@ class FallbackOutcome:
         return bool(self.steps) and self.steps[-1].ended == "unknown" and not self.delivered
 
 
-def _seconds(field: str, value: object, *, positive: bool = True) -> float:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or math.isnan(value)
-        or math.isinf(value)
-        or value < 0
-        or (positive and value == 0)
-    ):
-        kind = "a positive" if positive else "a non-negative"
-        raise ValidationError(field, f"must be {kind} finite number of seconds, got {value!r}")
-    return float(value)
-
-
-def prepare(messages: Iterable[Any], on_unknown: object, tracker: object) -> list[Any]:
-    """Check the chain before anything is sent, and give every message its own id."""
-    if isinstance(messages, (str, bytes)) or not isinstance(messages, Iterable):
-        raise ValidationError("messages", "must be a list of messages, tried in order")
-    chain = list(messages)
-    if not chain:
-        raise ValidationError("messages", "must hold at least one message")
-    if on_unknown not in ("stop", "continue"):
-        raise ValidationError("on_unknown", f"must be 'stop' or 'continue', got {on_unknown!r}")
-    if tracker is not None and not isinstance(tracker, DeliveryTracker):
-        raise ValidationError("tracker", "must be a qlara.webhooks.DeliveryTracker")
-    seen: dict[str, int] = {}
-    for index, message in enumerate(chain):
-        if not isinstance(message, MESSAGE_TYPES):
-            kind = type(message).__name__
-            raise ValidationError(
-                f"messages[{index}]",
-                f"must be an SmsMessage, RcsMessage or WhatsAppMessage, got {kind}",
-            )
-        if message.message_id is None:
-            chain[index] = with_message_id(message, str(uuid.uuid4()))
-        elif message.message_id in seen:
-            raise ValidationError(
-                f"messages[{index}].message_id",
-                f"repeats messages[{seen[message.message_id]}]'s: each message needs its own id",
-            )
-        seen[chain[index].message_id] = index
-    return chain
-
-
 def _from_tracker(known: TrackedMessage, channel: Channel) -> MessageStatus:
     return MessageStatus(
         known.message_id, known.status, known.description, channel=known.channel or channel
@@ -193,6 +159,7 @@ class _Chain:
         def done(ended: StepEnd) -> FallbackStep:
             return FallbackStep(
                 message=message,
+                channel=channel,
                 result=result,
                 error=error,
                 status=status,
@@ -205,15 +172,25 @@ class _Chain:
             result = await self.client.send(message)
         except OutcomeUnknownError as exc:
             error = exc
+            lookup_failed = False
             try:
-                status = await self.client.messages.status(message_id, channel=channel)
-            except NotFoundError:
-                return done("failed")  # the platform does not know it: it never arrived
+                found = await self._look_up(message)
             except QlaraError:
+                found, lookup_failed = None, True
+            heard = None if self.tracker is None else self.tracker.get(message_id)
+            if found is not None:
+                channel, status = found
+                self._feed(status)
+            elif heard is not None:
+                # A callback about it came: it landed, whatever the lookup said.
+                channel = heard.channel or channel
+                status = _from_tracker(heard, channel)
+            elif lookup_failed:
                 if self.tracker is not None:  # it may have landed: keep it to reconcile
                     self.tracker.track(message_id, channel=channel)
                 return done("unknown")
-            self._feed(status)
+            else:
+                return done("failed")  # the platform does not know it: it never arrived
         except QlaraError as exc:
             if self.client.is_closed:
                 raise  # nothing after this one can be sent either
@@ -221,6 +198,8 @@ class _Chain:
             return done("refused")
         if result is not None and not result.accepted:
             return done("refused")
+        if result is not None:
+            channel = taken_on(result, channel)
         if self.tracker is not None:
             # Only once it is known to be on its way: a refused message must not
             # linger in the tracker's ``pending()``.
@@ -232,6 +211,16 @@ class _Chain:
         if status is not None and status.is_final:
             return done("failed")
         return done("timed_out")
+
+    async def _look_up(self, message: Any) -> tuple[Channel, MessageStatus] | None:
+        """Where an unknown send landed: its channel or a platform fallback's; ``None``: nowhere."""
+        for channel in platform_channels(message):
+            try:
+                status = await self.client.messages.status(message.message_id, channel=channel)
+            except NotFoundError:
+                continue
+            return channel, status
+        return None
 
     def _feed(self, status: MessageStatus) -> None:
         if self.tracker is not None:
@@ -257,11 +246,18 @@ class _Chain:
                 if polled.is_final:
                     return polled
             if anyio.current_time() >= deadline:
-                if tracker is not None and (known := tracker.get(message_id)) is not None:
-                    return _from_tracker(known, channel) if known.status.is_final else latest
-                return latest
+                return self._latest(message_id, channel, latest)
             if tracker is None:
                 interval = min(interval * 2, self.max_poll_interval)
+
+    def _latest(
+        self, message_id: str, channel: Channel, polled: MessageStatus | None
+    ) -> MessageStatus | None:
+        """The furthest state known: the last poll's, or the tracker's when it heard more."""
+        known = None if self.tracker is None else self.tracker.get(message_id)
+        if known is None or (polled is not None and RANK[known.status] <= RANK[polled.status]):
+            return polled
+        return _from_tracker(known, channel)
 
     async def _poll(self, message_id: str, channel: Channel) -> MessageStatus | None:
         try:
@@ -286,11 +282,11 @@ async def send_with_fallback(
     backstop_interval: float = 30.0,
 ) -> FallbackOutcome:
     """The engine of ``AsyncQlara.send_with_fallback`` (see the module docstring)."""
-    within = _seconds("deliver_within", deliver_within)
+    within = check_seconds("deliver_within", deliver_within)
     intervals = (
-        _seconds("poll_interval", poll_interval),
-        _seconds("max_poll_interval", max_poll_interval),
-        _seconds("backstop_interval", backstop_interval),
+        check_seconds("poll_interval", poll_interval),
+        check_seconds("max_poll_interval", max_poll_interval),
+        check_seconds("backstop_interval", backstop_interval),
     )
     chain = prepare(messages, on_unknown, tracker)
     client._http.connection.check_usable()
@@ -300,7 +296,7 @@ async def send_with_fallback(
         step = await runner.step(message)
         steps.append(step)
         if step.ended == "delivered":
-            return FallbackOutcome(delivered_by=message.channel, steps=tuple(steps))
+            return FallbackOutcome(delivered_by=step.channel, steps=tuple(steps))
         if step.ended == "unknown" and on_unknown == "stop":
             break
     return FallbackOutcome(delivered_by=None, steps=tuple(steps))

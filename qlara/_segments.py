@@ -25,6 +25,8 @@ from collections.abc import Iterable, Mapping
 
 import attrs
 
+from qlara._errors import ValidationError
+
 __all__ = ["Segments", "render_placeholders", "segments"]
 
 # The basic table in code order, 0x00 to 0x7F; 0x1B (ESC) is a placeholder that
@@ -114,10 +116,10 @@ def segments(text: str) -> Segments:
     ``SmsMessage.segments()``, which does).
 
     Raises:
-        TypeError: ``text`` is not a string.
+        ValidationError: ``text`` is not a string.
     """
     if not isinstance(text, str):
-        raise TypeError(f"text must be a str, got {type(text).__name__}")
+        raise ValidationError("text", f"must be a str, got {type(text).__name__}")
     septets = [_SEPTETS.get(char, 0) for char in text]
     if 0 not in septets:
         encoding, costs = GSM7, septets

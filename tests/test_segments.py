@@ -63,6 +63,32 @@ def test_ucs2_characters_in_order_of_first_appearance() -> None:
     assert qlara.segments("plain € [text]").ucs2_characters == ()
 
 
+@pytest.mark.parametrize(
+    ("char", "septets"),
+    [
+        ("Ç", 1),  # the basic table has the capital C with cedilla...
+        ("ç", None),  # ...and not the small one
+        ("\f", 2),  # form feed is in the extension table
+        *[(char, 2) for char in "€[]{}\\~^|"],
+        ("`", None),
+        ("\u00a0", None),  # a no-break space is no GSM space
+        ("\x1b", None),  # the escape code is no character of its own
+        ("\n", 1),
+        ("\r", 1),
+        ("¤", 1),
+        ("à", 1),
+        ("á", None),
+    ],
+)
+def test_single_characters_follow_gsm_03_38(char: str, septets: int | None) -> None:
+    """Each character costs what GSM 03.38 says: 1 or 2 septets, or it forces UCS-2."""
+    result = qlara.segments("a" + char)
+    if septets is None:
+        assert (result.encoding, result.ucs2_characters) == ("UCS-2", (char,))
+    else:
+        assert (result.encoding, result.length) == ("GSM-7", 1 + septets)
+
+
 def test_segments_is_frozen() -> None:
     """A ``Segments`` is a frozen value."""
     result = qlara.segments("hello")
@@ -77,10 +103,12 @@ def test_describe_names_the_cause() -> None:
     assert line.endswith("UCS-2 because of: ç")
 
 
-def test_not_a_string_is_refused() -> None:
-    """Only text can be counted."""
-    with pytest.raises(TypeError, match="text must be a str"):
-        qlara.segments(b"bytes")  # type: ignore[arg-type]
+@pytest.mark.parametrize("bad", [b"bytes", None, 160])
+def test_not_a_string_is_refused(bad: object) -> None:
+    """Only text can be counted: anything else is a ValidationError naming ``text``."""
+    with pytest.raises(qlara.ValidationError, match="must be a str") as caught:
+        qlara.segments(bad)  # type: ignore[arg-type]
+    assert caught.value.field == "text"
 
 
 def test_sms_message_counts_its_rendered_body() -> None:

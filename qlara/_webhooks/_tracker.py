@@ -41,9 +41,9 @@ from qlara._models.status import DeliveryStatus, MessageStatus
 from qlara._webhooks._events import DeliveryEvent, InboundEvent, ReadEvent, UnknownEvent
 from qlara._webhooks._wake import waker
 
-__all__ = ["DeliveryTracker", "TrackedMessage"]
+__all__ = ["RANK", "DeliveryTracker", "TrackedMessage"]
 
-_RANK = {
+RANK = {
     DeliveryStatus.UNKNOWN: 0,
     DeliveryStatus.SENT: 1,
     DeliveryStatus.RECEIVED: 2,
@@ -256,14 +256,14 @@ class DeliveryTracker:
         state.channel = state.channel or moved.channel
         state.total = max(state.total, moved.total)
         for part, status in moved.parts.items():
-            if _RANK[status] > _RANK[state.parts.get(part, DeliveryStatus.UNKNOWN)]:
+            if RANK[status] > RANK[state.parts.get(part, DeliveryStatus.UNKNOWN)]:
                 state.parts[part] = status
         if state.status.is_final:
             return
         status, description = moved.status, moved.description
         if state.parts:
-            status = max(status, _fold_parts(state.parts, state.total), key=_RANK.__getitem__)
-        if _RANK[status] > _RANK[state.status]:
+            status = max(status, _fold_parts(state.parts, state.total), key=RANK.__getitem__)
+        if RANK[status] > RANK[state.status]:
             state.status = status
             state.description = description
             state.updated_at = moved.updated_at or self._clock()
@@ -275,14 +275,14 @@ class DeliveryTracker:
         if isinstance(item, DeliveryEvent) and item.total_parts and item.total_parts > 1:
             part = item.part or 1
             state.total = max(state.total, item.total_parts)
-            if _RANK[status] <= _RANK[state.parts.get(part, DeliveryStatus.UNKNOWN)]:
+            if RANK[status] <= RANK[state.parts.get(part, DeliveryStatus.UNKNOWN)]:
                 return False
             state.parts[part] = status
             folded = _fold_parts(state.parts, state.total)
-            if _RANK[folded] > _RANK[state.status]:
+            if RANK[folded] > RANK[state.status]:
                 self._move(state, folded, item.description)
             return True  # a new part's receipt is news even when the message's state holds
-        if _RANK[status] <= _RANK[state.status]:
+        if RANK[status] <= RANK[state.status]:
             return False
         self._move(state, status, item.description)
         return True

@@ -81,6 +81,7 @@ async def know_before_you_send(client: qlara.AsyncQlara, sync_client: qlara.Qlar
     assert_type(outcome.delivered_by, qlara.Channel | None)
     assert_type(outcome.steps[0], qlara.FallbackStep)
     assert_type(outcome.steps[0].status, qlara.MessageStatus | None)
+    assert_type(outcome.steps[0].channel, qlara.Channel)
     tracker = webhooks.DeliveryTracker()
     blocking = sync_client.send_with_fallback(chain, deliver_within=5, tracker=tracker)
     assert_type(blocking, qlara.FallbackOutcome)
