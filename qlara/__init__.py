@@ -38,10 +38,21 @@ from qlara._models import SmsFallback as SmsFallback
 from qlara._models import SmsMessage as SmsMessage
 from qlara._models import WhatsAppMessage as WhatsAppMessage
 from qlara._models import WhatsAppTemplate as WhatsAppTemplate
+from qlara._models.inbox import AssignableUser as AssignableUser
+from qlara._models.inbox import Conversation as Conversation
+from qlara._models.inbox import InboxMessage as InboxMessage
+from qlara._models.inbox import InboxReply as InboxReply
+from qlara._models.inbox import MediaItem as MediaItem
 from qlara._models.outcome import Outcome as Outcome
 from qlara._models.status import DeliveryStatus as DeliveryStatus
 from qlara._models.status import MessageStatus as MessageStatus
 from qlara._models.status import WebhookConfig as WebhookConfig
+from qlara._models.templates import PhoneNumber as PhoneNumber
+from qlara._models.templates import RcsTemplate as RcsTemplate
+from qlara._models.templates import TemplateButton as TemplateButton
+from qlara._models.templates import TemplateComponent as TemplateComponent
+from qlara._models.templates import WhatsAppButton as WhatsAppButton
+from qlara._models.templates import WhatsAppTemplateDetails as WhatsAppTemplateDetails
 from qlara._ratelimit import RateLimit as RateLimit
 from qlara._retry import RetryPolicy as RetryPolicy
 from qlara._sync import Qlara as Qlara
@@ -52,6 +63,7 @@ __all__ = [
     "APIError",
     "APIStatusError",
     "APITimeoutError",
+    "AssignableUser",
     "AsyncQlara",
     "AuthenticationError",
     "BadRequestError",
@@ -60,15 +72,20 @@ __all__ = [
     "ChannelResult",
     "ConfigurationError",
     "ConflictError",
+    "Conversation",
     "DeliveryStatus",
+    "InboxMessage",
+    "InboxReply",
     "InternalServerError",
     "JournalError",
     "MalformedResponseError",
+    "MediaItem",
     "MessageStatus",
     "NotFoundError",
     "Outcome",
     "OutcomeUnknownError",
     "PermissionDeniedError",
+    "PhoneNumber",
     "Qlara",
     "QlaraError",
     "RateLimit",
@@ -82,16 +99,21 @@ __all__ = [
     "RcsMessage",
     "RcsOpenUrl",
     "RcsReply",
+    "RcsTemplate",
     "RcsText",
     "RetryPolicy",
     "SendResult",
     "SmsFallback",
     "SmsMessage",
+    "TemplateButton",
+    "TemplateComponent",
     "ValidationError",
     "WebhookConfig",
     "WebhookError",
+    "WhatsAppButton",
     "WhatsAppMessage",
     "WhatsAppTemplate",
+    "WhatsAppTemplateDetails",
     "__version__",
     "webhooks",
 ]
