@@ -109,20 +109,23 @@ class AsyncWhatsApp(AsyncResource):
             raise ValidationError("check_template", "needs a template (this is a free-form body)")
         template_id = template.id
         if template_id is None:
-            async for found in self.templates.list(
+            # The whole listing (a number has few templates): a ``break`` out of the
+            # pager would leave its generator for the garbage collector to close.
+            listed = await self.templates.list(
                 phone_number_id=message.phone_number_id,
                 timeout=timeout,
                 extra_headers=extra_headers,
-            ):
-                if found.name == template.name and found.language == template.language:
-                    template_id = found.id
-                    break
-            else:
+            ).to_list()
+            matches = [
+                t.id for t in listed if t.name == template.name and t.language == template.language
+            ]
+            if not matches:
                 raise ValidationError(
                     "template",
                     f"no template named {template.name!r} in {template.language!r} for "
                     f"phone number {message.phone_number_id!r}",
                 )
+            template_id = matches[0]
         await self.templates.check(
             template_id,
             message.placeholders,
