@@ -38,9 +38,10 @@ def record_inbound(state: AssetState, event: Mapping[str, Any], now: float, wall
         None,
     )
     if conversation is None:
-        number = state.number(destination) if channel == "WHATSAPP" else None
-        by_phone = next((n for n in state.phone_numbers if n["phoneNumber"] == destination), None)
-        found = number or by_phone
+        # A WhatsApp channel is one of our sender numbers; other channels keep the address.
+        found = None
+        if channel == "WHATSAPP":
+            found = next((n for n in state.phone_numbers if n["phoneNumber"] == destination), None)
         conversation = SimConversation(
             chat_id=state.next_id(),
             channel=channel,
