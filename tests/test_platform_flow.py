@@ -108,7 +108,7 @@ def _platform(request: httpx.Request) -> Any:
     """Answers in the documentation's own shapes (UC-003, UC-015, UC-025, 202 for a reply)."""
     path = request.url.path
     if path.endswith("/phone-numbers"):
-        page = [{"phoneNumberId": "waba-num-001", "status": "ACTIVE"}]
+        page: list[dict[str, Any]] = [{"phoneNumberId": "waba-num-001", "status": "ACTIVE"}]
         return {"phoneNumbers": page if request.url.params["page"] == "0" else []}
     if path.endswith("/whatsapp/templates") and request.method == "POST":
         return {"id": 42, "name": "order_shipped", "language": "it", "status": "PENDING"}
@@ -124,8 +124,8 @@ def _platform(request: httpx.Request) -> Any:
     if path.startswith("/api/files/"):
         return httpx.Response(200, content=PHOTO)
     if path.endswith("/inbox/conversations"):
-        page = [{"chatId": 77, "channel": "WHATSAPP", "unreadCount": 1}]
-        return {"data": page if request.url.params["page"] == "0" else []}
+        chats: list[dict[str, Any]] = [{"chatId": 77, "channel": "WHATSAPP", "unreadCount": 1}]
+        return {"data": chats if request.url.params["page"] == "0" else []}
     if path.endswith("/reply"):
         return httpx.Response(202)
     return httpx.Response(404, json={"status": 404, "message": f"no {path}"})

@@ -341,7 +341,7 @@ async def test_the_template_lifecycle_on_the_simulator() -> None:
         assert template.status == "PENDING"
         assert template.body is not None
         assert template.body.text == "Ciao {{1}}, ordine {{2}}"
-        send = {
+        send: dict[str, Any] = {
             "destination": DESTINATION,
             "phone_number_id": number.id,
             "template": qlara.WhatsAppTemplate(id=template.id),
@@ -419,3 +419,32 @@ def test_the_cache_keeps_only_approved_templates() -> None:
     cache.put(_details())
     assert cache.get("9") is not None
     assert AsyncWhatsAppTemplates.check.__doc__ is not None
+
+
+async def test_a_write_answered_without_the_template_reads_it_again() -> None:
+    """An update answered by a bare ack is read again; a create without an id is malformed."""
+    recorder = Recorder(
+        {
+            ("PATCH", f"{BASE}/templates/42"): {"success": True},
+            ("GET", f"{BASE}/templates/42"): UC003,
+            ("POST", f"{BASE}/templates"): None,
+            ("PUT", "/api/message-server/rcs/templates/3"): None,
+            ("GET", "/api/message-server/rcs/templates/3"): {"id": 3, "type": "TEXT"},
+            ("GET", f"{BASE}/phone-numbers/7"): {"phoneNumbers": [{"id": 7}]},
+        }
+    )
+    async with client_for(recorder) as client:
+        updated = await client.whatsapp.templates.update(42, footer="x")
+        replaced = await client.rcs.templates.update(
+            3, name="n", description="d", body=qlara.RcsText(text="Hi")
+        )
+        number = await client.whatsapp.phone_numbers.get(7)
+        with pytest.raises(qlara.MalformedResponseError, match="did not say its id"):
+            await client.whatsapp.templates.create(
+                phone_number_id=1, name="a", lang="en", category="UTILITY", body="Hi"
+            )
+    assert updated.id == 42
+    assert replaced.id == 3
+    assert number.id == 7
+    calls = [r.method for r in recorder.requests]
+    assert calls == ["PATCH", "GET", "PUT", "GET", "GET", "POST"]

@@ -89,13 +89,21 @@ def parse_phone_number(data: Any) -> PhoneNumber:
 
 
 def unwrap(data: Any, *keys: str) -> Any:
-    """A single-item answer, whether bare or wrapped (``{"data": {...}}``)."""
+    """A single-item answer, whether bare, wrapped (``{"data": {...}}``) or a list of one."""
     if isinstance(data, Mapping):
         for key in keys:
             inner = data.get(key)
             if isinstance(inner, Mapping):
                 return inner
+            if isinstance(inner, list) and len(inner) == 1 and isinstance(inner[0], Mapping):
+                return inner[0]
     return data
+
+
+def has_id(data: Any, *keys: str) -> bool:
+    """Whether a write's answer is the written thing (it carries an id), not a bare ack."""
+    item = unwrap(data, "data", "template")
+    return isinstance(item, Mapping) and any(item.get(key) not in (None, "") for key in keys)
 
 
 def _button(data: Any) -> TemplateButton | None:

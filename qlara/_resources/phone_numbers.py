@@ -24,6 +24,11 @@ def check_phone_number_id(value: object, field: str = "phone_number_id") -> int 
     return value
 
 
+def _parse_one(data: Any) -> PhoneNumber:
+    """The number, bare or wrapped (``{"data": {...}}``, ``{"phoneNumbers": [one]}``)."""
+    return parse_phone_number(unwrap(data, "data", "phoneNumber", "phoneNumbers"))
+
+
 class AsyncPhoneNumbers(AsyncResource):
     """The WhatsApp Business sender numbers; an item's ``id`` is a send's ``phone_number_id``."""
 
@@ -64,7 +69,9 @@ class AsyncPhoneNumbers(AsyncResource):
             "GET",
             "{id}",
             id=check_phone_number_id(phone_number_id),
-            parse=lambda data: parse_phone_number(unwrap(data, "data", "phoneNumber")),
+            parse=lambda data: parse_phone_number(
+                unwrap(data, "data", "phoneNumber", "phoneNumbers")
+            ),
             what="phone number",
         )
         return await self._call(request, call_options(timeout, extra_headers, extra_body))

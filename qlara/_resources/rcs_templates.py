@@ -21,7 +21,7 @@ from qlara._models.templates import RcsTemplate
 from qlara._pagination import AsyncPager
 from qlara._request import Answer, Request, Route
 from qlara._resources._base import AsyncResource, call_options, check_limit
-from qlara._resources._channel_wire import parse_rcs_template
+from qlara._resources._channel_wire import has_id, parse_rcs_template
 from qlara._resources._ids import check_id
 
 RCS_TEMPLATES = Route("/message-server/rcs/templates")
@@ -186,7 +186,8 @@ class AsyncRcsTemplates(AsyncResource):
 
 
 def _parse_written(data: Any) -> RcsTemplate | None:
-    if data is None or data == {}:
+    """A write's answer: the template, or ``None`` for an empty answer or a bare ack."""
+    if not has_id(data, "id", "templateId"):
         return None
     return parse_rcs_template(data)
 

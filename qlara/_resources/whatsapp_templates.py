@@ -20,7 +20,7 @@ from qlara._models.templates import WhatsAppButton, WhatsAppTemplateDetails
 from qlara._pagination import AsyncPager
 from qlara._request import Answer, Request, Route
 from qlara._resources._base import AsyncResource, call_options, check_limit
-from qlara._resources._channel_wire import parse_whatsapp_template
+from qlara._resources._channel_wire import has_id, parse_whatsapp_template
 from qlara._resources._ids import check_id
 from qlara._resources._template_check import TemplateCache, check_template
 from qlara._resources._template_fields import required, template_fields
@@ -285,8 +285,8 @@ class AsyncWhatsAppTemplates(AsyncResource):
 
 
 def _parse_written(data: Any) -> WhatsAppTemplateDetails | None:
-    """A write's answer: the template, or nothing (an empty 200/204)."""
-    if data is None or data == {}:
+    """A write's answer: the template, or ``None`` for an empty answer or a bare ack."""
+    if not has_id(data, "id", "templateId"):
         return None
     return parse_whatsapp_template(data)
 

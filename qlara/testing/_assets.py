@@ -144,11 +144,11 @@ class AssetControls:
             )
             return number_id
 
-    def approve_template(self, template_id: int) -> None:
+    def approve_template(self, template_id: int | str) -> None:
         """Meta approves the template: it can be sent from now on."""
         self._review(template_id, "APPROVED", None)
 
-    def reject_template(self, template_id: int, reason: str = "INVALID_FORMAT") -> None:
+    def reject_template(self, template_id: int | str, reason: str = "INVALID_FORMAT") -> None:
         """Meta rejects the template, with ``reason``."""
         self._review(template_id, "REJECTED", reason)
 
@@ -167,7 +167,7 @@ class AssetControls:
             self.assets.review_after = after
             self.assets.review_verdict = verdict
 
-    def template_status(self, template_id: int) -> str:
+    def template_status(self, template_id: int | str) -> str:
         """The template's review state now (``KeyError`` when there is none)."""
         with self._lock:
             self.assets.settle(self.now())
@@ -192,7 +192,7 @@ class AssetControls:
                 raise KeyError(contact)
             return render_conversation(self.assets, found[-1])
 
-    def _review(self, template_id: int, status: str, reason: str | None) -> None:
+    def _review(self, template_id: int | str, status: str, reason: str | None) -> None:
         with self._lock:
             template = self.assets.templates[int(template_id)]
             template.status = status
