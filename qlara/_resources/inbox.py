@@ -21,13 +21,13 @@ from qlara._models.inbox import AssignableUser, Conversation, InboxMessage, Inbo
 from qlara._pagination import AsyncPager
 from qlara._request import Answer, Request, Route
 from qlara._resources._base import AsyncResource, call_options, check_limit
-from qlara._resources._channel_wire import (
+from qlara._resources._ids import check_id, optional_id
+from qlara._resources._inbox_wire import (
     parse_assignable_user,
     parse_conversation,
     parse_inbox_message,
     parse_reply,
 )
-from qlara._resources._ids import check_id, optional_id
 
 CONVERSATIONS = Route("/partner-gateway/v1/inbox/conversations")
 

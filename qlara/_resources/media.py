@@ -20,8 +20,8 @@ from qlara._models.inbox import MediaItem
 from qlara._pagination import AsyncPager
 from qlara._request import Answer, Request, Route
 from qlara._resources._base import AsyncResource, call_options, check_limit
-from qlara._resources._channel_wire import parse_media
 from qlara._resources._ids import check_id
+from qlara._resources._inbox_wire import parse_media
 from qlara._upload import FileSource, Upload, upload
 
 MEDIA = Route("/partner-gateway/v1/media")
