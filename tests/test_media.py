@@ -291,3 +291,18 @@ def test_the_sync_twins_upload_and_download(tmp_path: Path) -> None:
         client.media.delete(item.id)
         template = client.rcs.templates.create(name="t", description="d", body=CARD)
         assert client.rcs.templates.get(template.id).name == "t"
+
+
+def test_an_upload_over_real_http_to_the_simulator(tmp_path: Path) -> None:
+    """A file streamed from disk crosses loopback HTTP as multipart and downloads back whole."""
+    from qlara.testing import serve
+
+    png = tmp_path / "card.png"
+    png.write_bytes(tiny_png(40, 30))
+    with (
+        serve(Simulator()) as server,
+        qlara.Qlara(KEY, base_url=server.base_url, rate_limit=None) as client,
+    ):
+        item = client.media.upload(png)
+        assert client.files.download(str(item.id)) == png.read_bytes()
+    assert (item.width, item.height) == (40, 30)
