@@ -13,7 +13,7 @@ import pytest
 
 import qlara
 from qlara._resources.media import MAX_BYTES
-from qlara.testing import Simulator
+from qlara.testing import Simulator, serve
 from tests.conftest import KEY
 from tests.recording import Recorder, client_for
 
@@ -295,8 +295,6 @@ def test_the_sync_twins_upload_and_download(tmp_path: Path) -> None:
 
 def test_an_upload_over_real_http_to_the_simulator(tmp_path: Path) -> None:
     """A file streamed from disk crosses loopback HTTP as multipart and downloads back whole."""
-    from qlara.testing import serve
-
     png = tmp_path / "card.png"
     png.write_bytes(tiny_png(40, 30))
     with (
