@@ -7,12 +7,17 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import qlara
+from qlara._models.templates import template_tokens
 from qlara._resources._channel_wire import parse_phone_number, parse_whatsapp_template
 from qlara._resources._template_check import TemplateCache, check_template
 from qlara._resources.whatsapp_templates import AsyncWhatsAppTemplates
 from qlara.testing import Simulator
+from qlara.testing._assets import SimTemplate
+from qlara.testing._templates import render_template
 from tests.conftest import DESTINATION, KEY
 from tests.recording import Recorder, client_for
 
@@ -448,3 +453,22 @@ async def test_a_write_answered_without_the_template_reads_it_again() -> None:
     assert number.id == 7
     calls = [r.method for r in recorder.requests]
     assert calls == ["PATCH", "GET", "PUT", "GET", "GET", "POST"]
+
+
+NAMES = st.lists(
+    st.from_regex(r"[a-z][a-z0-9_]{0,8}", fullmatch=True), min_size=1, max_size=5, unique=True
+)
+
+
+@given(names=NAMES)
+def test_named_tokens_numbered_by_the_simulator_check_by_count(names: list[str]) -> None:
+    """Whatever the names, the simulator's {{n}} numbering and the check agree on the count."""
+    fields = {"name": "t", "body": " and ".join(f"{{{n}}}" for n in names)}
+    stored = SimTemplate(id=1, phone_number_id="1", fields=fields, created_at=0, status="APPROVED")
+    template = parse_whatsapp_template(render_template(stored))
+    assert template.placeholders == tuple(str(i) for i in range(1, len(names) + 1))
+    assert template_tokens(fields["body"]) == tuple(names)
+    check_template(template, dict.fromkeys(names, "v"))
+    if len(names) > 1:
+        with pytest.raises(qlara.ValidationError, match="placeholder"):
+            check_template(template, dict.fromkeys(names[1:], "v"))
