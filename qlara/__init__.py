@@ -41,10 +41,21 @@ from qlara._models import SmsFallback as SmsFallback
 from qlara._models import SmsMessage as SmsMessage
 from qlara._models import WhatsAppMessage as WhatsAppMessage
 from qlara._models import WhatsAppTemplate as WhatsAppTemplate
+from qlara._models.inbox import AssignableUser as AssignableUser
+from qlara._models.inbox import Conversation as Conversation
+from qlara._models.inbox import InboxMessage as InboxMessage
+from qlara._models.inbox import InboxReply as InboxReply
+from qlara._models.inbox import MediaItem as MediaItem
 from qlara._models.outcome import Outcome as Outcome
 from qlara._models.status import DeliveryStatus as DeliveryStatus
 from qlara._models.status import MessageStatus as MessageStatus
 from qlara._models.status import WebhookConfig as WebhookConfig
+from qlara._models.templates import PhoneNumber as PhoneNumber
+from qlara._models.templates import RcsTemplate as RcsTemplate
+from qlara._models.templates import TemplateButton as TemplateButton
+from qlara._models.templates import TemplateComponent as TemplateComponent
+from qlara._models.templates import WhatsAppButton as WhatsAppButton
+from qlara._models.templates import WhatsAppTemplateDetails as WhatsAppTemplateDetails
 from qlara._pagination import AsyncPager as AsyncPager
 from qlara._pagination import Page as Page
 from qlara._ratelimit import RateLimit as RateLimit
@@ -60,6 +71,7 @@ __all__ = [
     "APIError",
     "APIStatusError",
     "APITimeoutError",
+    "AssignableUser",
     "AsyncPager",
     "AsyncQlara",
     "AuthenticationError",
@@ -69,12 +81,16 @@ __all__ = [
     "ChannelResult",
     "ConfigurationError",
     "ConflictError",
+    "Conversation",
     "DeliveryStatus",
     "FallbackOutcome",
     "FallbackStep",
+    "InboxMessage",
+    "InboxReply",
     "InternalServerError",
     "JournalError",
     "MalformedResponseError",
+    "MediaItem",
     "MessageStatus",
     "NotFoundError",
     "Outcome",
@@ -82,6 +98,7 @@ __all__ = [
     "Page",
     "Pager",
     "PermissionDeniedError",
+    "PhoneNumber",
     "Qlara",
     "QlaraError",
     "RateLimit",
@@ -96,17 +113,22 @@ __all__ = [
     "RcsMessage",
     "RcsOpenUrl",
     "RcsReply",
+    "RcsTemplate",
     "RcsText",
     "RetryPolicy",
     "Segments",
     "SendResult",
     "SmsFallback",
     "SmsMessage",
+    "TemplateButton",
+    "TemplateComponent",
     "ValidationError",
     "WebhookConfig",
     "WebhookError",
+    "WhatsAppButton",
     "WhatsAppMessage",
     "WhatsAppTemplate",
+    "WhatsAppTemplateDetails",
     "__version__",
     "segments",
     "webhooks",

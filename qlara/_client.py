@@ -23,6 +23,8 @@ from qlara._raw import RawResponse
 from qlara._request import Answer, Request, encode_form, encode_query
 from qlara._resources import _sending
 from qlara._resources._base import call_options, child
+from qlara._resources.inbox import AsyncInbox
+from qlara._resources.media import AsyncFiles, AsyncMedia
 from qlara._resources.messages import AsyncMessages
 from qlara._resources.rcs import AsyncRcs
 from qlara._resources.sms import AsyncSms
@@ -65,6 +67,10 @@ class AsyncQlara:
     whatsapp: child[AsyncWhatsApp] = child(AsyncWhatsApp)
     messages: child[AsyncMessages] = child(AsyncMessages)
     webhooks: child[AsyncWebhooks] = child(AsyncWebhooks)
+    # channel assets and conversations (issue 10)
+    media: child[AsyncMedia] = child(AsyncMedia)
+    files: child[AsyncFiles] = child(AsyncFiles)
+    inbox: child[AsyncInbox] = child(AsyncInbox)
 
     def __init__(
         self,

@@ -45,6 +45,8 @@ from qlara._models import AnyMessage
 from qlara._models.outcome import Outcome
 from qlara._ratelimit import RateLimit
 from qlara._resources._base import call_options
+from qlara._resources.inbox import Inbox
+from qlara._resources.media import Files, Media
 from qlara._resources.messages import Messages
 from qlara._resources.rcs import Rcs
 from qlara._resources.sms import Sms
@@ -220,6 +222,10 @@ class Qlara(Blocking):
     whatsapp: sync_child[WhatsApp] = sync_child(WhatsApp)
     messages: sync_child[Messages] = sync_child(Messages)
     webhooks: sync_child[Webhooks] = sync_child(Webhooks)
+    # channel assets and conversations (issue 10)
+    media: sync_child[Media] = sync_child(Media)
+    files: sync_child[Files] = sync_child(Files)
+    inbox: sync_child[Inbox] = sync_child(Inbox)
 
     request = blocking(AsyncQlara.request)
     send = blocking(AsyncQlara.send)

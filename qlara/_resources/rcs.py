@@ -6,15 +6,18 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from qlara._blocking import SyncResource, blocking
+from qlara._blocking import SyncResource, blocking, sync_child
 from qlara._http import TimeoutTypes
 from qlara._models import RcsBody, RcsMessage, SendResult
 from qlara._resources import _sending
-from qlara._resources._base import AsyncResource
+from qlara._resources._base import AsyncResource, child
+from qlara._resources.rcs_templates import AsyncRcsTemplates, RcsTemplates
 
 
 class AsyncRcs(AsyncResource):
-    """Send RCS messages: text, rich cards, carousels or templates."""
+    """Send RCS messages: text, rich cards, carousels or templates; ``templates`` stores them."""
+
+    templates = child(AsyncRcsTemplates)
 
     async def send(
         self,
@@ -73,6 +76,8 @@ class AsyncRcs(AsyncResource):
 
 class Rcs(SyncResource):
     """Blocking ``client.rcs``."""
+
+    templates = sync_child(RcsTemplates)
 
     send = blocking(AsyncRcs.send)
     send_message = blocking(AsyncRcs.send_message)

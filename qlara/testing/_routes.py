@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 from qlara._models import Channel
-from qlara.testing import _tracking, _webhooks
+from qlara.testing import _inbox, _media, _templates, _tracking, _webhooks
 from qlara.testing._sends import InvalidRequestError, parse_send
 from qlara.testing._wire import SimRequest, SimResponse, error_response, json_response
 
@@ -51,6 +51,10 @@ def _send(channel: Channel) -> Handler:
             parsed = parse_send(channel, data)
         except InvalidRequestError as exc:
             return error_response(400, f"{exc.field}: {exc.problem}", request.path)
+        if channel is Channel.WHATSAPP:
+            refused = _templates.refused_send(sim, request, data)
+            if refused is not None:
+                return refused
         return json_response(200, sim._accept(parsed, data))
 
     return handle
@@ -70,7 +74,47 @@ ROUTES: dict[str, dict[str, Handler]] = {
         "DELETE": _webhooks.delete,
     },
     "/api/webhooks/delivery-status": {"POST": _webhooks.create_quickstart},
+    # channel assets and the inbox (issue 10)
+    "/api/message-server/whatsapp/phone-numbers": {"GET": _templates.list_numbers},
+    "/api/message-server/whatsapp/templates": {
+        "GET": _templates.templates,
+        "POST": _templates.templates,
+    },
+    "/api/message-server/rcs/templates": {
+        "GET": _templates.rcs_templates,
+        "POST": _templates.rcs_templates,
+    },
+    "/api/partner-gateway/v1/media": {"GET": _media.media, "POST": _media.media},
+    "/api/partner-gateway/v1/inbox/conversations": {"GET": _inbox.conversations},
+    "/api/partner-gateway/v1/inbox/conversations/reply": {"POST": _inbox.reply},
+    "/api/partner-gateway/v1/inbox/conversations/assignable-users": {
+        "GET": _inbox.assignable_users
+    },
 }
+
+# channel assets and the inbox (issue 10)
+_CONVERSATION = "/api/partner-gateway/v1/inbox/conversations/{chat_id}"
+add_pattern("/api/message-server/whatsapp/phone-numbers/{id}", {"GET": _templates.get_number})
+add_pattern(
+    "/api/message-server/whatsapp/templates/{id}",
+    dict.fromkeys(("GET", "PATCH", "DELETE"), _templates.template),
+)
+add_pattern(
+    "/api/message-server/rcs/templates/{id}",
+    {
+        "GET": _templates.rcs_template,
+        "PUT": _templates.rcs_template,
+        "DELETE": _templates.rcs_template,
+    },
+)
+add_pattern("/api/partner-gateway/v1/media/{id}", {"DELETE": _media.media_item})
+add_pattern("/api/files/{key}", {"GET": _media.file})
+add_pattern(_CONVERSATION, {"GET": _inbox.conversation})
+add_pattern(f"{_CONVERSATION}/messages", {"GET": _inbox.messages})
+add_pattern(f"{_CONVERSATION}/read", {"PATCH": _inbox.flag("read", True)})
+add_pattern(f"{_CONVERSATION}/archive", {"PATCH": _inbox.flag("archived", True)})
+add_pattern(f"{_CONVERSATION}/unarchive", {"PATCH": _inbox.flag("archived", False)})
+add_pattern(f"{_CONVERSATION}/assignee", {"POST": _inbox.assignee, "DELETE": _inbox.assignee})
 
 
 def dispatch(sim: Simulator, request: SimRequest) -> SimResponse:

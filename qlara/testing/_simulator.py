@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from qlara._models import Channel
 from qlara._ratelimit import RateLimit
-from qlara.testing import _events, _routes
+from qlara.testing import _events, _inbox, _routes
+from qlara.testing._assets import AssetControls, AssetState
 from qlara.testing._dispatch import HttpDispatcher, is_loopback
 from qlara.testing._encoding import sms_parts
 from qlara.testing._faults import Delay, Drop, Faults, Malformed, Status, status_response
@@ -37,7 +38,7 @@ __all__ = ["Simulator"]
 Event = dict[str, Any]
 
 
-class Simulator:
+class Simulator(AssetControls):
     """An offline Qlara platform, as its documentation describes it.
 
     Args:
@@ -101,6 +102,8 @@ class Simulator:
         self._timeline = Timeline(self.lifecycle, self.wall)
         self._pending: list[Event] = []
         self._limiter = None if self._rate_limit is None else KeyLimiter(self._rate_limit)
+        # sender numbers, templates, media, files, the inbox (issue 10; see _assets.py)
+        self.assets = AssetState()
 
     # -- clock ---------------------------------------------------------------
 
@@ -159,8 +162,21 @@ class Simulator:
         channel: Channel | str = Channel.WHATSAPP,
         message_type: str = "TEXT",
         media_key: str | None = None,
+        media: bytes | None = None,
+        media_type: str = "image/jpeg",
     ) -> Event:
-        """Simulate a reply from ``source``: an INBOUND callback event, sent now."""
+        """Simulate a message from ``source``: an INBOUND callback event, sent now.
+
+        It also lands in the inbox, in the conversation of ``source`` with
+        ``destination`` on ``channel`` (made on the first message), and opens
+        WhatsApp's 24-hour reply window. ``media`` stores a file the customer
+        sent (downloadable at ``/api/files/{mediaKey}``); its key is the event's
+        ``mediaKey``.
+        """
+        if media is not None:
+            media_key = self.add_file(media, media_type, key=media_key)
+            if message_type == "TEXT":
+                message_type = "VIDEO" if media_type.startswith("video/") else "IMAGE"
         event = _events.inbound(
             source=source,
             destination=destination,
@@ -171,6 +187,7 @@ class Simulator:
             moment=self.wall(),
         )
         with self._lock:
+            _inbox.record_inbound(self.assets, event, self.now(), self.wall())
             self._emit(event)
         self._flush()
         return event

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from typing_extensions import assert_type
 
 import qlara
@@ -86,3 +88,36 @@ async def know_before_you_send(client: qlara.AsyncQlara, sync_client: qlara.Qlar
     blocking = sync_client.send_with_fallback(chain, deliver_within=5, tracker=tracker)
     assert_type(blocking, qlara.FallbackOutcome)
     assert_type(await tracker.wait("id", timeout=1.0), webhooks.TrackedMessage | None)
+
+
+async def channel_assets_usage() -> None:
+    """Issue 10: numbers, templates, media, files and the inbox, as users see their types."""
+    async with qlara.AsyncQlara() as client:
+        number = (await client.whatsapp.phone_numbers.list().first_page()).items[0]
+        assert_type(number, qlara.PhoneNumber)
+        template = await client.whatsapp.templates.create(
+            phone_number_id=number.id, name="hi", lang="en", category="UTILITY", body="Hi {name}"
+        )
+        assert_type(template, qlara.WhatsAppTemplateDetails)
+        assert_type(template.body, qlara.TemplateComponent | None)
+        checked = await client.whatsapp.templates.check(template.id, {"name": "Ada"})
+        assert_type(checked.status, str | None)
+        stored = await client.rcs.templates.create(
+            name="t", description="d", body=qlara.RcsText(text="Hi")
+        )
+        assert_type(stored, qlara.RcsTemplate)
+        image = await client.media.upload(b"\x89PNG...", name="card")
+        assert_type(image, qlara.MediaItem)
+        assert_type(await client.files.download("mk"), bytes | str | os.PathLike[str])
+        async for chat in client.inbox.list(unread_only=True):
+            assert_type(chat, qlara.Conversation)
+            reply = await client.inbox.reply(chat.id, "Hello")
+            assert_type(reply, qlara.InboxReply)
+
+
+def sync_channel_assets_usage() -> None:
+    with qlara.Qlara() as client:
+        for user in client.inbox.assignable_users():
+            assert_type(user, qlara.AssignableUser)
+        for template in client.whatsapp.templates.list(status="APPROVED"):
+            assert_type(template, qlara.WhatsAppTemplateDetails)
