@@ -10,7 +10,10 @@ avoids, each reproduced on our machines:
   portal is stopped by ``close()``, by the context exit, and by a
   ``weakref.finalize`` that also runs at exit;
 - a forked child inherits a portal whose thread does not exist there: the pid
-  is checked and the child starts its own portal and pool;
+  is checked and the child starts its own portal and pool, or, if it never
+  uses the client, closes (or drops) it without touching the parent's loop.
+  The loop thread is ours, not ``start_blocking_portal``'s: that context
+  manager's cleanup calls into the portal, which in a child waits forever;
 - Ctrl-C while waiting must not leave the request running: the task is started
   with ``start_task_soon`` and its future cancelled on any ``BaseException``.
 
@@ -22,18 +25,19 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import inspect
 import os
 import threading
 import weakref
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Iterator, Mapping
-from contextlib import AbstractContextManager
 from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, TypeVar, overload
 
+import anyio
 import httpx
-from anyio.from_thread import BlockingPortal, start_blocking_portal
+from anyio.from_thread import BlockingPortal
 
 from qlara._auth import BasicAuth
 from qlara._batch_input import ProgressCallback
@@ -79,37 +83,43 @@ class _Portal:
         self._config = config
         self._lock = threading.Lock()
         self._pid = os.getpid()
-        self._context: AbstractContextManager[BlockingPortal] | None = None
+        self._thread: threading.Thread | None = None
         self._portal: BlockingPortal | None = None
         self._client: AsyncQlara | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: int | None = None
         self.closed = False
 
+    def _forget_parent(self) -> None:
+        """In a forked child: drop the parent's loop, portal and pool, never calling them."""
+        if self._pid == os.getpid():
+            return
+        # The parent may have held the lock at fork time; no other thread exists here yet.
+        self._lock = threading.Lock()
+        _ABANDONED.append((self._thread, self._portal, self._client, self._loop))
+        self._thread = self._portal = self._client = self._loop = None
+        self._loop_thread = None
+        self._pid = os.getpid()
+
     def client(self) -> tuple[BlockingPortal, AsyncQlara]:
         portal, client = self._portal, self._client
         if portal is not None and client is not None and self._pid == os.getpid():
             return portal, client
+        self._forget_parent()
         with self._lock:
             if self.closed:
                 raise QlaraError("this client is closed; create a new one")
-            if self._pid != os.getpid():
-                # A forked child: the parent's loop thread and sockets are not ours.
-                _ABANDONED.append((self._context, self._portal, self._client))
-                self._context = self._portal = self._client = None
-                self._pid = os.getpid()
             if self._portal is None or self._client is None:
-                context = start_blocking_portal(name="qlara-portal")
-                portal = context.__enter__()
+                portal, thread = _start_loop_thread()
                 try:
                     # Built on the portal's loop, so the pool and the loop belong together.
                     self._client = portal.call(AsyncQlara._from_config, self._config)
                     self._loop = portal.call(asyncio.get_running_loop)
                     self._loop_thread = portal.call(threading.get_ident)
                 except BaseException:
-                    context.__exit__(None, None, None)  # no loop thread left behind
+                    _stop_loop_thread(portal, thread)  # no loop thread left behind
                     raise
-                self._context, self._portal = context, portal
+                self._portal, self._thread = portal, thread
             return self._portal, self._client
 
     def call(
@@ -141,28 +151,55 @@ class _Portal:
             raise
 
     def close(self) -> None:
+        self._forget_parent()
         with self._lock:
             if self.closed:
                 return
             self.closed = True
-            context, portal, client = self._context, self._portal, self._client
-            self._context = self._portal = self._client = None
-            if context is None or portal is None or self._pid != os.getpid():
+            thread, portal, client = self._thread, self._portal, self._client
+            self._thread = self._portal = self._client = None
+            if thread is None or portal is None:
                 return
             if threading.get_ident() == self._loop_thread and self._loop is not None:
                 # Closed on the loop thread itself (the last reference was dropped
                 # there): it cannot wait for itself, so it stops from within.
-                _ABANDONED.append(context)
+                _ABANDONED.append(thread)
                 self._loop.create_task(_shut_down(portal, client))
                 return
             try:
                 if client is not None:
                     portal.call(client.aclose)
-                portal.call(portal.stop, True)
             except RuntimeError:
                 pass  # the loop already stopped (interpreter exit)
             finally:
-                context.__exit__(None, None, None)
+                _stop_loop_thread(portal, thread)
+
+
+def _start_loop_thread() -> tuple[BlockingPortal, threading.Thread]:
+    """A daemon thread running an event loop with a portal into it."""
+    started: concurrent.futures.Future[BlockingPortal] = concurrent.futures.Future()
+
+    async def serve() -> None:
+        async with BlockingPortal() as portal:
+            started.set_result(portal)
+            await portal.sleep_until_stopped()
+
+    def run() -> None:
+        try:
+            anyio.run(serve)
+        except BaseException as exc:  # noqa: BLE001 - handed to the starting thread
+            if not started.done():
+                started.set_exception(exc)
+
+    thread = threading.Thread(target=run, name="qlara-portal", daemon=True)
+    thread.start()
+    return started.result(), thread
+
+
+def _stop_loop_thread(portal: BlockingPortal, thread: threading.Thread) -> None:
+    with contextlib.suppress(RuntimeError):  # already stopped
+        portal.call(portal.stop, True)
+    thread.join()
 
 
 async def _shut_down(portal: BlockingPortal, client: AsyncQlara | None) -> None:
