@@ -72,6 +72,16 @@ __all__ = ["SendMany"]
 SKIP_CHECKPOINT = 1024
 
 
+def _cut_off(index: int, message: Any) -> Outcome:
+    message_id = message.message_id
+    error = OutcomeUnknownError(
+        f"message {message_id} was on the wire when sending was cancelled; poll its status",
+        message_id=message_id,
+        cause=QlaraError("cancelled before the platform's answer arrived"),
+    )
+    return Outcome(index=index, message=message, error=error)
+
+
 def _interrupted(message_id: str, why: str, cause: QlaraError) -> OutcomeUnknownError:
     return OutcomeUnknownError(
         f"message {message_id} was started by an earlier run that ended before its outcome "
@@ -103,6 +113,23 @@ class SendMany:
     (or the iteration ends): one the caller's loop body or ``on_progress``
     failed on stays "started", and a resume reconciles it.
 
+    Cancellation: every step is a checkpoint, each round of the plain form
+    yields to the event loop (so deadlines fire even over a transport that
+    never does), and a message is put on the wire only if the caller's scope
+    is not cancelled at that moment.
+
+    Stopping early (``break``, an exception, cancellation, ``aclose()``, leaving
+    ``async with``) can leave messages that went out, or may have, without
+    their outcome having been handed over: those finished in the round the
+    caller left, and those in flight when it was cancelled. They stay
+    "started" in the journal (a resume reconciles them), and ``unreported``
+    lists them for a caller without one.
+
+    Attributes:
+        total: the input's ``len()``, or ``None`` when it has none.
+        done, ok, failed: outcomes handed over so far, including those an
+            earlier run of the same journal handed over.
+
     Batch-wide failures stop the run: a 401 (``AuthenticationError``), a 403
     (``PermissionDeniedError``), a ``RateLimitError`` whose ``retry_after``
     exceeds the retry policy's ``max_retry_after``, or the client being
@@ -110,10 +137,6 @@ class SendMany:
     yielded, and then the iteration raises that error. The failed message and
     every unsent input are not journaled ``done``, so a resume sends them.
 
-    Attributes:
-        total: the input's ``len()``, or ``None`` when it has none.
-        done, ok, failed: outcomes handed over so far, including those an
-            earlier run of the same journal handed over.
     """
 
     def __init__(
@@ -154,6 +177,8 @@ class SendMany:
         self._managed = False
         self._ready: deque[Outcome] = deque()
         self._pending: Outcome | None = None
+        self._undelivered: dict[int, Outcome] = {}
+        self._in_flight: dict[int, Any] = {}
 
     # -- the caller's side --
 
@@ -167,6 +192,7 @@ class SendMany:
         if self._finished:
             raise StopAsyncIteration
         try:
+            await anyio.lowlevel.checkpoint_if_cancelled()
             if not self._opened:
                 self._open()
             if self._managed:
@@ -192,6 +218,22 @@ class SendMany:
         if self._hand_over:
             self._pending = outcome
         return outcome
+
+    @property
+    def unreported(self) -> tuple[Outcome, ...]:
+        """Messages that went out, or may have, whose outcome was never handed over.
+
+        Empty while iterating normally and after a full iteration. After a
+        ``break``, an exception, a cancellation or ``aclose()``: the outcomes
+        already known but not yet taken (with the platform's real answer), and
+        one ``OutcomeUnknownError`` outcome (carrying the ``message_id``, to
+        poll) per message that was on the wire when sending was cancelled. By
+        input index. Inputs never started are not listed: nothing was sent.
+        """
+        known = {**self._undelivered, **{o.index: o for o in self._ready}}
+        for index, message in self._in_flight.items():
+            known.setdefault(index, _cut_off(index, message))
+        return tuple(known[index] for index in sorted(known))
 
     @property
     def journal(self) -> Journal | None:
@@ -305,6 +347,9 @@ class SendMany:
     async def _next_in_rounds(self) -> Outcome | None:
         """The plain form: the next ready outcome, sending a round when none is ready."""
         while not self._ready and not self._exhausted:
+            # A real trip through the event loop, so a deadline or a cancel can
+            # land between rounds even when the transport never yields.
+            await anyio.lowlevel.checkpoint()
             async with anyio.create_task_group() as group:
                 for _ in range(self._concurrency):
                     try:
@@ -391,7 +436,11 @@ class SendMany:
                     except anyio.WouldBlock:
                         await outcomes.send(outcome)
                 except (anyio.BrokenResourceError, anyio.ClosedResourceError):
+                    self._undelivered[outcome.index] = outcome
                     return
+                except BaseException:  # cancelled holding an outcome the caller never got
+                    self._undelivered[outcome.index] = outcome
+                    raise
 
     def _fail(self, exc: BaseException) -> None:
         if self._failure is None:
@@ -471,20 +520,30 @@ class SendMany:
         # the message is really about to go out, not while it waits its turn.
         token = await limiter.reserve()
         try:
+            # Nothing goes on the wire once the caller's scope is cancelled.
+            await anyio.lowlevel.checkpoint_if_cancelled()
             if journal is not None:
                 journal.start(index, message_id, digest=message_digest(item), caller_id=caller_id)
+            self._in_flight[index] = message
+            answered = False  # False when cancelled on the wire: ``unreported`` lists it
             try:
                 result = await _sending.send(self._http, message, None, self._options)
+                answered = True
             except QlaraError as exc:
+                answered = True
                 if self._batch_wide(exc):
                     # No outcome: the message stays "started", so a resume
                     # reconciles it (and sends it, as it never arrived).
                     raise
                 return Outcome(index=index, message=message, error=exc)
             except Exception as exc:  # noqa: BLE001 - one message's failure is its outcome
+                answered = True
                 error = ValidationError(f"messages[{index}]", f"{type(exc).__name__}: {exc}")
                 error.__cause__ = exc
                 return Outcome(index=index, message=message, error=error)
+            finally:
+                if answered:
+                    del self._in_flight[index]
         finally:
             limiter.release(token)
             limiter.finished()  # a failure has no answer to report its arrival

@@ -41,14 +41,13 @@ from anyio.from_thread import BlockingPortal
 
 from qlara._auth import BasicAuth
 from qlara._batch_input import ProgressCallback
-from qlara._batch_sync import send_many_blocking
+from qlara._batch_sync import SendManyIterator, send_many_blocking
 from qlara._client import AsyncQlara
 from qlara._config import DEFAULT_RATE_LIMIT, ClientConfig, check_max_retries, resolve
 from qlara._errors import QlaraError
 from qlara._http import TimeoutTypes
 from qlara._models import AnyMessage
 from qlara._models.channel import Channel
-from qlara._models.outcome import Outcome
 from qlara._models.status import DeliveryStatus, MessageStatus
 from qlara._pump import iterate_blocking
 from qlara._ratelimit import RateLimit
@@ -425,12 +424,13 @@ class Qlara(_Blocking):
         timeout: TimeoutTypes = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> Iterator[Outcome]:
+    ) -> SendManyIterator:
         """Blocking ``AsyncQlara.send_many``: a plain iterator of one ``Outcome`` per input.
 
         Same arguments and guarantees; one task on the client's loop does the
-        sending. Stopping early (``break``) cancels what is in flight and
-        closes the journal.
+        sending. Stopping early (``break``, ``close()``) cancels what is in
+        flight and closes the journal; the iterator's ``unreported`` then lists
+        the messages that went out, or may have, without being handed over.
         """
         return send_many_blocking(
             self._portal,
