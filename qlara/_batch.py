@@ -72,6 +72,21 @@ __all__ = ["SendMany"]
 SKIP_CHECKPOINT = 1024
 
 
+def _digest(message: Any) -> str | None:
+    """The journal's digest of ``message``; ``None`` when its content is not plain JSON."""
+    try:
+        return message_digest(message)
+    except (TypeError, ValueError, RecursionError):
+        return None
+
+
+def _unencodable(index: int, item: Any) -> Outcome:
+    # Only a message changed after construction gets here (the models refuse
+    # such content): one failed outcome, never the end of the run.
+    problem = "holds content that cannot be encoded as JSON; this run did not send it"
+    return Outcome(index=index, message=item, error=ValidationError(f"messages[{index}]", problem))
+
+
 def _cut_off(index: int, message: Any) -> Outcome:
     message_id = message.message_id
     error = OutcomeUnknownError(
@@ -466,7 +481,10 @@ class SendMany:
                 self._fail(exc)
                 return None
             if journal is not None and isinstance(item, MESSAGE_TYPES) and journal.knows(index):
-                journal.check(index, message_digest(item))  # raises: caught by the caller
+                digest = _digest(item)
+                if digest is None:
+                    return index, item  # cannot be checked, so cannot be skipped: it fails
+                journal.check(index, digest)  # raises: caught by the caller
             if journal is None or index not in journal.done:
                 return index, item
             skipped += 1
@@ -497,6 +515,9 @@ class SendMany:
         message = item
         caller_id = message.message_id
         journal = self._journal
+        digest = _digest(item) if journal is not None else ""
+        if digest is None:
+            return _unencodable(index, item)
         earlier = journal.started.get(index) if journal is not None else None
         if earlier is not None:
             if caller_id is None:
@@ -523,7 +544,8 @@ class SendMany:
             # Nothing goes on the wire once the caller's scope is cancelled.
             await anyio.lowlevel.checkpoint_if_cancelled()
             if journal is not None:
-                journal.start(index, message_id, digest=message_digest(item), caller_id=caller_id)
+                assert digest is not None
+                journal.start(index, message_id, digest=digest, caller_id=caller_id)
             self._in_flight[index] = message
             answered = False  # False when cancelled on the wire: ``unreported`` lists it
             try:
