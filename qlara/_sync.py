@@ -24,6 +24,7 @@ running event loop (a notebook cell), it blocks that loop like any sync I/O.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import concurrent.futures
 import contextlib
 import inspect
@@ -69,6 +70,23 @@ R = TypeVar("R")
 # child's copies of its parent's, and a portal closed from its own thread.
 # Collecting them would wait on a thread that cannot answer.
 _ABANDONED: list[object] = []
+
+# Set by an exit hook that runs before the clients' finalizers (see _watch_exit).
+_EXIT = threading.Event()
+_EXIT_WATCHED = False
+
+
+def _watch_exit() -> None:
+    """Note interpreter exit before any client's finalizer runs at exit.
+
+    ``atexit`` runs hooks last-registered first; ``weakref.finalize``'s own
+    hook exists once a finalizer was made, so registering after the first
+    client's puts this one ahead of it.
+    """
+    global _EXIT_WATCHED  # noqa: PLW0603 - one hook per process
+    if not _EXIT_WATCHED:
+        _EXIT_WATCHED = True
+        atexit.register(_EXIT.set)
 
 
 class _Portal:
@@ -139,6 +157,11 @@ class _Portal:
         try:
             return future.result()
         except concurrent.futures.CancelledError:
+            if self.closed and _EXIT.is_set():
+                # Interpreter exit closed the client under a (daemon) thread still
+                # waiting: only such threads are left, and they are about to be
+                # stopped. Raising would print a traceback cut off mid-line.
+                threading.Event().wait()
             if self.closed:
                 raise QlaraError(
                     "the client was closed while this call was running (a send's outcome "
@@ -394,6 +417,7 @@ class Qlara(_Blocking):
         self._owner = True
         self._parent: Qlara | None = None
         self._finalizer = weakref.finalize(self, self._portal.close)
+        _watch_exit()
         self._bind()
 
     def _bind(self) -> None:
