@@ -450,7 +450,7 @@ def test_status_only_moves_forward(steps: list[float], final: str) -> None:
     request = SimRequest(
         "POST",
         "/api/message-server/sms/send",
-        headers={"x-api-key": KEY},
+        headers={"x-api-key": KEY, "content-type": "application/json"},
         body=json.dumps(body).encode(),
     )
     assert sim.handle(request).status == 200

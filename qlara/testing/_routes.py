@@ -51,6 +51,27 @@ ROUTES: dict[str, dict[str, Handler]] = {
 }
 
 
+def _unreadable_body(request: SimRequest) -> SimResponse | None:
+    """What a Spring server answers a JSON endpoint before any handler reads the body.
+
+    An empty body is "missing" (400), whatever its type; a body that is not
+    declared JSON (``text/plain``, a form, or no Content-Type at all, which
+    Spring reads as ``application/octet-stream``) is refused with 415.
+    """
+    if not request.body.strip():
+        return error_response(400, "Required request body is missing", request.path)
+    declared = request.headers.get("content-type", "").strip()
+    media = declared.split(";", 1)[0].strip().lower()
+    if media == "application/json" or (
+        media.startswith("application/") and media.endswith("+json")
+    ):
+        return None
+    shown = declared or "application/octet-stream"
+    response = error_response(415, f"Content-Type '{shown}' is not supported", request.path)
+    response.headers["accept"] = "application/json, application/*+json"
+    return response
+
+
 def dispatch(sim: Simulator, request: SimRequest) -> SimResponse:
     path = request.path.rstrip("/") or "/"
     methods = ROUTES.get(path)
@@ -64,4 +85,8 @@ def dispatch(sim: Simulator, request: SimRequest) -> SimResponse:
         response = error_response(405, f"Method {request.method} not allowed", request.path)
         response.headers["allow"] = ", ".join(sorted(methods))
         return response
+    if request.method in ("POST", "PUT"):  # every such endpoint takes a JSON body
+        refused = _unreadable_body(request)
+        if refused is not None:
+            return refused
     return handler(sim, request)
