@@ -46,13 +46,11 @@ from qlara._batch_input import (
     ProgressCallback,
     check_arguments,
     derived_id,
-    message_digest,
     with_message_id,
 )
+from qlara._batch_outcomes import cut_off, digest_of, reconcile, unencodable
 from qlara._errors import (
     AuthenticationError,
-    NotFoundError,
-    OutcomeUnknownError,
     PermissionDeniedError,
     QlaraError,
     RateLimitError,
@@ -60,7 +58,6 @@ from qlara._errors import (
 )
 from qlara._http import CallOptions, HttpCore
 from qlara._journal import Journal, JournalError
-from qlara._models import ChannelResult, SendResult
 from qlara._models.outcome import Outcome
 from qlara._resources import _sending
 
@@ -70,40 +67,7 @@ if TYPE_CHECKING:
 __all__ = ["SendMany"]
 
 SKIP_CHECKPOINT = 1024
-
-
-def _digest(message: Any) -> str | None:
-    """The journal's digest of ``message``; ``None`` when its content is not plain JSON."""
-    try:
-        return message_digest(message)
-    except (TypeError, ValueError, RecursionError):
-        return None
-
-
-def _unencodable(index: int, item: Any) -> Outcome:
-    # Only a message changed after construction gets here (the models refuse
-    # such content): one failed outcome, never the end of the run.
-    problem = "holds content that cannot be encoded as JSON; this run did not send it"
-    return Outcome(index=index, message=item, error=ValidationError(f"messages[{index}]", problem))
-
-
-def _cut_off(index: int, message: Any) -> Outcome:
-    message_id = message.message_id
-    error = OutcomeUnknownError(
-        f"message {message_id} was on the wire when sending was cancelled; poll its status",
-        message_id=message_id,
-        cause=QlaraError("cancelled before the platform's answer arrived"),
-    )
-    return Outcome(index=index, message=message, error=error)
-
-
-def _interrupted(message_id: str, why: str, cause: QlaraError) -> OutcomeUnknownError:
-    return OutcomeUnknownError(
-        f"message {message_id} was started by an earlier run that ended before its outcome "
-        f"was known, and {why}; it was not sent again",
-        message_id=message_id,
-        cause=cause,
-    )
+RECENT_MAX = 1 << 16  # a bound for absurd concurrencies; no run has that many workers racing
 
 
 class SendMany:
@@ -193,6 +157,9 @@ class SendMany:
         self._ready: deque[Outcome] = deque()
         self._pending: Outcome | None = None
         self._undelivered: dict[int, Outcome] = {}
+        # A worker cancelled just as the caller took its outcome cannot tell it
+        # was taken; such an outcome is among the last ``concurrency`` handed over.
+        self._recent: deque[int] = deque(maxlen=min(concurrency, RECENT_MAX) + 1)
         self._in_flight: dict[int, Any] = {}
 
     # -- the caller's side --
@@ -232,6 +199,7 @@ class SendMany:
             raise StopAsyncIteration
         if self._hand_over:
             self._pending = outcome
+        self._recent.append(outcome.index)
         return outcome
 
     @property
@@ -246,8 +214,10 @@ class SendMany:
         input index. Inputs never started are not listed: nothing was sent.
         """
         known = {**self._undelivered, **{o.index: o for o in self._ready}}
+        for index in self._recent:
+            known.pop(index, None)
         for index, message in self._in_flight.items():
-            known.setdefault(index, _cut_off(index, message))
+            known.setdefault(index, cut_off(index, message))
         return tuple(known[index] for index in sorted(known))
 
     @property
@@ -481,7 +451,7 @@ class SendMany:
                 self._fail(exc)
                 return None
             if journal is not None and isinstance(item, MESSAGE_TYPES) and journal.knows(index):
-                digest = _digest(item)
+                digest = digest_of(item)
                 if digest is None:
                     return index, item  # cannot be checked, so cannot be skipped: it fails
                 journal.check(index, digest)  # raises: caught by the caller
@@ -515,9 +485,9 @@ class SendMany:
         message = item
         caller_id = message.message_id
         journal = self._journal
-        digest = _digest(item) if journal is not None else ""
+        digest = digest_of(item) if journal is not None else ""
         if digest is None:
-            return _unencodable(index, item)
+            return unencodable(index, item)
         earlier = journal.started.get(index) if journal is not None else None
         if earlier is not None:
             if caller_id is None:
@@ -529,7 +499,7 @@ class SendMany:
                     f"{journal.path}: journal belongs to another input: messages[{index}] has "
                     f"message_id {caller_id!r}, the journal started {earlier!r} there"
                 )
-            reconciled = await self._reconcile(index, message, earlier)
+            reconciled = await reconcile(self._client, index, message, earlier)
             if reconciled is not None:
                 return reconciled
         elif message.message_id is None:
@@ -579,25 +549,3 @@ class SendMany:
             retry_after = exc.retry_after
             return retry_after is not None and retry_after > self._http.retry_policy.max_retry_after
         return self._http.connection.closed
-
-    async def _reconcile(self, index: int, message: Any, message_id: str) -> Outcome | None:
-        """Ask the platform about a message an earlier run started; ``None``: never arrived."""
-        status = getattr(getattr(self._client, "messages", None), "status", None)
-        if status is None:
-            cause = QlaraError("this client cannot look up message statuses")
-            error = _interrupted(message_id, "its status cannot be looked up", cause)
-            return Outcome(index=index, message=message, error=error)
-        try:
-            found = await status(message_id, channel=message.channel)
-        except NotFoundError:
-            return None
-        except QlaraError as exc:
-            error = _interrupted(message_id, f"looking up its status failed ({exc})", exc)
-            return Outcome(index=index, message=message, error=error)
-        result = SendResult(
-            message_id=message_id,
-            simulation=message.simulation,
-            results={message.channel: ChannelResult(accepted=True)},
-            raw={"reconciledStatus": getattr(found, "raw", None)},
-        )
-        return Outcome(index=index, message=message, result=result)

@@ -225,6 +225,18 @@ class SendManyIterator(Iterator[Outcome]):
         return tuple(sorted(self._unreported, key=lambda outcome: outcome.index))
 
 
+def _not_handed_over(
+    portal: BlockingPortal, pump: _Pump, events: deque[object], recent: deque[int]
+) -> list[Outcome]:
+    """Once the pump ended: the outcomes taken or left behind that were never yielded."""
+    left = [event for event in events if isinstance(event, Outcome)]
+    with contextlib.suppress(RuntimeError):  # the portal already stopped
+        left.extend(portal.call(pump.leftovers))
+    handed = set(recent)
+    unique = {outcome.index: outcome for outcome in left if outcome.index not in handed}
+    return list(unique.values())
+
+
 def _iterate(
     holder: _Portal,
     target: Callable[[AsyncQlara], AsyncQlara],
@@ -247,6 +259,9 @@ def _iterate(
     future = portal.start_task_soon(pump.run)
     reported = False
     events: deque[object] = deque()
+    # The pump cancelled mid-send cannot tell whether the reader took its outcome:
+    # such an outcome is among the last ones yielded.
+    recent: deque[int] = deque(maxlen=MAX_TAKE + min(concurrency, 1 << 16))
     try:
         while True:
             try:
@@ -266,6 +281,7 @@ def _iterate(
                     continue
                 assert isinstance(event, Outcome)
                 batch.count(event)
+                recent.append(event.index)
                 yield event
                 # The caller asks for the next one: it is done with this one.
                 batch.journal_done(event)
@@ -279,9 +295,7 @@ def _iterate(
             portal.call(pump.stop)
         # Wait, so nothing runs on when we return; then no record can follow.
         concurrent.futures.wait([future])
-        unreported.extend(event for event in events if isinstance(event, Outcome))
-        with contextlib.suppress(RuntimeError):
-            unreported.extend(portal.call(pump.leftovers))
+        unreported.extend(_not_handed_over(portal, pump, events, recent))
         if pump.batch is not None:
             pump.batch.close_journal()
 
