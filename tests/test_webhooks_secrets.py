@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import logging
+import string
 from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import qlara
 from qlara._cli import main
+from qlara._redact import mask_url
 from qlara.testing import Lifecycle, Server, Simulator, serve
 from tests.conftest import KEY
 
@@ -120,3 +124,18 @@ def test_cli_refused_url_error_masks_the_token(capsys: pytest.CaptureFixture[str
     printed = capsys.readouterr()
     assert SECRET not in printed.out + printed.err
     assert "token=***" in printed.err
+
+
+@given(
+    token=st.text(alphabet=string.ascii_letters + string.digits + "-_", min_size=12),
+    others=st.lists(st.sampled_from(["a=1", "b=two", "flag", "c="]), max_size=3),
+    userinfo=st.sampled_from(["", "user@", "user:pw-secret-xyz@"]),
+)
+def test_mask_url_never_shows_a_query_value(token: str, others: list[str], userinfo: str) -> None:
+    """Whatever the query holds, the masked URL shows names only, and never a password."""
+    query = "&".join([f"token={token}", *others])
+    masked = mask_url(f"https://{userinfo}hooks.example.com/q/events/?{query}")
+    assert token not in masked
+    assert "pw-secret-xyz" not in masked
+    assert masked.startswith("https://")
+    assert "token=***" in masked
