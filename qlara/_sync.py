@@ -10,7 +10,10 @@ avoids, each reproduced on our machines:
   portal is stopped by ``close()``, by the context exit, and by a
   ``weakref.finalize`` that also runs at exit;
 - a forked child inherits a portal whose thread does not exist there: the pid
-  is checked and the child starts its own portal and pool;
+  is checked and the child starts its own portal and pool, or, if it never
+  uses the client, closes (or drops) it without touching the parent's loop.
+  The loop thread is ours, not ``start_blocking_portal``'s: that context
+  manager's cleanup calls into the portal, which in a child waits forever;
 - Ctrl-C while waiting must not leave the request running: the task is started
   with ``start_task_soon`` and its future cancelled on any ``BaseException``.
 
@@ -21,28 +24,29 @@ running event loop (a notebook cell), it blocks that loop like any sync I/O.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import concurrent.futures
+import contextlib
 import os
 import threading
 import weakref
-from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Coroutine, Iterable, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import anyio
 import httpx
-from anyio.from_thread import BlockingPortal, start_blocking_portal
+from anyio.from_thread import BlockingPortal
 
 from qlara._auth import BasicAuth
 from qlara._batch_input import ProgressCallback
-from qlara._batch_sync import send_many_blocking
+from qlara._batch_sync import SendManyIterator, send_many_blocking
 from qlara._blocking import Blocking, blocking, sync_child
 from qlara._client import AsyncQlara
 from qlara._config import DEFAULT_RATE_LIMIT, ClientConfig, check_max_retries, resolve
 from qlara._errors import QlaraError
 from qlara._http import TimeoutTypes
 from qlara._models import AnyMessage
-from qlara._models.outcome import Outcome
 from qlara._ratelimit import RateLimit
 from qlara._resources._base import call_options
 from qlara._resources.inbox import Inbox
@@ -64,6 +68,23 @@ R = TypeVar("R")
 # Collecting them would wait on a thread that cannot answer.
 _ABANDONED: list[object] = []
 
+# Set by an exit hook that runs before the clients' finalizers (see _watch_exit).
+_EXIT = threading.Event()
+_EXIT_WATCHED = False
+
+
+def _watch_exit() -> None:
+    """Note interpreter exit before any client's finalizer runs at exit.
+
+    ``atexit`` runs hooks last-registered first; ``weakref.finalize``'s own
+    hook exists once a finalizer was made, so registering after the first
+    client's puts this one ahead of it.
+    """
+    global _EXIT_WATCHED  # noqa: PLW0603 - one hook per process
+    if not _EXIT_WATCHED:
+        _EXIT_WATCHED = True
+        atexit.register(_EXIT.set)
+
 
 class _Portal:
     """One event loop thread and the async client living on it.
@@ -76,37 +97,43 @@ class _Portal:
         self._config = config
         self._lock = threading.Lock()
         self._pid = os.getpid()
-        self._context: AbstractContextManager[BlockingPortal] | None = None
+        self._thread: threading.Thread | None = None
         self._portal: BlockingPortal | None = None
         self._client: AsyncQlara | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: int | None = None
         self.closed = False
 
+    def _forget_parent(self) -> None:
+        """In a forked child: drop the parent's loop, portal and pool, never calling them."""
+        if self._pid == os.getpid():
+            return
+        # The parent may have held the lock at fork time; no other thread exists here yet.
+        self._lock = threading.Lock()
+        _ABANDONED.append((self._thread, self._portal, self._client, self._loop))
+        self._thread = self._portal = self._client = self._loop = None
+        self._loop_thread = None
+        self._pid = os.getpid()
+
     def client(self) -> tuple[BlockingPortal, AsyncQlara]:
         portal, client = self._portal, self._client
         if portal is not None and client is not None and self._pid == os.getpid():
             return portal, client
+        self._forget_parent()
         with self._lock:
             if self.closed:
                 raise QlaraError("this client is closed; create a new one")
-            if self._pid != os.getpid():
-                # A forked child: the parent's loop thread and sockets are not ours.
-                _ABANDONED.append((self._context, self._portal, self._client))
-                self._context = self._portal = self._client = None
-                self._pid = os.getpid()
             if self._portal is None or self._client is None:
-                context = start_blocking_portal(name="qlara-portal")
-                portal = context.__enter__()
+                portal, thread = _start_loop_thread()
                 try:
                     # Built on the portal's loop, so the pool and the loop belong together.
                     self._client = portal.call(AsyncQlara._from_config, self._config)
                     self._loop = portal.call(asyncio.get_running_loop)
                     self._loop_thread = portal.call(threading.get_ident)
                 except BaseException:
-                    context.__exit__(None, None, None)  # no loop thread left behind
+                    _stop_loop_thread(portal, thread)  # no loop thread left behind
                     raise
-                self._context, self._portal = context, portal
+                self._portal, self._thread = portal, thread
             return self._portal, self._client
 
     def call(
@@ -127,6 +154,11 @@ class _Portal:
         try:
             return future.result()
         except concurrent.futures.CancelledError:
+            if self.closed and _EXIT.is_set():
+                # Interpreter exit closed the client under a (daemon) thread still
+                # waiting: only such threads are left, and they are about to be
+                # stopped. Raising would print a traceback cut off mid-line.
+                threading.Event().wait()
             if self.closed:
                 raise QlaraError(
                     "the client was closed while this call was running (a send's outcome "
@@ -138,28 +170,55 @@ class _Portal:
             raise
 
     def close(self) -> None:
+        self._forget_parent()
         with self._lock:
             if self.closed:
                 return
             self.closed = True
-            context, portal, client = self._context, self._portal, self._client
-            self._context = self._portal = self._client = None
-            if context is None or portal is None or self._pid != os.getpid():
+            thread, portal, client = self._thread, self._portal, self._client
+            self._thread = self._portal = self._client = None
+            if thread is None or portal is None:
                 return
             if threading.get_ident() == self._loop_thread and self._loop is not None:
                 # Closed on the loop thread itself (the last reference was dropped
                 # there): it cannot wait for itself, so it stops from within.
-                _ABANDONED.append(context)
+                _ABANDONED.append(thread)
                 self._loop.create_task(_shut_down(portal, client))
                 return
             try:
                 if client is not None:
                     portal.call(client.aclose)
-                portal.call(portal.stop, True)
             except RuntimeError:
                 pass  # the loop already stopped (interpreter exit)
             finally:
-                context.__exit__(None, None, None)
+                _stop_loop_thread(portal, thread)
+
+
+def _start_loop_thread() -> tuple[BlockingPortal, threading.Thread]:
+    """A daemon thread running an event loop with a portal into it."""
+    started: concurrent.futures.Future[BlockingPortal] = concurrent.futures.Future()
+
+    async def serve() -> None:
+        async with BlockingPortal() as portal:
+            started.set_result(portal)
+            await portal.sleep_until_stopped()
+
+    def run() -> None:
+        try:
+            anyio.run(serve)
+        except BaseException as exc:  # noqa: BLE001 - handed to the starting thread
+            if not started.done():
+                started.set_exception(exc)
+
+    thread = threading.Thread(target=run, name="qlara-portal", daemon=True)
+    thread.start()
+    return started.result(), thread
+
+
+def _stop_loop_thread(portal: BlockingPortal, thread: threading.Thread) -> None:
+    with contextlib.suppress(RuntimeError):  # already stopped
+        portal.call(portal.stop, True)
+    thread.join()
 
 
 async def _shut_down(portal: BlockingPortal, client: AsyncQlara | None) -> None:
@@ -207,6 +266,7 @@ class Qlara(Blocking):
         self._owner = True
         self._parent: Qlara | None = None
         self._finalizer = weakref.finalize(self, self._portal.close)
+        _watch_exit()
 
     def _async_target(self, client: AsyncQlara) -> Any:
         if not self._options:
@@ -242,12 +302,13 @@ class Qlara(Blocking):
         extra_headers: Mapping[str, str] | None = None,
         extra_body: Mapping[str, Any] | None = None,
         max_parts: int | None = None,
-    ) -> Iterator[Outcome]:
+    ) -> SendManyIterator:
         """Blocking ``AsyncQlara.send_many``: a plain iterator of one ``Outcome`` per input.
 
         Same arguments and guarantees; one task on the client's loop does the
-        sending. Stopping early (``break``) cancels what is in flight and
-        closes the journal.
+        sending. Stopping early (``break``, ``close()``) cancels what is in
+        flight and closes the journal; the iterator's ``unreported`` then lists
+        the messages that went out, or may have, without being handed over.
         """
         return send_many_blocking(
             self._portal,

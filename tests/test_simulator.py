@@ -99,11 +99,14 @@ async def test_whatsapp_with_an_agent_only_rcs_fallback(
 async def test_status_finds_ids_with_url_characters(
     client: qlara.AsyncQlara, sim: Simulator, message_id: str
 ) -> None:
-    """An id with '/', '..', '%' or '?' is polled as sent, not as the path it would spell."""
-    await send(client, message_id=message_id)
+    """An id with '/', '..', '%' or '?' is refused at send; polled, it is looked up as given."""
+    with pytest.raises(qlara.ValidationError, match="message_id"):
+        await send(client, message_id=message_id)
+    await send(client, message_id="y")
     sim.advance(5)
-    status = await client.messages.status(message_id, channel="SMS")
-    assert status.customer_message_id == message_id
+    # Not the path it would spell (``x/../y`` is not ``y``): the id as given, unknown.
+    with pytest.raises(qlara.NotFoundError):
+        await client.messages.status(message_id, channel="SMS")
 
 
 async def test_rcs_fallback_errors_name_the_field_once(client: qlara.AsyncQlara) -> None:
@@ -449,7 +452,7 @@ def test_status_only_moves_forward(steps: list[float], final: str) -> None:
     request = SimRequest(
         "POST",
         "/api/message-server/sms/send",
-        headers={"x-api-key": KEY},
+        headers={"x-api-key": KEY, "content-type": "application/json"},
         body=json.dumps(body).encode(),
     )
     assert sim.handle(request).status == 200

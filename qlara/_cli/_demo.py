@@ -30,6 +30,7 @@ from qlara._cli._common import (
     common_options,
     integer,
     integer_in,
+    refuse_connection_options,
     seconds,
 )
 from qlara._cli._ui import Progress, table
@@ -262,6 +263,7 @@ async def _run(args: argparse.Namespace, out: Output, receiver: Receiver) -> Run
 
 
 async def _demo(args: argparse.Namespace, out: Output) -> int:
+    refuse_connection_options(args, "qlara demo")
     if args.count < 0 or args.concurrency < 1:
         raise UsageError("--count must be >= 0 and --concurrency >= 1")
     started = time.perf_counter()
@@ -271,7 +273,12 @@ async def _demo(args: argparse.Namespace, out: Output) -> int:
     accepted = [r for r in run.sent if r.accepted]
     delivered = receiver.count("DELIVERED", among={r.message_id for r in run.sent})
     failed = run.total - delivered
-    parts = sum(item.parts or 1 for r in accepted for item in r.results.values() if item.accepted)
+    parts = sum(
+        item.parts or 1
+        for r in accepted
+        for channel, item in r.results.items()
+        if channel is qlara.Channel.SMS and item.accepted
+    )
     throughput = run.batch / run.batch_seconds if run.batch and run.batch_seconds > 0 else 0.0
     ok = run.complete and len(accepted) == run.total and delivered == run.total and run.rescued
     if out.as_json:
@@ -282,7 +289,7 @@ async def _demo(args: argparse.Namespace, out: Output) -> int:
                 "delivered": delivered,
                 "failed": failed,
                 "read": receiver.reads,
-                "parts": parts,
+                "smsParts": parts,
                 "rescuedBySms": run.rescued,
                 "seconds": round(elapsed, 2),
                 "throughput": round(throughput, 1),

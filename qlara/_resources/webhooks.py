@@ -17,6 +17,7 @@ from qlara._blocking import SyncResource, blocking
 from qlara._errors import ConflictError, NotFoundError, ValidationError
 from qlara._http import CallOptions, TimeoutTypes
 from qlara._models.status import WebhookConfig
+from qlara._redact import show_url
 from qlara._request import Answer, Request, Route
 from qlara._resources._base import AsyncResource, call_options
 from qlara._resources._status_wire import parse_webhook_config
@@ -41,22 +42,30 @@ def callback_url(value: object) -> str:
 
     The platform requires HTTPS (and the callback carries delivery data), so an
     http:// URL to a real host is refused here rather than by a 400 later.
+    Whitespace anywhere (a newline left by a secrets file) is refused too: the
+    platform would store it verbatim and call a URL that does not exist. Errors
+    show the URL with its query values masked: it often holds a secret token.
     """
     if not isinstance(value, str) or not value.strip():
-        raise ValidationError("url", f"must be a non-empty URL string, got {value!r}")
+        raise ValidationError("url", f"must be a non-empty URL string, got {show_url(value)}")
+    if any(character.isspace() for character in value):
+        raise ValidationError(
+            "url",
+            f"must not contain whitespace (a trailing newline from a file?), got {show_url(value)}",
+        )
     try:
         parts = urlsplit(value)
         host = parts.hostname
         parts.port  # noqa: B018 - raises ValueError on a bad port
     except ValueError as exc:
-        raise ValidationError("url", f"is not a valid URL ({exc}): {value!r}") from None
+        raise ValidationError("url", f"is not a valid URL ({exc}): {show_url(value)}") from None
     if not host or parts.scheme not in ("https", "http"):
-        raise ValidationError("url", f"must be an absolute https:// URL, got {value!r}")
+        raise ValidationError("url", f"must be an absolute https:// URL, got {show_url(value)}")
     if parts.scheme == "http" and not _is_local(host):
         raise ValidationError(
             "url",
             "must use https:// (the platform requires it); plain http:// is only "
-            f"allowed for localhost, 127.0.0.1 or [::1] during development, got {value!r}",
+            f"allowed for localhost, 127.0.0.1 or [::1] during development, got {show_url(value)}",
         )
     return value
 

@@ -117,6 +117,41 @@ add_pattern(f"{_CONVERSATION}/unarchive", {"PATCH": _inbox.flag("archived", Fals
 add_pattern(f"{_CONVERSATION}/assignee", {"POST": _inbox.assignee, "DELETE": _inbox.assignee})
 
 
+# The endpoints whose POST/PUT body must be JSON, checked before the handler
+# (uploads are multipart; confirm, regenerate and calculateGoal take no body).
+JSON_BODY_PATHS = frozenset(
+    {
+        "/api/message-server/sms/send",
+        "/api/message-server/rcs/send",
+        "/api/message-server/whatsapp/send",
+        "/api/partner-gateway/v1/messages/history/export",
+        "/api/partner-gateway/v1/webhooks/delivery-status",
+        "/api/webhooks/delivery-status",
+    }
+)
+
+
+def _unreadable_body(request: SimRequest) -> SimResponse | None:
+    """What a Spring server answers a JSON endpoint before any handler reads the body.
+
+    An empty body is "missing" (400), whatever its type; a body that is not
+    declared JSON (``text/plain``, a form, or no Content-Type at all, which
+    Spring reads as ``application/octet-stream``) is refused with 415.
+    """
+    if not request.body.strip():
+        return error_response(400, "Required request body is missing", request.path)
+    declared = request.headers.get("content-type", "").strip()
+    media = declared.split(";", 1)[0].strip().lower()
+    if media == "application/json" or (
+        media.startswith("application/") and media.endswith("+json")
+    ):
+        return None
+    shown = declared or "application/octet-stream"
+    response = error_response(415, f"Content-Type '{shown}' is not supported", request.path)
+    response.headers["accept"] = "application/json, application/*+json"
+    return response
+
+
 def dispatch(sim: Simulator, request: SimRequest) -> SimResponse:
     path = request.path.rstrip("/") or "/"
     methods = ROUTES.get(path)
@@ -139,4 +174,8 @@ def dispatch(sim: Simulator, request: SimRequest) -> SimResponse:
         response = error_response(405, f"Method {request.method} not allowed", request.path)
         response.headers["allow"] = ", ".join(sorted(methods))
         return response
+    if request.method in ("POST", "PUT") and path in JSON_BODY_PATHS:
+        refused = _unreadable_body(request)
+        if refused is not None:
+            return refused
     return handler(sim, request)
