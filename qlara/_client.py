@@ -22,6 +22,10 @@ from qlara._raw import RawResponse
 from qlara._request import Answer, Request, encode_form, encode_query
 from qlara._resources import _sending
 from qlara._resources._base import call_options, child
+from qlara._resources.account import AsyncAccount, AsyncApiKeys, AsyncSocials
+from qlara._resources.campaigns import AsyncCampaigns
+from qlara._resources.contacts import AsyncContacts
+from qlara._resources.exports import AsyncExports
 from qlara._resources.messages import AsyncMessages
 from qlara._resources.rcs import AsyncRcs
 from qlara._resources.sms import AsyncSms
@@ -63,6 +67,13 @@ class AsyncQlara:
     whatsapp = child(AsyncWhatsApp)
     messages = child(AsyncMessages)
     webhooks = child(AsyncWebhooks)
+    # -- the account, contacts, campaigns and exports (issue 11) --
+    contacts = child(AsyncContacts)
+    campaigns = child(AsyncCampaigns)
+    exports = child(AsyncExports)
+    account = child(AsyncAccount)
+    socials = child(AsyncSocials)
+    api_keys = child(AsyncApiKeys)
 
     def __init__(
         self,

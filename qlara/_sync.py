@@ -45,6 +45,10 @@ from qlara._models import AnyMessage
 from qlara._models.outcome import Outcome
 from qlara._ratelimit import RateLimit
 from qlara._resources._base import call_options
+from qlara._resources.account import Account, ApiKeys, Socials
+from qlara._resources.campaigns import Campaigns
+from qlara._resources.contacts import Contacts
+from qlara._resources.exports import Exports
 from qlara._resources.messages import Messages
 from qlara._resources.rcs import Rcs
 from qlara._resources.sms import Sms
@@ -220,6 +224,13 @@ class Qlara(Blocking):
     whatsapp = sync_child(WhatsApp)
     messages = sync_child(Messages)
     webhooks = sync_child(Webhooks)
+    # -- the account, contacts, campaigns and exports (issue 11) --
+    contacts = sync_child(Contacts)
+    campaigns = sync_child(Campaigns)
+    exports = sync_child(Exports)
+    account = sync_child(Account)
+    socials = sync_child(Socials)
+    api_keys = sync_child(ApiKeys)
 
     request = blocking(AsyncQlara.request)
     send = blocking(AsyncQlara.send)
