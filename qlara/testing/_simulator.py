@@ -17,11 +17,12 @@ from typing import TYPE_CHECKING, Any
 
 from qlara._models import Channel
 from qlara._ratelimit import RateLimit
-from qlara.testing import _events, _routes
+from qlara.testing import _events, _exports, _routes
 from qlara.testing._dispatch import HttpDispatcher, is_loopback
 from qlara.testing._encoding import sms_parts
 from qlara.testing._faults import Delay, Drop, Faults, Malformed, Status, status_response
 from qlara.testing._limits import KeyLimiter
+from qlara.testing._platform import PlatformState
 from qlara.testing._sends import Parsed, answer, new_id
 from qlara.testing._state import MARKS, Lifecycle, SentMessage
 from qlara.testing._timeline import Timeline
@@ -101,6 +102,8 @@ class Simulator:
         self._timeline = Timeline(self.lifecycle, self.wall)
         self._pending: list[Event] = []
         self._limiter = None if self._rate_limit is None else KeyLimiter(self._rate_limit)
+        # Contacts, lists, campaigns, exports, credit and keys (issue 11).
+        self.platform = PlatformState()
 
     # -- clock ---------------------------------------------------------------
 
@@ -268,6 +271,8 @@ class Simulator:
     def _handle_locked(self, request: SimRequest) -> SimResponse:
         if not request.path.startswith("/api/"):
             return error_response(404, "No endpoint here; the API lives under /api", request.path)
+        if request.path.startswith(_exports.DOWNLOAD_PREFIX):
+            return _exports.download(self, request)  # a time-limited link: no credentials
         key = credential(request.headers)
         if key is None:
             return error_response(
@@ -367,6 +372,16 @@ class Simulator:
 
     def lookup(self, message_id: str) -> SentMessage | None:
         return self._by_id.get(message_id)
+
+    def mark_of(self, destination: str) -> str:
+        """How messages to ``destination`` end (``mark_number``; DELIVERED by default)."""
+        return self._marks.get(destination, "DELIVERED")
+
+    def forget(self, message_id: str) -> None:
+        """Withdraw a tracked message (a cancelled campaign's): it is no longer reported."""
+        message = self._by_id.pop(message_id, None)
+        if message is not None and message in self.sent:
+            self.sent.remove(message)
 
     def all_messages(self) -> list[SentMessage]:
         return list(self._by_id.values())
