@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl
 
 import httpx
+
+import qlara
 
 Answer = httpx.Response | Callable[[httpx.Request], httpx.Response]
 
@@ -29,14 +32,19 @@ class Recorder:
         query = dict(parse_qsl(request.url.query.decode(), keep_blank_values=True))
         content = request.read()
         kind = request.headers.get("content-type", "")
-        body: Any = json.loads(content) if content and kind.startswith("application/json") else content or None
+        body: Any = (
+            json.loads(content)
+            if content and kind.startswith("application/json")
+            else content or None
+        )
         self.seen.append((request.method, path, query, body))
         self.requests.append(request)
         answer = self.routes.get((request.method, path))
         if answer is None:
             return httpx.Response(404, json={"status": 404, "message": f"no {path}"})
         if callable(answer):
-            return answer(request)
+            response: httpx.Response = answer(request)
+            return response
         if isinstance(answer, httpx.Response):
             return answer
         status, data = answer
@@ -45,3 +53,14 @@ class Recorder:
     @property
     def last(self) -> tuple[str, str, dict[str, str], Any]:
         return self.seen[-1]
+
+
+async def refused(call: Callable[[], Any]) -> qlara.ValidationError:
+    """The ValidationError ``call()`` (awaited when it is a coroutine) raises."""
+    try:
+        result = call()
+        if inspect.isawaitable(result):
+            await result
+    except qlara.ValidationError as exc:
+        return exc
+    raise AssertionError("the call was not refused")

@@ -10,7 +10,7 @@ import pytest
 
 import qlara
 import qlara.testing
-from tests.recorder import Recorder
+from tests.recorder import Recorder, refused
 
 Make = Callable[..., qlara.AsyncQlara]
 BASE = "/partner-gateway/v1/campaigns"
@@ -24,15 +24,19 @@ def _sim_client(sim: qlara.testing.Simulator) -> qlara.AsyncQlara:
 
 def test_status_and_mode_enums() -> None:
     """Status reads from 0-4 or a name and is an IntEnum; the seven sending modes are an enum."""
-    assert qlara.CampaignStatus(0) is qlara.CampaignStatus("draft") is qlara.CampaignStatus.DRAFT
-    assert qlara.CampaignStatus("3") is qlara.CampaignStatus.COMPLETED
-    assert qlara.CampaignStatus.SCHEDULED == 1 and qlara.CampaignStatus.SCHEDULED.is_editable
+    draft = qlara.CampaignStatus.DRAFT
+    assert qlara.CampaignStatus(0) is draft
+    assert qlara.CampaignStatus("draft") is draft  # type: ignore[arg-type]  # as the wire may say
+    assert qlara.CampaignStatus("3") is qlara.CampaignStatus.COMPLETED  # type: ignore[arg-type]
+    assert int(qlara.CampaignStatus.SCHEDULED) == 1
+    assert qlara.CampaignStatus.SCHEDULED.is_editable
     assert not qlara.CampaignStatus.SENDING.is_editable
-    assert len(qlara.SendingMode) == 7 and qlara.SendingMode("whatsapp_rcs_sms").value == "WHATSAPP_RCS_SMS"
+    assert len(qlara.SendingMode) == 7
+    assert qlara.SendingMode("whatsapp_rcs_sms").value == "WHATSAPP_RCS_SMS"
 
 
 async def test_create_get_update_delete_wire(make_client: Make) -> None:
-    """create/update send the documented fields with destinationType chosen; get and delete by id."""
+    """create/update send the documented fields, destinationType chosen; get/delete by id."""
     rec = Recorder(
         {
             ("POST", BASE): (201, DRAFT),
@@ -73,10 +77,16 @@ async def test_create_get_update_delete_wire(make_client: Make) -> None:
             "scheduledDate": "2026-04-10 08:00:00.000+0200",
         },
     )
-    assert (made.id, made.status, made.sending_mode) == (12, qlara.CampaignStatus.DRAFT, qlara.SendingMode.SMS)
+    assert (made.id, made.status, made.sending_mode) == (
+        12,
+        qlara.CampaignStatus.DRAFT,
+        qlara.SendingMode.SMS,
+    )
     got = await client.campaigns.get(12)
     assert (got.status, got.total_success) == (qlara.CampaignStatus.SCHEDULED, 5)
-    changed = await client.campaigns.update(12, destinations=["+393401111111"], whatsapp_template_id="t1")
+    changed = await client.campaigns.update(
+        12, destinations=["+393401111111"], whatsapp_template_id="t1"
+    )
     assert rec.last == (
         "PUT",
         f"{BASE}/12",
@@ -84,7 +94,7 @@ async def test_create_get_update_delete_wire(make_client: Make) -> None:
         {"whatsappTemplateId": "t1", "destinationType": 2, "destinations": ["+393401111111"]},
     )
     assert changed.destinations == ("+393401111111",)
-    assert await client.campaigns.delete(12) is None
+    await client.campaigns.delete(12)
     assert rec.last[:2] == ("DELETE", f"{BASE}/12")
 
 
@@ -93,7 +103,10 @@ async def test_list_and_stats_queries(make_client: Make) -> None:
     rec = Recorder(
         {
             ("GET", BASE): (200, {"content": [DRAFT], "last": True}),
-            ("GET", f"{BASE}/stats"): (200, [{"period": "2026-04-01", "totalSuccess": 3, "totalCost": 0.15}]),
+            ("GET", f"{BASE}/stats"): (
+                200,
+                [{"period": "2026-04-01", "totalSuccess": 3, "totalCost": 0.15}],
+            ),
         }
     )
     client = make_client(rec)
@@ -135,7 +148,11 @@ async def test_list_and_stats_queries(make_client: Make) -> None:
             "page": "0",
         },
     )
-    assert (rows.items[0].period, rows.items[0].success, rows.items[0].cost) == ("2026-04-01", 3, 0.15)
+    assert (rows.items[0].period, rows.items[0].success, rows.items[0].cost) == (
+        "2026-04-01",
+        3,
+        0.15,
+    )
 
 
 async def test_bad_campaign_arguments(make_client: Make) -> None:
@@ -143,29 +160,39 @@ async def test_bad_campaign_arguments(make_client: Make) -> None:
     rec = Recorder()
     client = make_client(rec)
     cases: list[tuple[str, Callable[[], Any]]] = [
-        ("destinations", lambda: client.campaigns.create(name="x", contact_list_ids=[1], destinations=["+393401111111"])),
+        (
+            "destinations",
+            lambda: client.campaigns.create(
+                name="x", contact_list_ids=[1], destinations=["+393401111111"]
+            ),
+        ),
         ("sending_mode", lambda: client.campaigns.create(name="x", sending_mode="FAX")),
-        ("scheduled_date", lambda: client.campaigns.create(name="x", scheduled_date=datetime(2026, 1, 1))),
+        (
+            "scheduled_date",
+            lambda: client.campaigns.create(name="x", scheduled_date=datetime(2026, 1, 1)),
+        ),
         ("destinations", lambda: client.campaigns.create(name="x", destinations=["3401111111"])),
         ("name", lambda: client.campaigns.create(name="")),
         ("campaign_id", lambda: client.campaigns.update(12)),
         ("start_date", lambda: client.campaigns.stats(start_date=None, end_date=TODAY)),  # type: ignore[arg-type]
-        ("aggregate_on", lambda: client.campaigns.stats(start_date=TODAY, end_date=TODAY, aggregate_on="year")),
+        (
+            "aggregate_on",
+            lambda: client.campaigns.stats(start_date=TODAY, end_date=TODAY, aggregate_on="year"),
+        ),
         ("max_price", lambda: client.campaigns.launch(12, max_price=float("nan"))),
     ]
     for field, call in cases:
-        with pytest.raises(qlara.ValidationError) as caught:
-            result = call()
-            if hasattr(result, "__await__"):
-                await result
-        assert caught.value.field == field, field
+        assert (await refused(call)).field == field, field
     assert rec.seen == []
 
 
 def _launch_platform(price: Any) -> Recorder:
     return Recorder(
         {
-            ("POST", f"{BASE}/12/calculateGoal"): (200, {"totalContacts": 100, "estimatedCost": 5.0}),
+            ("POST", f"{BASE}/12/calculateGoal"): (
+                200,
+                {"totalContacts": 100, "estimatedCost": 5.0},
+            ),
             ("GET", f"{BASE}/12/price"): (200, price),
             ("PUT", f"{BASE}/12/confirm"): (202, None),
         }
@@ -225,7 +252,10 @@ async def test_simulator_confirm_rules() -> None:
     sim = qlara.testing.Simulator()
     async with _sim_client(sim) as client:
         camp = await client.campaigns.create(
-            name="Rules", sms_sender="Shop", sms_body="Hi", destinations=["+393401111111", "+393402222222"]
+            name="Rules",
+            sms_sender="Shop",
+            sms_body="Hi",
+            destinations=["+393401111111", "+393402222222"],
         )
         with pytest.raises(qlara.BadRequestError, match="readyToSend"):
             await client.campaigns.confirm(camp.id)
@@ -266,7 +296,8 @@ async def test_simulator_scheduled_campaign_freezes_credit() -> None:
             await client.campaigns.launch(camp.id, max_price=1)
             ids.append(camp.id)
         credit = await client.account.credit()
-        assert (credit.frozen_credit, credit.available_credit) == (0.1, pytest.approx(999.9))
+        assert credit.frozen_credit == pytest.approx(0.1)
+        assert credit.available_credit == pytest.approx(999.9)
         assert (await client.campaigns.get(ids[0])).status is qlara.CampaignStatus.SCHEDULED
         await client.campaigns.delete(ids[1])
         assert (await client.account.credit()).frozen_credit == pytest.approx(0.05)
@@ -274,7 +305,8 @@ async def test_simulator_scheduled_campaign_freezes_credit() -> None:
         done = await client.campaigns.get(ids[0])
         assert (done.status, done.total_success) == (qlara.CampaignStatus.COMPLETED, 1)
         credit = await client.account.credit()
-        assert (credit.credit, credit.frozen_credit) == (pytest.approx(999.95), 0.0)
+        assert credit.credit == pytest.approx(999.95)
+        assert credit.frozen_credit == 0.0
         assert [c.id for c in await client.campaigns.list(is_draft=False).to_list()] == [ids[0]]
 
 
@@ -313,7 +345,9 @@ async def test_campaign_from_upload_to_delivery_stats() -> None:
         )
         assert sorted(e["statusCode"] for e in events if e["eventType"] == "DELIVERY") == [3, 3, 6]
         day = sim.wall().date()
-        [row] = await client.campaigns.stats(start_date=day, end_date=day, aggregate_on="day").to_list()
+        [row] = await client.campaigns.stats(
+            start_date=day, end_date=day, aggregate_on="day"
+        ).to_list()
         assert (row.campaigns, row.destinations, row.success, row.failed) == (1, 3, 2, 1)
         assert row.cost == pytest.approx(0.15)
 
@@ -323,7 +357,11 @@ def test_sync_campaigns_smoke() -> None:
     sim = qlara.testing.Simulator(lifecycle=qlara.testing.Lifecycle.instant())
     with qlara.Qlara(api_key="k", transport=sim.transport(), rate_limit=None) as client:
         camp = client.campaigns.create(
-            name="Sync", sms_sender="Shop", sms_body="Hi", destinations=["+393401111111"], ready_to_send=True
+            name="Sync",
+            sms_sender="Shop",
+            sms_body="Hi",
+            destinations=["+393401111111"],
+            ready_to_send=True,
         )
         assert client.campaigns.launch(camp.id, max_price=1).amount == pytest.approx(0.05)
         assert client.campaigns.get(camp.id).status is qlara.CampaignStatus.COMPLETED

@@ -20,7 +20,12 @@ BASE = "/partner-gateway/v1/exports"
 START = datetime(2026, 4, 1, tzinfo=timezone.utc)
 END = START + timedelta(days=1)
 LINK = "https://files.example.net/exports/e1.csv?signature=s3cr3t"
-READY = {"exportId": "e1", "status": "COMPLETED", "isAvailableForDownload": True, "downloadUrl": LINK}
+READY = {
+    "exportId": "e1",
+    "status": "COMPLETED",
+    "isAvailableForDownload": True,
+    "downloadUrl": LINK,
+}
 
 
 def _sim_client(sim: qlara.testing.Simulator) -> qlara.AsyncQlara:
@@ -56,7 +61,10 @@ async def test_start_list_get_regenerate_wire(make_client: Make) -> None:
     await client.exports.delivery_reports(campaign_id=12)
     assert rec.last[1:] == (f"{BASE}/delivery-reports", {}, {"campaignId": 12})
     await client.exports.delivery_reports(start=START, end=END)
-    assert rec.last[3] == {"startDateTime": "2026-04-01T00:00:00+00:00", "endDateTime": "2026-04-02T00:00:00+00:00"}
+    assert rec.last[3] == {
+        "startDateTime": "2026-04-01T00:00:00+00:00",
+        "endDateTime": "2026-04-02T00:00:00+00:00",
+    }
 
 
 async def test_bad_export_arguments(make_client: Make) -> None:
@@ -136,7 +144,8 @@ async def test_download_follows_the_link_without_credentials(
     assert len(files) == 2
     for request in files:
         assert str(request.url) == LINK
-        assert "x-api-key" not in request.headers and "authorization" not in request.headers
+        assert "x-api-key" not in request.headers
+        assert "authorization" not in request.headers
     platform = rec.requests[0].headers
     assert platform.get("x-api-key") == KEY or platform.get("authorization", "").startswith("Basic")
 
@@ -162,9 +171,9 @@ async def test_simulator_contacts_export_waited_for_and_downloaded(tmp_path: Pat
         with pytest.raises(qlara.ValidationError):
             await client.exports.download(job)
         ready = await client.exports.wait(job, interval=0.01, timeout=5)
-        assert ready.download_url is not None and "/api/exports-download/" in ready.download_url
+        assert "/api/exports-download/" in (ready.download_url or "")
         path = await client.exports.download(ready, to=tmp_path / "contacts.csv")
-        lines = Path(path).read_text().splitlines()
+        lines = (await anyio.Path(path).read_text()).splitlines()
         assert lines == ["id,firstName,lastName,phoneNumber,email", f"{ada.id},Ada,,+393401111111,"]
 
 
@@ -191,7 +200,8 @@ async def test_simulator_history_export_and_delivery_report() -> None:
         job = await client.messages.export_history(
             start=sim.wall() - timedelta(hours=1), end=sim.wall() + timedelta(minutes=1)
         )
-        assert isinstance(job, qlara.ExportJob) and job.id is not None
+        assert isinstance(job, qlara.ExportJob)
+        assert job.id is not None
         await client.exports.wait(job, interval=0)
         report = (await client.exports.download(job)).decode()
         assert f"{sent.message_id},,SMS,+393401111111,DELIVERED" in report

@@ -174,7 +174,7 @@ class AsyncApiKeys(AsyncResource):
 
     async def get(
         self,
-        value: str | Secret,
+        value: str | Secret | CreatedApiKey,
         *,
         timeout: TimeoutTypes = None,
         extra_headers: Mapping[str, str] | None = None,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, overload
 from urllib.parse import urlsplit
 
 import anyio
@@ -231,6 +231,28 @@ class AsyncExports(AsyncResource):
                     f"(status {job.status or 'unknown'})"
                 )
             await anyio.sleep(min(interval, remaining))
+
+    @overload
+    async def download(
+        self,
+        export: ExportRef,
+        to: None = None,
+        *,
+        timeout: TimeoutTypes = None,  # noqa: ASYNC109 - the per-request timeout
+        extra_headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> bytes: ...
+
+    @overload
+    async def download(
+        self,
+        export: ExportRef,
+        to: str | os.PathLike[str],
+        *,
+        timeout: TimeoutTypes = None,  # noqa: ASYNC109 - the per-request timeout
+        extra_headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> str: ...
 
     async def download(
         self,
