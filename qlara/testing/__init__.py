@@ -23,6 +23,11 @@ the older response shape, but their delivery callbacks are the guide's
 ``customerMessageId``), not the older payload with a ``status`` string: the
 simulator speaks one callback dialect, the one ``qlara.webhooks`` parses.
 
+The account half of the API is there too (contacts, lists, imports,
+campaigns, exports, credit, subscription, social profiles, API keys); its
+state is ``sim.platform``, a ``PlatformState`` whose credit, prices, quota and
+export timing a test may set.
+
 A 400 names the offending field by its full wire path, e.g.
 ``body.body.suggestions[0].text``; suggestion labels over 25 characters are
 refused there as the SDK refuses them.
@@ -34,6 +39,7 @@ from qlara.testing._faults import Fault as Fault
 from qlara.testing._faults import Faults as Faults
 from qlara.testing._faults import Malformed as Malformed
 from qlara.testing._faults import Status as Status
+from qlara.testing._platform import PlatformState as PlatformState
 from qlara.testing._server import Server as Server
 from qlara.testing._server import serve as serve
 from qlara.testing._simulator import Simulator as Simulator
@@ -49,6 +55,7 @@ __all__ = [
     "Faults",
     "Lifecycle",
     "Malformed",
+    "PlatformState",
     "SentMessage",
     "Server",
     "SimRequest",

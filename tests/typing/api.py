@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from typing_extensions import assert_type
 
 import qlara
@@ -62,3 +64,27 @@ async def tracking(client: qlara.AsyncQlara) -> None:
     assert_type(tracker.status("order-1"), qlara.DeliveryStatus | None)
     config = await client.webhooks.set("https://hooks.example.com/qlara")
     assert_type(config, qlara.WebhookConfig)
+
+
+async def platform_admin(client: qlara.AsyncQlara, sync: qlara.Qlara) -> None:
+    contact = await client.contacts.create(phone_number="+393401234567")
+    assert_type(contact, qlara.Contact)
+    async for item in client.contacts.lists.contacts(1, search="ada"):
+        assert_type(item, qlara.Contact)
+    imported = await client.contacts.upload(b"firstName,phoneNumber\n", 1)
+    assert_type(imported.summary, qlara.ImportSummary)
+    price = await client.campaigns.launch(12, max_price=10.0)
+    assert_type(price.amount, float | None)
+    campaign = await client.campaigns.get(12)
+    assert_type(campaign.status, qlara.CampaignStatus | None)
+    moment = datetime.now(timezone.utc)
+    job = await client.messages.export_history(start=moment, end=moment)
+    assert_type(await client.exports.wait(job), qlara.ExportJob)
+    assert_type(await client.exports.download(job), bytes)
+    assert_type(await client.exports.download(job, to="report.csv"), str)
+    assert_type(sync.exports.download(job), bytes)
+    key = await client.api_keys.create("CI")
+    assert_type(key.reveal(), str)
+    assert_type((await client.account.credit()).available_credit, float | None)
+    for profile in sync.socials.list():
+        assert_type(profile, qlara.SocialProfile)
