@@ -366,3 +366,18 @@ def test_sync_campaigns_smoke() -> None:
         assert client.campaigns.launch(camp.id, max_price=1).amount == pytest.approx(0.05)
         assert client.campaigns.get(camp.id).status is qlara.CampaignStatus.COMPLETED
         assert [c.id for c in client.campaigns.list()] == [camp.id]
+
+
+async def test_stats_as_one_object_and_create_with_an_empty_answer(make_client: Make) -> None:
+    """An aggregate sent as one object is one row; a create answer without an id is malformed."""
+    rec = Recorder(
+        {
+            ("GET", f"{BASE}/stats"): (200, {"totalCampaigns": 4, "totalSuccess": 90}),
+            ("POST", BASE): (201, None),
+        }
+    )
+    client = make_client(rec)
+    [row] = await client.campaigns.stats(start_date=TODAY, end_date=TODAY).to_list()
+    assert (row.campaigns, row.success) == (4, 90)
+    with pytest.raises(qlara.MalformedResponseError, match="malformed campaign"):
+        await client.campaigns.create(name="Echo", destinations=["+393401111111"])

@@ -301,3 +301,17 @@ def test_sync_contacts_smoke() -> None:
         assert [g.name for g in client.contacts.lists.list()] == ["Sync"]
         client.contacts.delete(ids=[made.id])
         assert list(client.contacts.list()) == []
+
+
+async def test_lenient_answers(make_client: Make) -> None:
+    """Ids may be strings, contacts wrapped in data; association ids are found in an object."""
+    rec = Recorder(
+        {
+            ("POST", BASE): (201, {"data": {"contactId": "c-1", "email": "eve@example.com"}}),
+            ("POST", f"{BASE}/list/contacts"): (201, {"associationIds": [9, 10]}),
+        }
+    )
+    client = make_client(rec)
+    made = await client.contacts.create(email="eve@example.com")
+    assert (made.id, made.email) == ("c-1", "eve@example.com")
+    assert await client.contacts.lists.add([1], contact_ids=[2]) == [9, 10]

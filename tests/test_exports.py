@@ -218,3 +218,25 @@ def test_sync_exports_smoke(tmp_path: Path) -> None:
         client.exports.wait(job, interval=0)
         assert client.exports.download(job).startswith(b"id,")
         assert [j.id for j in client.exports.list()] == [job.id]
+
+
+async def test_get_reads_a_bare_download_url(make_client: Make) -> None:
+    """GET /exports/{id} answering just the URL (JSON string or plain text) is a ready job."""
+    rec = Recorder({("GET", f"{BASE}/e1"): httpx.Response(200, text=LINK)})
+    files: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "files.example.net":
+            files.append(request)
+            return httpx.Response(200, content=b"csv")
+        return rec(request)
+
+    client = make_client(handler)
+    job = await client.exports.get("e1")
+    assert (job.id, job.is_available_for_download, job.download_url) == ("e1", True, LINK)
+    assert await client.exports.download("e1") == b"csv"
+    rec.routes[("GET", f"{BASE}/e1")] = (200, LINK)
+    assert (await client.exports.wait("e1")).download_url == LINK
+    rec.routes[("GET", f"{BASE}/e1")] = httpx.Response(200, text="<html>oops</html>")
+    with pytest.raises(qlara.MalformedResponseError):
+        await client.exports.get("e1")

@@ -164,8 +164,9 @@ def parse_export(data: Any, known_id: int | str | None = None) -> ExportJob:
     status = fields.text("status")
     if available is None:
         available = url is not None and (status or "COMPLETED").upper() == "COMPLETED"
+    found = fields.ident("exportId", "id")
     return ExportJob(
-        id=fields.ident("exportId", "id") or known_id,
+        id=found if found is not None else known_id,
         status=status,
         is_available_for_download=available,
         download_url=url,

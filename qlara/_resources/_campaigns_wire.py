@@ -17,10 +17,17 @@ from qlara._models.campaigns import (
 from qlara._resources._read import Fields, obj, unwrap
 from qlara._resources._status_wire import _number, _text
 
-__all__ = ["PRICE_KEYS", "parse_campaign", "parse_goal", "parse_price", "parse_stats"]
+__all__ = [
+    "PRICE_KEYS",
+    "parse_campaign",
+    "parse_goal",
+    "parse_price",
+    "parse_stats",
+    "stats_envelope",
+]
 
 # Where the price may be: the shape of GET /price is undocumented (Q9).
-PRICE_KEYS = ("price", "totalPrice", "estimatedCost", "cost", "amount", "total")
+PRICE_KEYS = ("price", "totalPrice", "estimatedCost", "cost", "amount")
 
 
 def status_of(value: Any) -> CampaignStatus | None:
@@ -115,6 +122,17 @@ def parse_price(data: Any) -> CampaignPrice:
         total_contacts=fields.count("totalContacts", "totalDestinations"),
         raw=dict(data),
     )
+
+
+def stats_envelope(data: Any) -> Any:
+    """The aggregate may come as one object of totals rather than a list of rows: one row."""
+    if (
+        isinstance(data, Mapping)
+        and data
+        and not any(isinstance(v, (list, Mapping)) for v in data.values())
+    ):
+        return {"content": [data], "last": True}
+    return data
 
 
 def parse_stats(data: Any) -> CampaignStats:

@@ -42,9 +42,10 @@ class AsyncContactLists(AsyncResource):
             "description": _a.text("description", description),
             "isTest": _a.flag("is_test", is_test),
         }
+        sent = {k: v for k, v in body.items() if v is not None}
         request = LISTS.request(
             "POST",
-            json={k: v for k, v in body.items() if v is not None},
+            json=sent,
             parse=parse_list,
             what="contact list",
         )

@@ -77,6 +77,8 @@ def parse_import(data: Any) -> ContactImport:
     """An upload's answer: UC-020's shape, read leniently (counts may sit at the top)."""
     if data is None:
         return ContactImport()
+    if isinstance(data, list):  # only the preview rows
+        data = {"preview": data}
     fields = Fields(obj(data, "import"))
     counts = Fields(fields.mapping("summary") or fields.data)
     problems = fields.data.get("errors")
@@ -112,7 +114,11 @@ def parse_associations(data: Any) -> list[int | str]:
         return []
     if isinstance(data, Mapping):
         found = next(
-            (data[k] for k in ("ids", "data", "associations") if isinstance(data.get(k), list)),
+            (
+                data[k]
+                for k in ("ids", "associationIds", "data", "associations", "content")
+                if isinstance(data.get(k), list)
+            ),
             None,
         )
         if found is None:

@@ -37,7 +37,13 @@ from qlara._request import Answer, Request, Route
 from qlara._resources import _admin_args as _a
 from qlara._resources._base import AsyncResource, call_options, check_limit
 from qlara._resources._campaign_body import campaign_body
-from qlara._resources._campaigns_wire import parse_campaign, parse_goal, parse_price, parse_stats
+from qlara._resources._campaigns_wire import (
+    parse_campaign,
+    parse_goal,
+    parse_price,
+    parse_stats,
+    stats_envelope,
+)
 
 __all__ = ["AsyncCampaigns", "Campaigns"]
 
@@ -169,7 +175,12 @@ class AsyncCampaigns(AsyncResource):
             scheduled_date=scheduled_date,
             name_required=True,
         )
-        request = CAMPAIGNS.request("POST", json=body, parse=parse_campaign, what="campaign")
+        request = CAMPAIGNS.request(
+            "POST",
+            json=body,
+            parse=parse_campaign,
+            what="campaign",
+        )
         return await self._call(request, call_options(timeout, extra_headers, extra_body))
 
     async def get(
@@ -313,8 +324,8 @@ class AsyncCampaigns(AsyncResource):
         """The campaign's price (after ``calculate_goal``).
 
         The answer's shape is undocumented: a bare number or an object with
-        ``price``, ``totalPrice``, ``estimatedCost``, ``cost``, ``amount`` or
-        ``total`` is read; otherwise ``amount`` is ``None`` and ``raw`` has it all.
+        ``price``, ``totalPrice``, ``estimatedCost``, ``cost`` or ``amount``
+        is read; otherwise ``amount`` is ``None`` and ``raw`` has it all.
         """
         request = CAMPAIGNS.request(
             "GET",
@@ -444,6 +455,7 @@ class AsyncCampaigns(AsyncResource):
             limit=check_limit(limit),
             options=call_options(timeout, extra_headers, extra_body),
             what="campaign stats page",
+            envelope=stats_envelope,
         )
 
 

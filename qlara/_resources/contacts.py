@@ -104,7 +104,12 @@ class AsyncContacts(AsyncResource):
         )
         if "phoneNumber" not in body and "email" not in body:
             raise ValidationError("phone_number", "a contact needs a phone_number or an email")
-        request = CONTACTS.request("POST", json=body, parse=parse_contact, what="contact")
+        request = CONTACTS.request(
+            "POST",
+            json=body,
+            parse=parse_contact,
+            what="contact",
+        )
         return await self._call(request, call_options(timeout, extra_headers, extra_body))
 
     def list(

@@ -23,6 +23,7 @@ from qlara._errors import APIError, APITimeoutError, MalformedResponseError, Val
 from qlara._http import TimeoutTypes
 from qlara._models.account import ExportJob
 from qlara._pagination import AsyncPager
+from qlara._raw import RawResponse
 from qlara._request import Answer, Request, Route
 from qlara._resources import _admin_args as _a
 from qlara._resources import _tracking_args as _t
@@ -64,6 +65,31 @@ def _link(job: ExportJob) -> str:
     return url
 
 
+def _read_job(answer: RawResponse, identifier: int | str) -> ExportJob:
+    try:
+        data = answer.json()
+    except MalformedResponseError:
+        data = answer.text.strip()
+        if not data.startswith(("https://", "http://")):
+            raise MalformedResponseError(
+                f"malformed export answer: neither JSON nor a download URL @ $ "
+                f"(export {identifier})",
+                status_code=answer.status_code,
+            ) from None
+    if isinstance(data, str) and data.startswith(("https://", "http://")):
+        return ExportJob(
+            id=identifier,
+            status="COMPLETED",
+            is_available_for_download=True,
+            download_url=data,
+            raw={"downloadUrl": data},
+        )
+    try:
+        return parse_export(data, identifier)
+    except MalformedResponseError as exc:
+        raise MalformedResponseError(str(exc), status_code=answer.status_code) from exc
+
+
 class AsyncExports(AsyncResource):
     """List, start, wait for and download export jobs."""
 
@@ -94,10 +120,13 @@ class AsyncExports(AsyncResource):
     ) -> ExportJob:
         """One job, with its time-limited ``download_url`` once it is ready."""
         identifier = export_id(export)
-        request = EXPORTS.request(
-            "GET", "{id}", id=identifier, parse=lambda d: parse_export(d, identifier), what="export"
+        # Read raw: the reference says this answers "a time-limited download URL",
+        # which may come as a job object, a JSON string or a plain-text URL.
+        request: Request[RawResponse] = EXPORTS.request(
+            "GET", "{id}", id=identifier, answer=Answer.RAW, what="export"
         )
-        return await self._call(request, call_options(timeout, extra_headers, extra_body))
+        answer = await self._call(request, call_options(timeout, extra_headers, extra_body))
+        return _read_job(answer, identifier)
 
     async def regenerate(
         self,
