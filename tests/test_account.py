@@ -178,7 +178,7 @@ async def test_simulator_keys_authenticate_until_deleted() -> None:
         async with qlara.AsyncQlara(
             api_key=created.reveal(), transport=sim.transport(), rate_limit=None
         ) as ci:
-            assert (await ci.account.credit()).available_credit == 1000.0
+            assert (await ci.account.credit()).available_credit == 100_000.0
             await admin.api_keys.delete(created.id)  # type: ignore[arg-type]
             with pytest.raises(qlara.AuthenticationError):
                 await ci.account.credit()

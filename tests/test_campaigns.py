@@ -297,7 +297,7 @@ async def test_simulator_scheduled_campaign_freezes_credit() -> None:
             ids.append(camp.id)
         credit = await client.account.credit()
         assert credit.frozen_credit == pytest.approx(0.1)
-        assert credit.available_credit == pytest.approx(999.9)
+        assert credit.available_credit == pytest.approx(99_999.9)
         assert (await client.campaigns.get(ids[0])).status is qlara.CampaignStatus.SCHEDULED
         await client.campaigns.delete(ids[1])
         assert (await client.account.credit()).frozen_credit == pytest.approx(0.05)
@@ -305,7 +305,7 @@ async def test_simulator_scheduled_campaign_freezes_credit() -> None:
         done = await client.campaigns.get(ids[0])
         assert (done.status, done.total_success) == (qlara.CampaignStatus.COMPLETED, 1)
         credit = await client.account.credit()
-        assert credit.credit == pytest.approx(999.95)
+        assert credit.credit == pytest.approx(99_999.95)
         assert credit.frozen_credit == 0.0
         assert [c.id for c in await client.campaigns.list(is_draft=False).to_list()] == [ids[0]]
 

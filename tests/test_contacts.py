@@ -315,3 +315,12 @@ async def test_lenient_answers(make_client: Make) -> None:
     made = await client.contacts.create(email="eve@example.com")
     assert (made.id, made.email) == ("c-1", "eve@example.com")
     assert await client.contacts.lists.add([1], contact_ids=[2]) == [9, 10]
+
+
+async def test_bytes_uploads_get_a_name() -> None:
+    """Bytes without a file_name go out as contacts.csv / contacts.vcf, which the platform reads."""
+    sim = qlara.testing.Simulator()
+    async with _sim_client(sim) as client:
+        sheet = await client.contacts.upload(CSV)
+        cards = await client.contacts.upload_vcard(VCARDS)
+        assert (sheet.summary.imported, cards.summary.imported) == (2, 1)

@@ -59,8 +59,11 @@ def _contact_body(
 
 
 def _file_name(given: str | None, part_name: str, allowed: tuple[str, ...], field: str) -> str:
+    """The name sent; bytes or an unnamed file are called ``contacts.csv`` / ``contacts.vcf``."""
     name = given or part_name
-    if name != "upload" and not name.lower().endswith(allowed):
+    if name == "upload":  # what qlara._upload calls a source without a name
+        return f"contacts{allowed[0]}"
+    if not name.lower().endswith(allowed):
         raise ValidationError(field, f"must be a {', '.join(allowed)} file, got {name!r}")
     return name
 
@@ -281,8 +284,8 @@ class AsyncContacts(AsyncResource):
             list_id: also add the contacts to this list.
             remove_head: the first row is a header, not a contact.
             limit: how many rows the answer previews (the platform's default is 10).
-            file_name: the name sent (default: the path's name); it must end in
-                .csv, .xls or .xlsx.
+            file_name: the name sent (default: the path's name, or ``contacts.csv``
+                for bytes); it must end in .csv, .xls or .xlsx.
         """
         return await self._import(
             file,

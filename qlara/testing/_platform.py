@@ -54,7 +54,7 @@ class PlatformState:
         socials: the connected social profiles.
     """
 
-    credit: float = 1000.0
+    credit: float = 100_000.0
     frozen_credit: float = 0.0
     prices: dict[str, float] = attrs.field(factory=lambda: dict(DEFAULT_PRICES))
     plan_limit: int = 1000
