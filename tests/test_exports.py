@@ -240,3 +240,16 @@ async def test_get_reads_a_bare_download_url(make_client: Make) -> None:
     rec.routes[("GET", f"{BASE}/e1")] = httpx.Response(200, text="<html>oops</html>")
     with pytest.raises(qlara.MalformedResponseError):
         await client.exports.get("e1")
+
+
+async def test_wait_reads_other_ready_spellings_and_stops_on_failure(make_client: Make) -> None:
+    """A link with an unfamiliar ready status is ready; a FAILED job ends the wait at once."""
+    rec = Recorder(
+        {("GET", f"{BASE}/e1"): (200, {"exportId": "e1", "status": "READY", "url": LINK})}
+    )
+    client = make_client(rec)
+    assert (await client.exports.wait("e1", interval=0)).download_url == LINK
+    rec.routes[("GET", f"{BASE}/e1")] = (200, {"exportId": "e1", "status": "FAILED"})
+    with pytest.raises(qlara.APIError, match="failed"):
+        await client.exports.wait("e1", interval=0)
+    assert len(rec.seen) == 2

@@ -213,4 +213,10 @@ class ExportJob:
 
     @property
     def is_expired(self) -> bool:
+        """The link's time ran out: ``regenerate`` prepares it again."""
         return (self.status or "").upper() == "EXPIRED"
+
+    @property
+    def is_failed(self) -> bool:
+        """The platform gave up on it (``FAILED`` or ``ERROR``)."""
+        return (self.status or "").upper() in ("FAILED", "ERROR")

@@ -32,6 +32,7 @@ __all__ = [
 # Where a new key's value may be; the documented one (UC-014) first.
 KEY_FIELDS = ("apiKey", "key", "value", "token")
 MASK = "***"
+NOT_READY = frozenset({"PENDING", "EXPIRED", "FAILED", "ERROR", "IN_PROGRESS", "PROCESSING"})
 
 
 def parse_subscription(data: Any) -> Subscription:
@@ -162,8 +163,8 @@ def parse_export(data: Any, known_id: int | str | None = None) -> ExportJob:
     available = fields.flag("isAvailableForDownload", "availableForDownload")
     url = fields.text("downloadUrl", "url", "fileUrl", "link")
     status = fields.text("status")
-    if available is None:
-        available = url is not None and (status or "COMPLETED").upper() == "COMPLETED"
+    if available is None:  # not said: a link on a job that is not known to be unready
+        available = url is not None and (status or "").upper() not in NOT_READY
     found = fields.ident("exportId", "id")
     return ExportJob(
         id=found if found is not None else known_id,

@@ -229,7 +229,7 @@ class AsyncExports(AsyncResource):
 
         Raises:
             APITimeoutError: not ready within ``timeout``.
-            APIError: the job expired again after being regenerated.
+            APIError: the job failed, or expired again after being regenerated.
         """
         identifier = export_id(export)
         timeout = _t.seconds("timeout", timeout)
@@ -245,6 +245,8 @@ class AsyncExports(AsyncResource):
             )
             if job.is_available_for_download:
                 return job
+            if job.is_failed:
+                raise APIError(f"export {identifier} failed on the platform (status {job.status})")
             if job.is_expired:
                 if regenerated:
                     raise APIError(f"export {identifier} expired again after it was regenerated")
