@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
@@ -12,7 +13,7 @@ from qlara._models.campaigns import SendingMode
 from qlara._resources import _admin_args as _a
 from qlara._resources._tracking_args import aware
 
-__all__ = ["campaign_body"]
+__all__ = ["campaign_body", "modes", "price_cap", "required_day"]
 
 LIST_RECIPIENTS = 1
 EXPLICIT_RECIPIENTS = 2
@@ -84,3 +85,33 @@ def campaign_body(
         assert isinstance(scheduled_date, datetime)
         body["scheduledDate"] = format_scheduled_date(scheduled_date)
     return {k: v for k, v in body.items() if v is not None}
+
+
+def modes(value: object) -> list[str] | None:
+    if value is None:
+        return None
+    items = [value] if isinstance(value, (str, SendingMode)) else value
+    if not isinstance(items, Iterable):
+        raise ValidationError(
+            "sending_mode", f"must be a sending mode or a list of them, got {value!r}"
+        )
+    found = [_a.member("sending_mode", SendingMode, item) for item in items]
+    return [m.value for m in found if m is not None] or None
+
+
+def price_cap(value: object) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValidationError("max_price", f"must be a number, got {value!r}")
+    cap = float(value)
+    if not math.isfinite(cap) or cap < 0:
+        raise ValidationError("max_price", f"must be a finite number >= 0, got {value!r}")
+    return cap
+
+
+def required_day(field: str, value: object) -> str:
+    found = _a.day(field, value)
+    if found is None:
+        raise ValidationError(field, "is required (a date or 'yyyy-MM-dd')")
+    return found

@@ -17,7 +17,6 @@ The lifecycle, as the platform runs it:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
@@ -36,7 +35,7 @@ from qlara._pagination import AsyncPager
 from qlara._request import Answer, Request, Route
 from qlara._resources import _admin_args as _a
 from qlara._resources._base import AsyncResource, call_options, check_limit
-from qlara._resources._campaign_body import campaign_body
+from qlara._resources._campaign_body import campaign_body, modes, price_cap, required_day
 from qlara._resources._campaigns_wire import (
     parse_campaign,
     parse_goal,
@@ -49,36 +48,6 @@ __all__ = ["AsyncCampaigns", "Campaigns"]
 
 CAMPAIGNS = Route("/partner-gateway/v1/campaigns")
 AGGREGATES = ("hour", "day", "week", "month")
-
-
-def _modes(value: object) -> list[str] | None:
-    if value is None:
-        return None
-    items = [value] if isinstance(value, (str, SendingMode)) else value
-    if not isinstance(items, Iterable):
-        raise ValidationError(
-            "sending_mode", f"must be a sending mode or a list of them, got {value!r}"
-        )
-    found = [_a.member("sending_mode", SendingMode, item) for item in items]
-    return [m.value for m in found if m is not None] or None
-
-
-def _cap(value: object) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValidationError("max_price", f"must be a number, got {value!r}")
-    cap = float(value)
-    if not math.isfinite(cap) or cap < 0:
-        raise ValidationError("max_price", f"must be a finite number >= 0, got {value!r}")
-    return cap
-
-
-def _required_day(field: str, value: object) -> str:
-    found = _a.day(field, value)
-    if found is None:
-        raise ValidationError(field, "is required (a date or 'yyyy-MM-dd')")
-    return found
 
 
 class AsyncCampaigns(AsyncResource):
@@ -112,7 +81,7 @@ class AsyncCampaigns(AsyncResource):
         query = {
             "isDraft": _a.flag("is_draft", is_draft),
             "isProgrammed": _a.flag("is_programmed", is_programmed),
-            "sendingMode": _modes(sending_mode),
+            "sendingMode": modes(sending_mode),
             "search": _a.text("search", search),
             "startDate": _a.day("start_date", start_date),
             "endDate": _a.day("end_date", end_date),
@@ -382,7 +351,7 @@ class AsyncCampaigns(AsyncResource):
             BadRequestError: the platform refused the confirmation.
         """
         identifier = _a.one_id("campaign_id", campaign_id)
-        cap = _cap(max_price)
+        cap = price_cap(max_price)
         goal = await self.calculate_goal(
             identifier, timeout=timeout, extra_headers=extra_headers, extra_body=extra_body
         )
@@ -441,9 +410,9 @@ class AsyncCampaigns(AsyncResource):
             )
         query = {
             "aggregateOn": None if aggregate_on is None else aggregate_on.lower(),
-            "startDate": _required_day("start_date", start_date),
-            "endDate": _required_day("end_date", end_date),
-            "sendingMode": _modes(sending_mode),
+            "startDate": required_day("start_date", start_date),
+            "endDate": required_day("end_date", end_date),
+            "sendingMode": modes(sending_mode),
             "isDraft": _a.flag("is_draft", is_draft),
             "direction": _a.direction("direction", direction),
         }

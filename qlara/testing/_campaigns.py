@@ -20,18 +20,26 @@ from typing import TYPE_CHECKING, Any
 
 from qlara._models import Channel
 from qlara._models._validate import E164
+from qlara.testing._campaign_run import (
+    DRAFT,
+    SCHEDULED,
+    SENDING,
+    cancel,
+    channel_of,
+    fan_out,
+    recipients,
+    refresh,
+)
 from qlara.testing._campaign_stats import stats
 from qlara.testing._encoding import sms_parts
 from qlara.testing._events import iso
 from qlara.testing._platform import BadRequestError, flag, handled, json_body, page_of
-from qlara.testing._sends import Parsed, new_id
-from qlara.testing._state import FINAL
 from qlara.testing._wire import SimRequest, SimResponse, json_response
 
 if TYPE_CHECKING:
     from qlara.testing._simulator import Simulator
 
-__all__ = ["ITEM_ROUTES", "ROUTES", "refresh"]
+__all__ = ["ITEM_ROUTES", "ROUTES"]
 
 MODES = ("SMS", "RCS", "WHATSAPP", "RCS_SMS", "WHATSAPP_SMS", "WHATSAPP_RCS", "WHATSAPP_RCS_SMS")
 FIELDS = (
@@ -55,11 +63,6 @@ NEEDS = {
     "RCS": ("rcsAgentId", "rcsTemplateId"),
     "WHATSAPP": ("whatsappPhoneNumberId", "whatsappTemplateId"),
 }
-DRAFT, SCHEDULED, SENDING, COMPLETED, FAILED = range(5)
-
-
-def channel_of(campaign: Mapping[str, Any]) -> Channel:
-    return Channel(str(campaign.get("sendingMode") or "SMS").split("_")[0])
 
 
 def _scheduled(value: Any) -> datetime | None:
@@ -109,54 +112,6 @@ def _check(sim: Simulator, data: Mapping[str, Any], *, partial: bool) -> dict[st
     return fields
 
 
-def _recipients(sim: Simulator, campaign: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
-    """(number, contact fields) per unique recipient."""
-    state = sim.platform
-    out: dict[str, Mapping[str, Any]] = {}
-    if campaign.get("destinationType") == 1:
-        for list_id in campaign.get("contactListIds", []):
-            for contact_id in sorted(state.members.get(list_id, ())):
-                contact = state.contacts.get(contact_id)
-                if contact and contact.get("phoneNumber"):
-                    out.setdefault(contact["phoneNumber"], contact)
-    elif campaign.get("destinationType") == 2:
-        for item in campaign.get("destinations", []):
-            number = item.get("destination") if isinstance(item, Mapping) else item
-            out.setdefault(str(number), item if isinstance(item, Mapping) else {})
-    return list(out.items())
-
-
-def _fill(text: str | None, contact: Mapping[str, Any]) -> str | None:
-    if text is None:
-        return None
-    for key, value in contact.items():
-        if isinstance(value, (str, int)) and not isinstance(value, bool):
-            text = text.replace("{{" + key + "}}", str(value))
-    return text
-
-
-def refresh(sim: Simulator, campaign: dict[str, Any]) -> None:
-    """Move a confirmed campaign on: sending once its time came, then completed or failed."""
-    if campaign["status"] not in (SCHEDULED, SENDING):
-        return
-    if sim.now() < campaign["_start"]:
-        return
-    state = sim.platform
-    if campaign.pop("_frozen", False):
-        state.frozen_credit = round(state.frozen_credit - campaign["_cost"], 6)
-        state.credit = round(state.credit - campaign["_cost"], 6)
-    campaign["status"] = SENDING
-    messages = [sim.lookup(i) for i in campaign["_messages"]]
-    statuses = [m.status if m is not None else "ERROR" for m in messages]
-    campaign["totalSuccess"] = statuses.count("DELIVERED")
-    campaign["totalFailed"] = (
-        sum(s in ("ERROR", "EXPIRED") for s in statuses) + campaign["_rejected"]
-    )
-    if all(s in FINAL for s in statuses):
-        campaign["status"] = FAILED if statuses and not campaign["totalSuccess"] else COMPLETED
-        campaign.setdefault("completedAt", iso(sim.wall()))
-
-
 def render(sim: Simulator, campaign: dict[str, Any]) -> dict[str, Any]:
     refresh(sim, campaign)
     return {k: v for k, v in campaign.items() if not k.startswith("_")}
@@ -170,19 +125,6 @@ def _found(sim: Simulator, params: Mapping[str, str]) -> dict[str, Any]:
     if campaign is None:
         raise BadRequestError(f"Campaign {params['id']} not found", 404)
     return campaign
-
-
-def _cancel(sim: Simulator, campaign: dict[str, Any]) -> None:
-    """A scheduled campaign's messages are withdrawn and its frozen credit returned."""
-    for message_id in campaign.pop("_messages", []):
-        message = sim.lookup(message_id)
-        if message is not None:
-            message.final, message.notify, message.status = "UNKNOWN", False, "UNKNOWN"
-            sim.forget(message_id)
-    if campaign.pop("_frozen", False):
-        sim.platform.frozen_credit = round(sim.platform.frozen_credit - campaign["_cost"], 6)
-    campaign["status"] = DRAFT
-    campaign["_goal"] = None
 
 
 @handled
@@ -256,7 +198,7 @@ def update(sim: Simulator, request: SimRequest, params: Mapping[str, str]) -> Si
         raise BadRequestError(f"Campaign {campaign['id']} is sending or done and cannot be changed")
     fields = _check(sim, json_body(request), partial=True)
     if campaign["status"] == SCHEDULED:
-        _cancel(sim, campaign)
+        cancel(sim, campaign)
     if "destinationType" in fields:
         campaign.pop("contactListIds", None)
         campaign.pop("destinations", None)
@@ -274,7 +216,7 @@ def delete(sim: Simulator, request: SimRequest, params: Mapping[str, str]) -> Si
             f"Campaign {campaign['id']} cannot be deleted: only drafts and scheduled campaigns can",
             404,
         )
-    _cancel(sim, campaign)
+    cancel(sim, campaign)
     del sim.platform.campaigns[campaign["id"]]
     return SimResponse(204)
 
@@ -284,19 +226,19 @@ def calculate_goal(sim: Simulator, request: SimRequest, params: Mapping[str, str
     campaign = _found(sim, params)
     if campaign["status"] != DRAFT:
         raise BadRequestError(f"Campaign {campaign['id']} is already confirmed")
-    recipients = _recipients(sim, campaign)
+    chosen = recipients(sim, campaign)
     channel = channel_of(campaign)
     parts = sms_parts(campaign.get("smsBody") or "")[0] if channel is Channel.SMS else 1
     unit = sim.platform.price_of(channel, parts)
     goal = {
-        "totalContacts": len(recipients),
-        "estimatedCost": round(unit * len(recipients), 6),
+        "totalContacts": len(chosen),
+        "estimatedCost": round(unit * len(chosen), 6),
         "costPerMessage": unit,
         "parts": parts,
         "currency": "EUR",
     }
     campaign["_goal"] = goal
-    campaign["totalDestinations"] = len(recipients)
+    campaign["totalDestinations"] = len(chosen)
     return json_response(200, goal)
 
 
@@ -326,8 +268,8 @@ def confirm(sim: Simulator, request: SimRequest, params: Mapping[str, str]) -> S
         missing = [f for f in NEEDS[channel] if campaign.get(f) in (None, "")]
         if missing:
             raise BadRequestError(f"{missing[0]}: required for {channel} campaigns")
-    recipients = _recipients(sim, campaign)
-    if not recipients:
+    chosen = recipients(sim, campaign)
+    if not chosen:
         raise BadRequestError("The campaign has no recipients")
     state = sim.platform
     when = _scheduled(campaign.get("scheduledDate"))
@@ -343,32 +285,7 @@ def confirm(sim: Simulator, request: SimRequest, params: Mapping[str, str]) -> S
     campaign.update(
         _cost=cost, _start=start, _price=goal, status=SCHEDULED if start > sim.now() else SENDING
     )
-    channel = channel_of(campaign)
-    for number, contact in recipients:
-        message_id = new_id()
-        mark = sim.mark_of(number)
-        if mark == "REJECTED":
-            campaign["_rejected"] += 1
-            continue
-        parsed = Parsed(
-            channel=channel,
-            dialect="current",
-            message_id=message_id,
-            destination=number,
-            sender=campaign.get("smsSender"),
-            text=_fill(campaign.get("smsBody"), contact) if channel is Channel.SMS else None,
-            simulation=False,
-            notify=True,
-            scheduled=when,
-        )
-        sim._track(
-            parsed,
-            {"campaignId": campaign["id"], "destination": number},
-            message_id,
-            message_id,
-            mark,
-        )
-        campaign["_messages"].append(message_id)
+    fan_out(sim, campaign, chosen, when)
     return json_response(202, {"id": campaign["id"], "status": campaign["status"]})
 
 
