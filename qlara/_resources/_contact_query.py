@@ -1,4 +1,4 @@
-"""The filters of the two contact listings (``contacts.list`` and ``lists.contacts``)."""
+"""The arguments of the contact calls: the body of a contact, file names, listing filters."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 from qlara._errors import ValidationError
 from qlara._resources import _admin_args as _a
 
-__all__ = ["contact_filters"]
+__all__ = ["contact_body", "contact_filters", "file_name_of"]
 
 
 def contact_filters(
@@ -46,3 +46,35 @@ def contact_filters(
         "sortBy": _a.text("sort_by", sort_by),
         "sortOrder": None if sort_order is None else sort_order.lower(),
     }
+
+
+def contact_body(
+    *,
+    phone_number: Any,
+    email: Any,
+    first_name: Any,
+    last_name: Any,
+    gender: Any,
+    is_test: Any,
+    custom_fields: Any,
+) -> dict[str, Any]:
+    body = {
+        "phoneNumber": _a.phone("phone_number", phone_number),
+        "email": _a.text("email", email),
+        "firstName": _a.text("first_name", first_name),
+        "lastName": _a.text("last_name", last_name),
+        "gender": _a.text("gender", gender),
+        "isTest": _a.flag("is_test", is_test),
+        "customFields": _a.mapping("custom_fields", custom_fields),
+    }
+    return {k: v for k, v in body.items() if v is not None}
+
+
+def file_name_of(given: str | None, part_name: str, allowed: tuple[str, ...], field: str) -> str:
+    """The name sent; bytes or an unnamed file are called ``contacts.csv`` / ``contacts.vcf``."""
+    name = given or part_name
+    if name == "upload":  # what qlara._upload calls a source without a name
+        return f"contacts{allowed[0]}"
+    if not name.lower().endswith(allowed):
+        raise ValidationError(field, f"must be a {', '.join(allowed)} file, got {name!r}")
+    return name

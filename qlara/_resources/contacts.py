@@ -25,7 +25,7 @@ from qlara._request import Answer, Request, Route
 from qlara._resources import _admin_args as _a
 from qlara._resources._base import AsyncResource, call_options, check_limit, child
 from qlara._resources._contact_lists import AsyncContactLists, ContactLists
-from qlara._resources._contact_query import contact_filters
+from qlara._resources._contact_query import contact_body, contact_filters, file_name_of
 from qlara._resources._contacts_wire import parse_contact, parse_import
 from qlara._upload import FileSource, upload
 
@@ -34,38 +34,6 @@ __all__ = ["AsyncContacts", "Contacts"]
 CONTACTS = Route("/partner-gateway/v1/contacts")
 SHEETS = (".csv", ".xls", ".xlsx")
 VCARDS = (".vcf", ".vcard")
-
-
-def _contact_body(
-    *,
-    phone_number: Any,
-    email: Any,
-    first_name: Any,
-    last_name: Any,
-    gender: Any,
-    is_test: Any,
-    custom_fields: Any,
-) -> dict[str, Any]:
-    body = {
-        "phoneNumber": _a.phone("phone_number", phone_number),
-        "email": _a.text("email", email),
-        "firstName": _a.text("first_name", first_name),
-        "lastName": _a.text("last_name", last_name),
-        "gender": _a.text("gender", gender),
-        "isTest": _a.flag("is_test", is_test),
-        "customFields": _a.mapping("custom_fields", custom_fields),
-    }
-    return {k: v for k, v in body.items() if v is not None}
-
-
-def _file_name(given: str | None, part_name: str, allowed: tuple[str, ...], field: str) -> str:
-    """The name sent; bytes or an unnamed file are called ``contacts.csv`` / ``contacts.vcf``."""
-    name = given or part_name
-    if name == "upload":  # what qlara._upload calls a source without a name
-        return f"contacts{allowed[0]}"
-    if not name.lower().endswith(allowed):
-        raise ValidationError(field, f"must be a {', '.join(allowed)} file, got {name!r}")
-    return name
 
 
 class AsyncContacts(AsyncResource):
@@ -96,7 +64,7 @@ class AsyncContacts(AsyncResource):
             ValidationError: neither phone nor email, or a malformed value.
             BadRequestError: the platform refused it (the quota is used up, for instance).
         """
-        body = _contact_body(
+        body = contact_body(
             phone_number=phone_number,
             email=email,
             first_name=first_name,
@@ -206,7 +174,7 @@ class AsyncContacts(AsyncResource):
             NotFoundError: no such contact.
         """
         identifier = _a.one_id("contact_id", contact_id)
-        body = _contact_body(
+        body = contact_body(
             phone_number=phone_number,
             email=email,
             first_name=first_name,
@@ -354,7 +322,7 @@ class AsyncContacts(AsyncResource):
         options: CallOptions,
     ) -> ContactImport:
         part = upload(file, filename=_a.text("file_name", file_name))
-        name = _file_name(file_name, part.filename, allowed, "file_name" if file_name else "file")
+        name = file_name_of(file_name, part.filename, allowed, "file_name" if file_name else "file")
         request = CONTACTS.request(
             "POST",
             template,
