@@ -41,6 +41,24 @@ from qlara._models import SmsFallback as SmsFallback
 from qlara._models import SmsMessage as SmsMessage
 from qlara._models import WhatsAppMessage as WhatsAppMessage
 from qlara._models import WhatsAppTemplate as WhatsAppTemplate
+from qlara._models.account import ApiKey as ApiKey
+from qlara._models.account import ContactsQuota as ContactsQuota
+from qlara._models.account import CreatedApiKey as CreatedApiKey
+from qlara._models.account import Credit as Credit
+from qlara._models.account import ExportJob as ExportJob
+from qlara._models.account import SocialProfile as SocialProfile
+from qlara._models.account import Subscription as Subscription
+from qlara._models.campaigns import Campaign as Campaign
+from qlara._models.campaigns import CampaignGoal as CampaignGoal
+from qlara._models.campaigns import CampaignPrice as CampaignPrice
+from qlara._models.campaigns import CampaignStats as CampaignStats
+from qlara._models.campaigns import CampaignStatus as CampaignStatus
+from qlara._models.campaigns import SendingMode as SendingMode
+from qlara._models.contacts import Contact as Contact
+from qlara._models.contacts import ContactImport as ContactImport
+from qlara._models.contacts import ContactList as ContactList
+from qlara._models.contacts import ImportProblem as ImportProblem
+from qlara._models.contacts import ImportSummary as ImportSummary
 from qlara._models.inbox import AssignableUser as AssignableUser
 from qlara._models.inbox import Conversation as Conversation
 from qlara._models.inbox import InboxMessage as InboxMessage
@@ -71,20 +89,35 @@ __all__ = [
     "APIError",
     "APIStatusError",
     "APITimeoutError",
+    "ApiKey",
     "AssignableUser",
     "AsyncPager",
     "AsyncQlara",
     "AuthenticationError",
     "BadRequestError",
     "BasicAuth",
+    "Campaign",
+    "CampaignGoal",
+    "CampaignPrice",
+    "CampaignStats",
+    "CampaignStatus",
     "Channel",
     "ChannelResult",
     "ConfigurationError",
     "ConflictError",
+    "Contact",
+    "ContactImport",
+    "ContactList",
+    "ContactsQuota",
     "Conversation",
+    "CreatedApiKey",
+    "Credit",
     "DeliveryStatus",
+    "ExportJob",
     "FallbackOutcome",
     "FallbackStep",
+    "ImportProblem",
+    "ImportSummary",
     "InboxMessage",
     "InboxReply",
     "InternalServerError",
@@ -118,8 +151,11 @@ __all__ = [
     "RetryPolicy",
     "Segments",
     "SendResult",
+    "SendingMode",
     "SmsFallback",
     "SmsMessage",
+    "SocialProfile",
+    "Subscription",
     "TemplateButton",
     "TemplateComponent",
     "ValidationError",

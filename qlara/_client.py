@@ -23,6 +23,10 @@ from qlara._raw import RawResponse
 from qlara._request import Answer, Request, encode_form, encode_query
 from qlara._resources import _sending
 from qlara._resources._base import call_options, child
+from qlara._resources.account import AsyncAccount, AsyncApiKeys, AsyncSocials
+from qlara._resources.campaigns import AsyncCampaigns
+from qlara._resources.contacts import AsyncContacts
+from qlara._resources.exports import AsyncExports
 from qlara._resources.inbox import AsyncInbox
 from qlara._resources.media import AsyncFiles, AsyncMedia
 from qlara._resources.messages import AsyncMessages
@@ -71,6 +75,13 @@ class AsyncQlara:
     media: child[AsyncMedia] = child(AsyncMedia)
     files: child[AsyncFiles] = child(AsyncFiles)
     inbox: child[AsyncInbox] = child(AsyncInbox)
+    # -- the account, contacts, campaigns and exports (issue 11) --
+    contacts: child[AsyncContacts] = child(AsyncContacts)
+    campaigns: child[AsyncCampaigns] = child(AsyncCampaigns)
+    exports: child[AsyncExports] = child(AsyncExports)
+    account: child[AsyncAccount] = child(AsyncAccount)
+    socials: child[AsyncSocials] = child(AsyncSocials)
+    api_keys: child[AsyncApiKeys] = child(AsyncApiKeys)
 
     def __init__(
         self,

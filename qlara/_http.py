@@ -511,7 +511,8 @@ class HttpCore:
         return _Prepared(
             method=request.method,
             url=url,
-            log_path=request.path if not request.external else _target(url, True),
+            log_path=request.shown_path
+            or (request.path if not request.external else _target(url, True)),
             query=query,
             content=None if body is None else _encode(body),
             form=form,

@@ -71,6 +71,8 @@ class Request(Generic[T]):
         external: an absolute URL elsewhere (a time-limited download link):
             no API key, no rate limit, never retried past the policy's rules.
         what: names the answer in errors ("contact", "campaign page").
+        shown_path: the path as logs show it, when ``path`` holds a secret
+            (``/authentication/{value}`` looks a key up by its value).
     """
 
     method: str
@@ -86,6 +88,7 @@ class Request(Generic[T]):
     is_send: bool = False
     external: bool = False
     what: str | None = None
+    shown_path: str | None = None
 
 
 def _path_value(name: str, value: object) -> str:

@@ -49,6 +49,10 @@ from qlara._http import TimeoutTypes
 from qlara._models import AnyMessage
 from qlara._ratelimit import RateLimit
 from qlara._resources._base import call_options
+from qlara._resources.account import Account, ApiKeys, Socials
+from qlara._resources.campaigns import Campaigns
+from qlara._resources.contacts import Contacts
+from qlara._resources.exports import Exports
 from qlara._resources.inbox import Inbox
 from qlara._resources.media import Files, Media
 from qlara._resources.messages import Messages
@@ -286,6 +290,13 @@ class Qlara(Blocking):
     media: sync_child[Media] = sync_child(Media)
     files: sync_child[Files] = sync_child(Files)
     inbox: sync_child[Inbox] = sync_child(Inbox)
+    # -- the account, contacts, campaigns and exports (issue 11) --
+    contacts: sync_child[Contacts] = sync_child(Contacts)
+    campaigns: sync_child[Campaigns] = sync_child(Campaigns)
+    exports: sync_child[Exports] = sync_child(Exports)
+    account: sync_child[Account] = sync_child(Account)
+    socials: sync_child[Socials] = sync_child(Socials)
+    api_keys: sync_child[ApiKeys] = sync_child(ApiKeys)
 
     request = blocking(AsyncQlara.request)
     send = blocking(AsyncQlara.send)

@@ -506,16 +506,23 @@ async def test_history_refuses_a_server_that_ignores_page(make_client: Make) -> 
 
 
 async def test_export_history(make_client: Make) -> None:
-    """export_history posts the period and returns whatever the 202 said."""
+    """export_history posts the period and returns the export job the 202 names."""
     seen: list[Any] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
         seen.append((request.method, request.url.path, json.loads(request.content)))
+        if len(seen) == 1:
+            return httpx.Response(202, json={"exportId": "exp-1", "status": "PENDING"})
         return httpx.Response(202)
 
     client = make_client(handler)
-    answer = await client.messages.export_history(start=FROM, end=TO, sender="Shop")
-    assert answer == {}
+    job = await client.messages.export_history(start=FROM, end=TO, sender="Shop")
+    assert isinstance(job, qlara.ExportJob)
+    assert (job.id, job.status, job.is_available_for_download) == ("exp-1", "PENDING", False)
+    assert job.raw == {"exportId": "exp-1", "status": "PENDING"}
+    bare = await client.messages.export_history(start=FROM, end=TO)
+    assert bare.id is None
+    seen.pop()
     assert seen == [
         (
             "POST",

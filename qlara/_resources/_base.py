@@ -71,12 +71,14 @@ class AsyncResource:
         limit: int = 100,
         options: CallOptions,
         what: str = "page",
+        envelope: Callable[[Any], Any] | None = None,
         **params: object,
     ) -> AsyncPager[T]:
         """A lazy pager over ``route``: 0-based ``page`` and ``limit`` in the query.
 
         The request is built (and its arguments checked) now, at the call;
-        each page only adds its number.
+        each page only adds its number. ``envelope`` reshapes an answer before
+        the page is read (an endpoint whose answer may be a single object).
         """
         path = route.at(template, **params)
         encoded = encode_query({**(query or {}), "limit": limit})
@@ -87,7 +89,13 @@ class AsyncResource:
                 method="GET",
                 path=path,
                 query=(*encoded, ("page", str(number))),
-                parse=lambda data: read_page(data, item, page=number, limit=limit, what=what),
+                parse=lambda data: read_page(
+                    envelope(data) if envelope is not None else data,
+                    item,
+                    page=number,
+                    limit=limit,
+                    what=what,
+                ),
                 what=what,
             )
             return await self._http.execute(request, options)

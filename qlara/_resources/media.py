@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar, overload
 
 from qlara._blocking import SyncResource, blocking, blocking_iter
 from qlara._errors import ValidationError
@@ -158,8 +158,33 @@ class AsyncMedia(AsyncResource):
         await self._call(request, call_options(timeout, extra_headers, extra_body))
 
 
+PathT = TypeVar("PathT", bound="str | os.PathLike[str]")
+
+
 class AsyncFiles(AsyncResource):
     """Inbound media: the photo, audio or video a customer sent (an event's ``media_key``)."""
+
+    @overload
+    async def download(
+        self,
+        media_key: str,
+        to: None = None,
+        *,
+        timeout: TimeoutTypes = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> bytes: ...
+
+    @overload
+    async def download(
+        self,
+        media_key: str,
+        to: PathT,
+        *,
+        timeout: TimeoutTypes = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> PathT: ...
 
     async def download(
         self,

@@ -20,11 +20,13 @@ import attrs
 from qlara._blocking import SyncResource, blocking, blocking_iter
 from qlara._errors import APIConnectionError, APIStatusError, QlaraError, ValidationError
 from qlara._http import CallOptions, TimeoutTypes
+from qlara._models.account import ExportJob
 from qlara._models.channel import Channel
 from qlara._models.status import DeliveryStatus, MessageStatus
 from qlara._pagination import AsyncPager
 from qlara._request import Route, extra_query
 from qlara._resources import _tracking_args as _args
+from qlara._resources._account_wire import parse_export
 from qlara._resources._base import AsyncResource, call_options, check_limit
 from qlara._resources._status_wire import (
     chunk_ids,
@@ -213,14 +215,19 @@ class AsyncMessages(AsyncResource):
         timeout: TimeoutTypes = None,  # noqa: ASYNC109 - the per-request timeout
         extra_headers: Mapping[str, str] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> dict[str, Any]:
+    ) -> ExportJob:
         """Start a CSV export of the API-sent messages of every channel in a period.
 
-        The platform answers 202 and prepares the file in the background; list
-        the export jobs (``GET /exports``) to download it when it is ready.
+        The platform answers 202 and prepares the file in the background::
+
+            job = await client.messages.export_history(start=start, end=end)
+            await client.exports.wait(job)
+            data = await client.exports.download(job)
 
         Returns:
-            The platform's answer, as decoded JSON (empty when it sent none).
+            The export job (``ExportJob``; the platform's answer is in ``raw``).
+            When the 202 carries no id, ``job.id`` is ``None``: find the job
+            with ``client.exports.list()``.
         """
         _args.aware("start", start)
         _args.aware("end", end)
@@ -232,7 +239,7 @@ class AsyncMessages(AsyncResource):
             body["sender"] = sender
         if recipient is not None:
             body["recipient"] = recipient
-        request = EXPORT.request("POST", json=body, parse=_args.export_answer, what="export")
+        request = EXPORT.request("POST", json=body, parse=parse_export, what="export")
         return await self._call(request, call_options(timeout, extra_headers, extra_body))
 
     async def wait_for_final(

@@ -32,6 +32,11 @@ review on the simulator clock (``approve_template``, ``reject_template``,
 messages become conversations that a reply answers within WhatsApp's 24-hour
 window and is refused after it.
 
+The account half of the API is there too (contacts, lists, imports,
+campaigns, exports, credit, subscription, social profiles, API keys); its
+state is ``sim.platform``, a ``PlatformState`` whose credit, prices, quota and
+export timing a test may set.
+
 A 400 names the offending field by its full wire path, e.g.
 ``body.body.suggestions[0].text``; suggestion labels over 25 characters are
 refused there as the SDK refuses them.
@@ -43,6 +48,7 @@ from qlara.testing._faults import Fault as Fault
 from qlara.testing._faults import Faults as Faults
 from qlara.testing._faults import Malformed as Malformed
 from qlara.testing._faults import Status as Status
+from qlara.testing._platform import PlatformState as PlatformState
 from qlara.testing._server import Server as Server
 from qlara.testing._server import serve as serve
 from qlara.testing._simulator import Simulator as Simulator
@@ -58,6 +64,7 @@ __all__ = [
     "Faults",
     "Lifecycle",
     "Malformed",
+    "PlatformState",
     "SentMessage",
     "Server",
     "SimRequest",

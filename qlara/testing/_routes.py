@@ -8,7 +8,18 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 from qlara._models import Channel
-from qlara.testing import _inbox, _media, _templates, _tracking, _webhooks
+from qlara.testing import (
+    _account,
+    _campaigns,
+    _contact_uploads,
+    _contacts,
+    _exports,
+    _inbox,
+    _media,
+    _templates,
+    _tracking,
+    _webhooks,
+)
 from qlara.testing._sends import InvalidRequestError, parse_send
 from qlara.testing._wire import SimRequest, SimResponse, error_response, json_response
 
@@ -55,7 +66,19 @@ def _send(channel: Channel) -> Handler:
             refused = _templates.refused_send(sim, request, data)
             if refused is not None:
                 return refused
-        return json_response(200, sim._accept(parsed, data))
+        # Sends spend credit (issue 11): refused when too little is left, charged once accepted.
+        cost = 0.0 if parsed.simulation else _account.send_cost(sim, parsed)
+        if cost > sim.platform.available_credit + 1e-9:
+            return error_response(
+                400,
+                f"Insufficient credit: {cost:.4f} needed, "
+                f"{sim.platform.available_credit:.4f} available",
+                request.path,
+            )
+        answer = sim._accept(parsed, data)
+        if cost and sim.mark_of(parsed.destination, parsed.channel) != "REJECTED":
+            sim.platform.credit = round(sim.platform.credit - cost, 6)
+        return json_response(200, answer)
 
     return handle
 
@@ -91,6 +114,13 @@ ROUTES: dict[str, dict[str, Handler]] = {
         "GET": _inbox.assignable_users
     },
 }
+
+# -- the account, contacts, campaigns and exports (issue 11) --
+for _area in (_contacts, _contact_uploads, _campaigns, _exports, _account):
+    ROUTES.update(_area.ROUTES)
+    for _template, _methods in _area.ITEM_ROUTES.items():
+        add_pattern(_template, _methods)
+
 
 # channel assets and the inbox (issue 10)
 _CONVERSATION = "/api/partner-gateway/v1/inbox/conversations/{chat_id}"

@@ -17,12 +17,13 @@ from typing import TYPE_CHECKING, Any
 
 from qlara._models import Channel
 from qlara._ratelimit import RateLimit
-from qlara.testing import _events, _inbox, _routes
+from qlara.testing import _events, _exports, _inbox, _routes
 from qlara.testing._assets import AssetControls, AssetState
 from qlara.testing._dispatch import HttpDispatcher, is_loopback
 from qlara.testing._encoding import sms_parts
 from qlara.testing._faults import Delay, Drop, Faults, Malformed, Status, status_response
 from qlara.testing._limits import KeyLimiter
+from qlara.testing._platform import PlatformState
 from qlara.testing._sends import Parsed, answer, new_id
 from qlara.testing._state import MARKS, Lifecycle, SentMessage
 from qlara.testing._timeline import Timeline
@@ -104,6 +105,8 @@ class Simulator(AssetControls):
         self._limiter = None if self._rate_limit is None else KeyLimiter(self._rate_limit)
         # sender numbers, templates, media, files, the inbox (issue 10; see _assets.py)
         self.assets = AssetState()
+        # Contacts, lists, campaigns, exports, credit and keys (issue 11).
+        self.platform = PlatformState()
 
     # -- clock ---------------------------------------------------------------
 
@@ -293,6 +296,8 @@ class Simulator(AssetControls):
     def _handle_locked(self, request: SimRequest) -> SimResponse:
         if not request.path.startswith("/api/"):
             return error_response(404, "No endpoint here; the API lives under /api", request.path)
+        if request.path.startswith(_exports.DOWNLOAD_PREFIX):
+            return _exports.download(self, request)  # a time-limited link: no credentials
         key = credential(request.headers)
         if key is None:
             return error_response(
@@ -328,10 +333,7 @@ class Simulator(AssetControls):
         message_id = parsed.message_id or new_id()
         platform_id = message_id if parsed.dialect == "current" else new_id()
         self.attempt_counts[message_id] += 1
-        marks = self._marks
-        mark = marks.get((parsed.destination, parsed.channel)) or marks.get(
-            (parsed.destination, None), "DELIVERED"
-        )
+        mark = self.mark_of(parsed.destination, parsed.channel)
         accepted = mark != "REJECTED"
         if accepted and not parsed.simulation:
             self._track(parsed, data, message_id, platform_id, mark)
@@ -395,6 +397,19 @@ class Simulator(AssetControls):
 
     def lookup(self, message_id: str) -> SentMessage | None:
         return self._by_id.get(message_id)
+
+    def mark_of(self, destination: str, channel: Channel | None = None) -> str:
+        """How messages to ``destination`` on ``channel`` end (``mark_number``; DELIVERED
+        by default); a mark for that channel wins over one for every channel."""
+        marks = self._marks
+        found = marks.get((destination, channel)) if channel is not None else None
+        return found or marks.get((destination, None), "DELIVERED")
+
+    def forget(self, message_id: str) -> None:
+        """Withdraw a tracked message (a cancelled campaign's): it is no longer reported."""
+        message = self._by_id.pop(message_id, None)
+        if message is not None and message in self.sent:
+            self.sent.remove(message)
 
     def all_messages(self) -> list[SentMessage]:
         return list(self._by_id.values())

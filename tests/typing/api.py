@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import os
+from datetime import datetime, timezone
 
 from typing_extensions import assert_type
 
@@ -108,7 +108,7 @@ async def channel_assets_usage() -> None:
         assert_type(stored, qlara.RcsTemplate)
         image = await client.media.upload(b"\x89PNG...", name="card")
         assert_type(image, qlara.MediaItem)
-        assert_type(await client.files.download("mk"), bytes | str | os.PathLike[str])
+        assert_type(await client.files.download("mk"), bytes)
         async for chat in client.inbox.list(unread_only=True):
             assert_type(chat, qlara.Conversation)
             reply = await client.inbox.reply(chat.id, "Hello")
@@ -121,3 +121,27 @@ def sync_channel_assets_usage() -> None:
             assert_type(user, qlara.AssignableUser)
         for template in client.whatsapp.templates.list(status="APPROVED"):
             assert_type(template, qlara.WhatsAppTemplateDetails)
+
+
+async def platform_admin(client: qlara.AsyncQlara, sync: qlara.Qlara) -> None:
+    contact = await client.contacts.create(phone_number="+393401234567")
+    assert_type(contact, qlara.Contact)
+    async for item in client.contacts.lists.contacts(1, search="ada"):
+        assert_type(item, qlara.Contact)
+    imported = await client.contacts.upload(b"firstName,phoneNumber\n", 1)
+    assert_type(imported.summary, qlara.ImportSummary)
+    price = await client.campaigns.launch(12, max_price=10.0)
+    assert_type(price.amount, float | None)
+    campaign = await client.campaigns.get(12)
+    assert_type(campaign.status, qlara.CampaignStatus | None)
+    moment = datetime.now(timezone.utc)
+    job = await client.messages.export_history(start=moment, end=moment)
+    assert_type(await client.exports.wait(job), qlara.ExportJob)
+    assert_type(await client.exports.download(job), bytes)
+    assert_type(await client.exports.download(job, to="report.csv"), str)
+    assert_type(sync.exports.download(job), bytes)
+    key = await client.api_keys.create("CI")
+    assert_type(key.reveal(), str)
+    assert_type((await client.account.credit()).available_credit, float | None)
+    for profile in sync.socials.list():
+        assert_type(profile, qlara.SocialProfile)
