@@ -38,6 +38,9 @@ from qlara._models import SmsFallback as SmsFallback
 from qlara._models import SmsMessage as SmsMessage
 from qlara._models import WhatsAppMessage as WhatsAppMessage
 from qlara._models import WhatsAppTemplate as WhatsAppTemplate
+from qlara._models.legacy import LegacyResult as LegacyResult
+from qlara._models.legacy import LegacySendResult as LegacySendResult
+from qlara._models.legacy import LegacySms as LegacySms
 from qlara._models.outcome import Outcome as Outcome
 from qlara._models.status import DeliveryStatus as DeliveryStatus
 from qlara._models.status import MessageStatus as MessageStatus
@@ -63,6 +66,9 @@ __all__ = [
     "DeliveryStatus",
     "InternalServerError",
     "JournalError",
+    "LegacyResult",
+    "LegacySendResult",
+    "LegacySms",
     "MalformedResponseError",
     "MessageStatus",
     "NotFoundError",

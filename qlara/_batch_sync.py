@@ -34,6 +34,7 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 
 from qlara._batch import SendMany
 from qlara._batch_input import JournalPath, ProgressCallback, check_arguments
+from qlara._batch_pack import check_sms_per_request
 from qlara._errors import ValidationError
 from qlara._http import CallOptions
 from qlara._models.outcome import Outcome
@@ -182,7 +183,8 @@ def _iterate(
     portal, client = holder.client()
     async_client = target(client)
     concurrency = make_args["concurrency"]
-    source = _Input(messages, concurrency)
+    # Packs of N need N inputs per worker in hand: read that much further ahead.
+    source = _Input(messages, concurrency * make_args["sms_per_request"])
     total = check_arguments(messages, concurrency)
 
     def make(feed: _Feed) -> SendMany:
@@ -237,9 +239,11 @@ def send_many_blocking(
     journal: JournalPath | None,
     on_progress: ProgressCallback | None,
     options: CallOptions,
+    sms_per_request: int = 1,
 ) -> Iterator[Outcome]:
     """Check the arguments now, and return the iterator that sends on first ``next()``."""
     check_arguments(messages, concurrency, journal, on_progress, options)
+    check_sms_per_request(sms_per_request)
     if isinstance(messages, AsyncIterable) and not isinstance(messages, Iterable):
         raise ValidationError("messages", "the blocking client needs a plain iterable")
     make_args = {
@@ -247,5 +251,6 @@ def send_many_blocking(
         "journal": journal,
         "on_progress": on_progress,
         "options": options,
+        "sms_per_request": sms_per_request,
     }
     return _iterate(holder, target, messages, make_args)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 from qlara._models import Channel
-from qlara.testing import _tracking, _webhooks
+from qlara.testing import _legacy, _tracking, _webhooks
 from qlara.testing._sends import InvalidRequestError, parse_send
 from qlara.testing._wire import SimRequest, SimResponse, error_response, json_response
 
@@ -60,6 +60,8 @@ ROUTES: dict[str, dict[str, Handler]] = {
     "/api/message-server/sms/send": {"POST": _send(Channel.SMS)},
     "/api/message-server/rcs/send": {"POST": _send(Channel.RCS)},
     "/api/message-server/whatsapp/send": {"POST": _send(Channel.WHATSAPP)},
+    "/api/services/sms/send": {"POST": _legacy.send},
+    "/api/services/sms/credit": {"GET": _legacy.credit},
     "/api/partner-gateway/v1/messages/status": {"GET": _tracking.batch_status},
     "/api/partner-gateway/v1/messages/history": {"GET": _tracking.history},
     "/api/partner-gateway/v1/messages/history/export": {"POST": _tracking.export},
