@@ -1,4 +1,4 @@
-"""client.sms.legacy: the SMS Legacy format on the wire, its answer, and the simulator's endpoint."""
+"""client.sms.legacy: the SMS Legacy format on the wire, its answer, and the simulator."""
 
 from __future__ import annotations
 

@@ -12,6 +12,11 @@ A journal next to the file (``FILE.journal.jsonl``) makes the run resumable:
 after a crash or Ctrl-C, ``--resume`` sends only what never went out and
 reconciles what was in flight. Each outcome is appended to a results file
 (``FILE.results.jsonl``, one JSON object per input row).
+
+``--sms-per-request N`` sends SMS rows N at a time in one SMS Legacy request
+(the rate limit counts requests, so N times as many messages fit it). The
+progress line shows messages, requests, and when the client is waiting for
+the rate window; Ctrl-C prints the ``--resume`` command that continues the run.
 """
 
 from __future__ import annotations
@@ -20,17 +25,22 @@ import argparse
 import contextlib
 import csv
 import json
+import math
+import shlex
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+import anyio
+
 import qlara
+from qlara._batch_pack import MAX_SMS_PER_REQUEST
 from qlara._cli._common import Output, UsageError, client_for, common_options
 from qlara._cli._ui import Progress, table
 
-__all__ = ["add_parser", "read_rows"]
+__all__ = ["add_parser", "rate_note", "read_rows", "resume_command"]
 
 FIELDS = {
     "sms": {"destination", "body", "sender", "message_id", "campaign_id", "simulation"},
@@ -73,7 +83,14 @@ def add_parser(subparsers: Any) -> None:
     batch.add_argument("--template-id", help="RCS/WhatsApp template for rows without one")
     batch.add_argument("--campaign-id", help="campaign id for rows without one")
     batch.add_argument("--simulation", action="store_true", help="validate without sending")
-    batch.add_argument("--concurrency", type=int, default=16, help="messages in flight (16)")
+    batch.add_argument("--concurrency", type=int, default=16, help="requests in flight (16)")
+    batch.add_argument(
+        "--sms-per-request",
+        type=int,
+        default=1,
+        metavar="N",
+        help=f"SMS per request, through the SMS Legacy format (1 to {MAX_SMS_PER_REQUEST}; 1)",
+    )
     batch.add_argument("--results", type=Path, help="results file (default FILE.results.jsonl)")
     batch.add_argument("--journal", type=Path, help="journal (default FILE.journal.jsonl)")
     batch.add_argument(
@@ -245,6 +262,27 @@ def _record(outcome: qlara.Outcome, errors: dict[int, qlara.ValidationError]) ->
     return record
 
 
+def _tally(
+    outcome: qlara.Outcome,
+    rows: _Rows,
+    results: TextIO,
+    results_path: Path,
+    counts: dict[str, int],
+) -> None:
+    """Write one outcome to the results file and count it."""
+    record = _record(outcome, rows.errors)
+    try:
+        results.write(json.dumps(record, ensure_ascii=False) + "\n")
+    except OSError as exc:
+        raise file_error(results_path, exc) from exc
+    if outcome.ok:
+        counts["ok"] += 1
+    elif isinstance(outcome.error, qlara.OutcomeUnknownError):
+        counts["unknown"] += 1
+    else:
+        counts["failed"] += 1
+
+
 def _paths(args: argparse.Namespace) -> tuple[Path, Path]:
     file: Path = args.file
     if not file.is_file():
@@ -253,6 +291,8 @@ def _paths(args: argparse.Namespace) -> tuple[Path, Path]:
         raise UsageError(f"the file must end in .csv or .jsonl, got {file.name}")
     if args.concurrency < 1:
         raise UsageError("--concurrency must be at least 1")
+    if not 1 <= args.sms_per_request <= MAX_SMS_PER_REQUEST:
+        raise UsageError(f"--sms-per-request must be from 1 to {MAX_SMS_PER_REQUEST}")
     journal = args.journal or file.with_name(file.name + ".journal.jsonl")
     results = args.results or file.with_name(file.name + ".results.jsonl")
     if args.resume and not journal.exists():
@@ -265,8 +305,48 @@ def _paths(args: argparse.Namespace) -> tuple[Path, Path]:
     return journal, results
 
 
+def resume_command(argv: Sequence[str]) -> str:
+    """The command line that continues this run: the same arguments plus ``--resume``.
+
+    An ``--api-key`` is left out (it would land in the terminal's history);
+    the command then reads ``QLARA_API_KEY``.
+    """
+    kept: list[str] = []
+    skip = False
+    for word in argv:
+        if skip:
+            skip = False
+            continue
+        if word == "--api-key":
+            skip = True
+            continue
+        if word.startswith("--api-key=") or word == "--resume":
+            continue
+        kept.append(word)
+    return shlex.join(["qlara", *kept, "--resume"])
+
+
+def rate_note(wait: float, requests: int | None) -> str:
+    """The progress note: requests sent, and the wait for the next rate-limit slot."""
+    parts = [] if requests is None else [f"{requests} requests"]
+    if math.isfinite(wait) and wait >= 1:
+        parts.append(f"waiting for the rate limit, next slot in {math.ceil(wait)} s")
+    return " · ".join(parts)
+
+
+async def _watch(client: qlara.AsyncQlara, bar: Progress, outcomes: Any) -> None:
+    """Every half second: requests so far, and whether the rate window holds us."""
+    limiter = client._http.connection.limiter
+    while True:
+        await anyio.sleep(0.5)
+        bar.note(rate_note(limiter.next_start() - anyio.current_time(), outcomes.requests))
+
+
 async def _batch(args: argparse.Namespace, out: Output) -> int:
     journal, results_path = _paths(args)
+    argv = getattr(args, "argv", None)
+    if argv is not None:
+        args.interrupt_hint = f"qlara: to continue this run: {resume_command(argv)}"
     defaults = {
         "body": args.body,
         "sender": args.sender,
@@ -298,21 +378,24 @@ async def _batch(args: argparse.Namespace, out: Output) -> int:
         async with (
             client_for(args) as client,
             client.send_many(
-                rows, concurrency=args.concurrency, journal=journal, on_progress=progress
+                rows,
+                concurrency=args.concurrency,
+                journal=journal,
+                on_progress=progress,
+                sms_per_request=args.sms_per_request,
             ) as outcomes,
         ):
-            async for outcome in outcomes:
-                record = _record(outcome, rows.errors)
+            failure: BaseException | None = None
+            async with anyio.create_task_group() as watcher:
+                watcher.start_soon(_watch, client, bar, outcomes)
                 try:
-                    results.write(json.dumps(record, ensure_ascii=False) + "\n")
-                except OSError as exc:
-                    raise file_error(results_path, exc) from exc
-                if outcome.ok:
-                    counts["ok"] += 1
-                elif isinstance(outcome.error, qlara.OutcomeUnknownError):
-                    counts["unknown"] += 1
-                else:
-                    counts["failed"] += 1
+                    async for outcome in outcomes:
+                        _tally(outcome, rows, results, results_path, counts)
+                except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 - re-raised below
+                    failure = exc  # raised as itself, not inside the watcher's exception group
+                watcher.cancel_scope.cancel()
+            if failure is not None:
+                raise failure
     elapsed = time.monotonic() - began
     sent = sum(counts.values())
     summary = {
