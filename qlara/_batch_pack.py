@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from qlara._converter import format_scheduled_date
@@ -66,6 +67,7 @@ MAX_SMS_PER_REQUEST = 1000
 MAX_REQUEST_BYTES = 512 * 1024  # half of the common 1 MiB default of proxies (nginx)
 _ITEM_OVERHEAD = 120  # an item's field names, quotes and punctuation, a scheduling
 _PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_.-]+)\}")
+_ITEM_CODES = frozenset({4, 6, 7, 10, 13, 15, 18, 22, 23, 24})  # api §4.2
 _SIZE_WORDS = re.compile(r"too large|too big|size|payload|entity|too many messages")
 
 
@@ -109,12 +111,21 @@ def legacy_text(message: SmsMessage) -> str | None:
 
 
 def too_large(exc: QlaraError) -> bool:
-    """A 413, or a 400 whose message names the size: the request must be split."""
+    """A 413, or a 400 whose message names the size: the request must be split.
+
+    A 400 carrying a Legacy code about one item's content (a wrong number, a
+    text too long...) is not about the request's size, whatever its words.
+    """
     if not isinstance(exc, APIStatusError):
         return False
     if exc.status_code == 413:
         return True
-    return exc.status_code == 400 and bool(_SIZE_WORDS.search(f"{exc.message}".lower()))
+    if exc.status_code != 400:
+        return False
+    code = exc.body.get("code") if isinstance(exc.body, Mapping) else None
+    if isinstance(code, int) and code in _ITEM_CODES:
+        return False
+    return bool(_SIZE_WORDS.search(f"{exc.message}".lower()))
 
 
 def for_message(exc: QlaraError, message_id: str, global_id: str, size: int) -> QlaraError:

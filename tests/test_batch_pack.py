@@ -195,10 +195,16 @@ async def test_a_too_large_request_is_split(how: str) -> None:
     assert len(sim.send_counts) == 40
 
 
-async def test_a_request_wide_400_fails_each_message() -> None:
-    """A 400 that is not about size fails every message of the pack with its own id."""
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"status": "error", "message": "Wrong sender", "code": 18},
+        {"status": "error", "message": "Body size too long for one message", "code": 7},
+    ],
+)
+async def test_a_request_wide_400_fails_each_message(body: dict[str, Any]) -> None:
+    """A 400 not about the request's size fails every message of the pack with its own id."""
     sim = simulator()
-    body = {"status": "error", "message": "Wrong sender", "code": 18}
     sim.faults.queue(LEGACY, qlara.testing.Status(code=400, body=body))
     async with client_for(sim) as client:
         got = await collect(client.send_many([personal(i) for i in range(4)], sms_per_request=4))

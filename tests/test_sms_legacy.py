@@ -189,6 +189,28 @@ async def test_send_arguments_are_validated(make_client: MakeClient) -> None:
     assert seen == []
 
 
+async def test_items_may_be_mappings(make_client: MakeClient) -> None:
+    """A mapping of the item's fields (snake_case or camelCase) is read as a LegacySms."""
+    seen, handler = recorder()
+    client = make_client(handler)
+    await client.sms.legacy.send(
+        [
+            {
+                "ids": ["a"],
+                "destinations": [DESTINATION],
+                "sender": "Shop",
+                "body": "Hi",
+                "udhData": "05",
+            }
+        ]
+    )
+    assert json.loads(seen[0].content)["messages"][0]["udhData"] == "05"
+    with pytest.raises(qlara.ValidationError) as caught:
+        await client.sms.legacy.send([{"destinations": ["1"], "sender": "Shop", "body": "Hi"}])
+    assert caught.value.field == "messages[0].destinations[0]"
+    assert len(seen) == 1
+
+
 def make_sim(**options: Any) -> qlara.testing.Simulator:
     options.setdefault("lifecycle", qlara.testing.Lifecycle.instant())
     return qlara.testing.Simulator(**options)

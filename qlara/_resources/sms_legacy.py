@@ -100,12 +100,36 @@ def _credit(data: Any) -> float:
     return value
 
 
+_WIRE_NAMES = {"hexBody": "hex_body", "udhData": "udh_data"}
+_FIELDS = frozenset(a.name for a in attrs.fields(LegacySms))
+
+
+def _as_item(position: int, message: object) -> LegacySms:
+    """A ``LegacySms``, or a mapping of its fields (snake_case or the wire's camelCase)."""
+    if isinstance(message, LegacySms):
+        return message
+    if not isinstance(message, Mapping):
+        raise ValidationError(
+            f"messages[{position}]", f"must be a LegacySms, got {type(message).__name__}"
+        )
+    fields = {_WIRE_NAMES.get(str(k), str(k)): v for k, v in message.items()}
+    unknown = sorted(set(fields) - _FIELDS)
+    if unknown:
+        raise ValidationError(f"messages[{position}].{unknown[0]}", "is not a Legacy item field")
+    try:
+        return LegacySms(**fields)
+    except ValidationError as exc:
+        raise ValidationError(f"messages[{position}].{exc.field}", exc.problem) from None
+    except TypeError as exc:  # a required field is missing
+        raise ValidationError(f"messages[{position}]", str(exc)) from None
+
+
 class AsyncSmsLegacy(AsyncResource):
     """The SMS Legacy format: many SMS, each with its own id, in one request."""
 
     async def send(
         self,
-        messages: Sequence[LegacySms],
+        messages: Sequence[LegacySms | Mapping[str, Any]],
         *,
         global_id: str | None = None,
         max_id_len: int | None = None,
@@ -118,7 +142,7 @@ class AsyncSmsLegacy(AsyncResource):
         extra_headers: Mapping[str, str] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> LegacySendResult:
-        """Send ``messages`` (``LegacySms`` items) in one request.
+        """Send ``messages`` (``LegacySms`` items, or mappings of their fields) in one request.
 
         Flags left ``None`` are not sent, so the platform's defaults apply
         (concatenation, Unicode and delivery callbacks on; ``maxIdLen`` 64).
@@ -135,11 +159,7 @@ class AsyncSmsLegacy(AsyncResource):
             raise ValidationError("messages", "must be a list of LegacySms items")
         if not messages:
             raise ValidationError("messages", "must hold at least one LegacySms item")
-        for position, message in enumerate(messages):
-            if not isinstance(message, LegacySms):
-                raise ValidationError(
-                    f"messages[{position}]", f"must be a LegacySms, got {type(message).__name__}"
-                )
+        given = [_as_item(position, message) for position, message in enumerate(messages)]
         if global_id is not None and (not isinstance(global_id, str) or not global_id.strip()):
             raise ValidationError("global_id", f"must be a non-empty string, got {global_id!r}")
         if max_id_len is not None and (
@@ -158,8 +178,8 @@ class AsyncSmsLegacy(AsyncResource):
         }
         items = []
         limit = max_id_len if max_id_len is not None else None
-        for position, given in enumerate(messages):
-            message = given
+        for position, item in enumerate(given):
+            message = item
             if message.ids is None:
                 ids = tuple(_sending.new_message_id() for _ in message.destinations)
                 message = attrs.evolve(message, ids=ids)
