@@ -32,7 +32,6 @@ absent means never arrived (sent now, same id), a failed lookup is unknown.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -155,6 +154,13 @@ def for_message(exc: QlaraError, message_id: str, global_id: str, size: int) -> 
     return error
 
 
+def _json_length(text: str) -> int:
+    """An upper bound of the bytes ``text`` takes in the JSON body (exact for plain ASCII)."""
+    if text.isascii() and text.isprintable() and '"' not in text and "\\" not in text:
+        return len(text) + 2
+    return 6 * len(text) + 2  # every character escaped as \uXXXX at worst
+
+
 class Entry:
     """One SMS input in a pack: its index, the input item, the message as sent, its text."""
 
@@ -163,10 +169,10 @@ class Entry:
     def __init__(self, index: int, item: SmsMessage, message: SmsMessage, text: str) -> None:
         self.index, self.item, self.message, self.text = index, item, message, text
         self.size = (
-            len(json.dumps(text))
-            + len(json.dumps(message.message_id))
+            _json_length(text)
+            + _json_length(str(message.message_id))
             + len(message.destination)
-            + len(json.dumps(message.sender))
+            + _json_length(message.sender)
             + len(message.udh_data or "")
             + _ITEM_OVERHEAD
         )
