@@ -341,9 +341,6 @@ class SendMany:
 
     async def _send_one(self, index: int, item: Any) -> None:
         try:
-            if self._packer is not None:
-                self._ready.extend(await self._packer.process(index, item))
-                return
             outcome = await self._process(index, item)
         except Exception as exc:  # noqa: BLE001 - kept and raised by __anext__
             self._fail(exc)

@@ -103,7 +103,8 @@ def _item(
     udh = item.get("udhData")
     if udh is not None and (not isinstance(udh, str) or not HEX.fullmatch(udh)):
         raise LegacyError(22, f"{where}.udhData must be hexadecimal")
-    parts = 1 if hex_body else sms_parts(body)[0]
+    # At most 335 characters always fit 10 parts (670 UCS-2 units): no need to count.
+    parts = 1 if hex_body or len(body) <= 335 else sms_parts(body)[0]
     if concatenated and parts > MAX_PARTS:  # without concatenation it is cut to one part
         raise LegacyError(7, f"{where}.body is too long ({parts} parts, at most {MAX_PARTS})")
     scheduled = _scheduling(item.get("scheduling"), where)
