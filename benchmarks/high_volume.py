@@ -238,6 +238,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--count", type=int, default=None)
     parser.add_argument("--single-count", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument(
+        "--packed-concurrency", type=int, default=None, help="for N=100 (default --concurrency)"
+    )
     args = parser.parse_args(argv)
     if args.mode == "virtual":
         count = args.count or 1_000_000
@@ -250,8 +253,8 @@ def main(argv: list[str] | None = None) -> None:
         print(f"wrote {write('high_volume_virtual', {**result, 'targets': targets})}")
         return
     count = args.count or 100_000
+    packed = loopback(count, 100, args.packed_concurrency or args.concurrency)
     single = loopback(args.single_count, 1, args.concurrency)
-    packed = loopback(count, 100, args.concurrency)
     # One per request: the budget is the ceiling, so 100,000 take as long as
     # 100,000 requests do at the measured use of it.
     single["extrapolated_minutes_for_count"] = (
