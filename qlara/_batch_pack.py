@@ -45,8 +45,9 @@ from qlara._errors import (
     ValidationError,
     status_error,
 )
-from qlara._models import SmsMessage
+from qlara._models import Channel, ChannelResult, SendResult, SmsMessage
 from qlara._models.legacy import MAX_ID_LENGTH, LegacyResult, LegacySendResult
+from qlara._models.outcome import Outcome
 from qlara._resources import sms_legacy
 
 __all__ = [
@@ -58,6 +59,7 @@ __all__ = [
     "flags_of",
     "for_message",
     "legacy_text",
+    "outcomes_of",
     "too_large",
     "verdicts",
 ]
@@ -236,3 +238,39 @@ def verdicts(answer: LegacySendResult, entries: list[Entry]) -> list[LegacyResul
             result = LegacyResult(id=message_id, destination=destination, accepted=overall)
         found.append(result if result is not None and result.accepted is not None else None)
     return found
+
+
+def outcomes_of(answer: LegacySendResult, pack: list[Entry], global_id: str) -> list[Outcome]:
+    """One outcome per message of an answered pack: its verdict, or unknown without one."""
+    outcomes = []
+    for entry, verdict in zip(pack, verdicts(answer, pack), strict=True):
+        message = entry.message
+        message_id = str(message.message_id)
+        if verdict is None:
+            cause = QlaraError(
+                f"the answer to SMS Legacy request {global_id} has no verdict for it"
+            )
+            error = OutcomeUnknownError(
+                f"message {message_id} travelled in SMS Legacy request {global_id}, whose "
+                "answer does not say whether it was accepted; it was not sent again",
+                message_id=message_id,
+                cause=cause,
+            )
+            outcomes.append(Outcome(index=entry.index, message=message, error=error))
+        else:
+            result = _result(message, verdict, answer)
+            outcomes.append(Outcome(index=entry.index, message=message, result=result))
+    return outcomes
+
+
+def _result(message: SmsMessage, verdict: LegacyResult, answer: LegacySendResult) -> SendResult:
+    accepted = bool(verdict.accepted)
+    code = verdict.status_code
+    reasons = () if accepted else (f"statusCode {code}" if code is not None else "not accepted",)
+    return SendResult(
+        message_id=str(message.message_id),
+        simulation=message.simulation if answer.simulation is None else answer.simulation,
+        results={Channel.SMS: ChannelResult(accepted=accepted, reasons=reasons, status_code=code)},
+        platform_message_id=verdict.id,
+        raw={"globalId": answer.global_id, **verdict.raw} if verdict.raw else dict(answer.raw),
+    )

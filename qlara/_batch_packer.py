@@ -24,12 +24,11 @@ from qlara._batch_pack import (
     flags_of,
     for_message,
     legacy_text,
+    outcomes_of,
     too_large,
-    verdicts,
 )
 from qlara._errors import JournalError, OutcomeUnknownError, QlaraError, ValidationError
 from qlara._models import Channel, ChannelResult, SendResult, SmsMessage
-from qlara._models.legacy import LegacyResult, LegacySendResult
 from qlara._models.outcome import Outcome
 from qlara._resources import sms_legacy
 from qlara._resources._sending import new_message_id
@@ -277,42 +276,4 @@ class Packer:
             await self._send_pack(pack[:half], outcomes)
             await self._send_pack(pack[half:], outcomes)
             return
-        self._read(answer, pack, global_id, outcomes)
-
-    @staticmethod
-    def _read(
-        answer: LegacySendResult, pack: list[Entry], global_id: str, outcomes: list[Outcome]
-    ) -> None:
-        for entry, verdict in zip(pack, verdicts(answer, pack), strict=True):
-            message = entry.message
-            message_id = str(message.message_id)
-            if verdict is None:
-                cause = QlaraError(
-                    f"the answer to SMS Legacy request {global_id} has no verdict for it"
-                )
-                error = OutcomeUnknownError(
-                    f"message {message_id} travelled in SMS Legacy request {global_id}, whose "
-                    "answer does not say whether it was accepted; it was not sent again",
-                    message_id=message_id,
-                    cause=cause,
-                )
-                outcomes.append(Outcome(index=entry.index, message=message, error=error))
-                continue
-            outcomes.append(
-                Outcome(
-                    index=entry.index, message=message, result=_result(message, verdict, answer)
-                )
-            )
-
-
-def _result(message: SmsMessage, verdict: LegacyResult, answer: LegacySendResult) -> SendResult:
-    accepted = bool(verdict.accepted)
-    code = verdict.status_code
-    reasons = () if accepted else (f"statusCode {code}" if code is not None else "not accepted",)
-    return SendResult(
-        message_id=str(message.message_id),
-        simulation=message.simulation if answer.simulation is None else answer.simulation,
-        results={Channel.SMS: ChannelResult(accepted=accepted, reasons=reasons, status_code=code)},
-        platform_message_id=verdict.id,
-        raw={"globalId": answer.global_id, **verdict.raw} if verdict.raw else dict(answer.raw),
-    )
+        outcomes.extend(outcomes_of(answer, pack, global_id))

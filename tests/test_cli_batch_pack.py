@@ -13,6 +13,7 @@ import pytest
 
 import qlara._cli._batch as cli_batch
 from qlara._cli import main
+from qlara._cli._batch_progress import rate_note
 from qlara._cli._ui import Progress
 from qlara.testing import Lifecycle, Server, Simulator, serve
 from tests.conftest import KEY
@@ -109,11 +110,9 @@ def test_ctrl_c_names_the_resume_command(
 
 def test_rate_note_says_when_the_rate_window_holds() -> None:
     """The note counts requests and names the wait for the next slot, rounded up."""
-    assert cli_batch.rate_note(40.2, 12) == (
-        "12 requests · waiting for the rate limit, next slot in 41 s"
-    )
-    assert cli_batch.rate_note(0.3, 12) == "12 requests"
-    assert cli_batch.rate_note(float("inf"), None) == ""
+    assert rate_note(40.2, 12) == ("12 requests · waiting for the rate limit, next slot in 41 s")
+    assert rate_note(0.3, 12) == "12 requests"
+    assert rate_note(float("inf"), None) == ""
 
 
 def test_progress_note_is_logged_when_a_wait_begins() -> None:

@@ -25,11 +25,9 @@ import argparse
 import contextlib
 import csv
 import json
-import math
-import shlex
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -37,10 +35,11 @@ import anyio
 
 import qlara
 from qlara._batch_pack import MAX_SMS_PER_REQUEST
+from qlara._cli._batch_progress import resume_command, watch
 from qlara._cli._common import Output, UsageError, client_for, common_options
 from qlara._cli._ui import Progress, table
 
-__all__ = ["add_parser", "rate_note", "read_rows", "resume_command"]
+__all__ = ["add_parser", "read_rows"]
 
 FIELDS = {
     "sms": {"destination", "body", "sender", "message_id", "campaign_id", "simulation"},
@@ -305,43 +304,6 @@ def _paths(args: argparse.Namespace) -> tuple[Path, Path]:
     return journal, results
 
 
-def resume_command(argv: Sequence[str]) -> str:
-    """The command line that continues this run: the same arguments plus ``--resume``.
-
-    An ``--api-key`` is left out (it would land in the terminal's history);
-    the command then reads ``QLARA_API_KEY``.
-    """
-    kept: list[str] = []
-    skip = False
-    for word in argv:
-        if skip:
-            skip = False
-            continue
-        if word == "--api-key":
-            skip = True
-            continue
-        if word.startswith("--api-key=") or word == "--resume":
-            continue
-        kept.append(word)
-    return shlex.join(["qlara", *kept, "--resume"])
-
-
-def rate_note(wait: float, requests: int | None) -> str:
-    """The progress note: requests sent, and the wait for the next rate-limit slot."""
-    parts = [] if requests is None else [f"{requests} requests"]
-    if math.isfinite(wait) and wait >= 1:
-        parts.append(f"waiting for the rate limit, next slot in {math.ceil(wait)} s")
-    return " · ".join(parts)
-
-
-async def _watch(client: qlara.AsyncQlara, bar: Progress, outcomes: Any) -> None:
-    """Every half second: requests so far, and whether the rate window holds us."""
-    limiter = client._http.connection.limiter
-    while True:
-        await anyio.sleep(0.5)
-        bar.note(rate_note(limiter.next_start() - anyio.current_time(), outcomes.requests))
-
-
 async def _batch(args: argparse.Namespace, out: Output) -> int:
     journal, results_path = _paths(args)
     argv = getattr(args, "argv", None)
@@ -387,7 +349,7 @@ async def _batch(args: argparse.Namespace, out: Output) -> int:
         ):
             failure: BaseException | None = None
             async with anyio.create_task_group() as watcher:
-                watcher.start_soon(_watch, client, bar, outcomes)
+                watcher.start_soon(watch, client, bar, outcomes)
                 try:
                     async for outcome in outcomes:
                         _tally(outcome, rows, results, results_path, counts)
