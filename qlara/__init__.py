@@ -64,6 +64,9 @@ from qlara._models.inbox import Conversation as Conversation
 from qlara._models.inbox import InboxMessage as InboxMessage
 from qlara._models.inbox import InboxReply as InboxReply
 from qlara._models.inbox import MediaItem as MediaItem
+from qlara._models.legacy import LegacyResult as LegacyResult
+from qlara._models.legacy import LegacySendResult as LegacySendResult
+from qlara._models.legacy import LegacySms as LegacySms
 from qlara._models.outcome import Outcome as Outcome
 from qlara._models.status import DeliveryStatus as DeliveryStatus
 from qlara._models.status import MessageStatus as MessageStatus
@@ -122,6 +125,9 @@ __all__ = [
     "InboxReply",
     "InternalServerError",
     "JournalError",
+    "LegacyResult",
+    "LegacySendResult",
+    "LegacySms",
     "MalformedResponseError",
     "MediaItem",
     "MessageStatus",

@@ -19,6 +19,10 @@ up with ``client.messages.status``: found means it landed (an ``ok`` outcome
 built from the status), not found means it never arrived (sent now, with the
 same id), and anything else, or no status endpoint, gives an
 ``OutcomeUnknownError`` outcome. Nothing is sent twice.
+
+High volume. With ``sms_per_request=N > 1`` a worker's unit of work is a
+``Packer.process`` call (``_batch_packer``): SMS inputs travel up to N at a
+time in one SMS Legacy request, everything else alone, as above.
 """
 
 from __future__ import annotations
@@ -49,6 +53,8 @@ from qlara._batch_input import (
     with_message_id,
 )
 from qlara._batch_outcomes import cut_off, digest_of, reconcile, unencodable
+from qlara._batch_pack import check_sms_per_request
+from qlara._batch_packer import Packer
 from qlara._errors import (
     AuthenticationError,
     PermissionDeniedError,
@@ -131,9 +137,12 @@ class SendMany:
         options: CallOptions = CallOptions(),  # noqa: B008 - frozen, never mutated
         hand_over: bool = True,
         max_parts: int | None = None,
+        sms_per_request: int = 1,
     ) -> None:
         self.total = check_arguments(messages, concurrency, journal, on_progress, options)
         self._max_parts = check_max_parts(max_parts)
+        per_request = check_sms_per_request(sms_per_request)
+        self._packer = Packer(self, per_request) if per_request > 1 else None
         self._client = client
         self._http = http
         self._messages = messages
@@ -222,6 +231,11 @@ class SendMany:
         for index, message in self._in_flight.items():
             known.setdefault(index, cut_off(index, message))
         return tuple(known[index] for index in sorted(known))
+
+    @property
+    def requests(self) -> int | None:
+        """With ``sms_per_request`` > 1: requests started so far (packs and single sends)."""
+        return None if self._packer is None else self._packer.requests
 
     @property
     def journal(self) -> Journal | None:
@@ -338,6 +352,12 @@ class SendMany:
             # A real trip through the event loop, so a deadline or a cancel can
             # land between rounds even when the transport never yields.
             await anyio.lowlevel.checkpoint()
+            if self._packer is not None:
+                try:
+                    await self._packer.round()
+                except Exception as exc:  # noqa: BLE001 - raised once the round is in
+                    self._fail(exc)
+                continue
             async with anyio.create_task_group() as group:
                 for _ in range(self._concurrency):
                     try:
@@ -414,15 +434,19 @@ class SendMany:
                         self._workers += 1
                         assert self._group is not None
                         self._group.start_soon(self._work, outcomes.clone())
-                    outcome = await self._process(*pulled)
+                    if self._packer is None:
+                        ready = [await self._process(*pulled)]
+                    else:
+                        ready = await self._packer.process(*pulled)
                 except Exception as exc:  # noqa: BLE001 - kept and raised by __anext__
                     self._fail(exc)
                     return
                 try:
-                    try:
-                        outcomes.send_nowait(outcome)  # the caller is waiting: no loop trip
-                    except anyio.WouldBlock:
-                        await outcomes.send(outcome)
+                    for outcome in ready:
+                        try:
+                            outcomes.send_nowait(outcome)  # the caller is waiting: no loop trip
+                        except anyio.WouldBlock:  # noqa: PERF203 - the rare case
+                            await outcomes.send(outcome)
                 except (anyio.BrokenResourceError, anyio.ClosedResourceError):
                     self._undelivered[outcome.index] = outcome
                     return

@@ -34,6 +34,7 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 
 from qlara._batch import SendMany
 from qlara._batch_input import JournalPath, ProgressCallback, check_arguments
+from qlara._batch_pack import check_sms_per_request
 from qlara._errors import ValidationError
 from qlara._guards import check_max_parts
 from qlara._http import CallOptions
@@ -248,7 +249,8 @@ def _iterate(
     portal, client = holder.client()
     async_client = target(client)
     concurrency = make_args["concurrency"]
-    source = _Input(messages, concurrency)
+    # Packs of N need N inputs per worker in hand: read that much further ahead.
+    source = _Input(messages, concurrency * make_args["sms_per_request"])
     total = check_arguments(messages, concurrency)
 
     def make(feed: _Feed) -> SendMany:
@@ -311,10 +313,12 @@ def send_many_blocking(
     on_progress: ProgressCallback | None,
     options: CallOptions,
     max_parts: int | None = None,
+    sms_per_request: int = 1,
 ) -> SendManyIterator:
     """Check the arguments now, and return the iterator that sends on first ``next()``."""
     check_arguments(messages, concurrency, journal, on_progress, options)
     check_max_parts(max_parts)
+    check_sms_per_request(sms_per_request)
     if isinstance(messages, AsyncIterable) and not isinstance(messages, Iterable):
         raise ValidationError("messages", "the blocking client needs a plain iterable")
     make_args = {
@@ -323,6 +327,7 @@ def send_many_blocking(
         "on_progress": on_progress,
         "options": options,
         "max_parts": max_parts,
+        "sms_per_request": sms_per_request,
     }
     return SendManyIterator(
         lambda unreported: _iterate(holder, target, messages, make_args, unreported)

@@ -244,6 +244,7 @@ class AsyncQlara:
         concurrency: int = 16,
         journal: str | os.PathLike[str] | None = None,
         on_progress: ProgressCallback | None = None,
+        sms_per_request: int = 1,
         timeout: TimeoutTypes = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_body: Mapping[str, Any] | None = None,
@@ -274,6 +275,15 @@ class AsyncQlara:
                 ``message_id`` get ``uuid5(run_id, str(index))``, stable across runs.
             on_progress: called as ``on_progress(done, total, ok, failed)`` after
                 each outcome; ``total`` is ``len(messages)`` or ``None``.
+            sms_per_request: with N > 1, ``SmsMessage`` inputs travel up to N
+                at a time (at most 1,000, and 512 KiB of JSON) in one SMS Legacy
+                request (``POST /api/services/sms/send``), each with its own id;
+                the rate limit counts requests, so N times as many messages fit
+                it. ``concurrency`` then counts requests in flight. Inputs the
+                Legacy format cannot carry faithfully (a ``campaign_id``, a
+                placeholder without a value, an id over 64 characters, RCS,
+                WhatsApp) go alone through their own endpoint. See
+                ``qlara/_batch_pack.py``.
             timeout: per-attempt timeout for each send.
             extra_headers: merged into every send's headers.
             extra_body: merged into every send's JSON body.
@@ -302,6 +312,7 @@ class AsyncQlara:
             on_progress=on_progress,
             options=_sending.call_options(timeout, extra_headers, extra_body),
             max_parts=max_parts,
+            sms_per_request=sms_per_request,
         )
 
     async def send_with_fallback(

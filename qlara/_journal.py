@@ -7,6 +7,10 @@ rerun neither loses nor repeats a message::
     {"event": "start", "index": 0, "message_id": "…", "digest": "…", "caller_id": null}
     {"event": "done", "index": 0, "message_id": "…", "ok": true, "error": null}
 
+A message that travelled in an SMS Legacy request with others
+(``sms_per_request``) has ``"pack": "<the request's globalId>"`` in its
+``start`` record, so the journal shows which inputs went together.
+
 ``start`` is written (and flushed to the OS) just before a message goes on the
 wire, ``done`` when its outcome is handed to the caller. A killed process
 therefore loses at most the outcomes that were in flight, and those show up
@@ -216,16 +220,18 @@ class Journal:
         *,
         digest: str | None = None,
         caller_id: str | None = None,
+        pack: str | None = None,
     ) -> None:
-        self._write(
-            {
-                "event": "start",
-                "index": index,
-                "message_id": message_id,
-                "digest": digest,
-                "caller_id": caller_id,
-            }
-        )
+        record: dict[str, Any] = {
+            "event": "start",
+            "index": index,
+            "message_id": message_id,
+            "digest": digest,
+            "caller_id": caller_id,
+        }
+        if pack is not None:
+            record["pack"] = pack
+        self._write(record)
 
     def finish(self, index: int, message_id: str, *, ok: bool, error: str | None) -> None:
         self._write(

@@ -309,6 +309,7 @@ class Qlara(Blocking):
         concurrency: int = 16,
         journal: str | os.PathLike[str] | None = None,
         on_progress: ProgressCallback | None = None,
+        sms_per_request: int = 1,
         timeout: TimeoutTypes = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_body: Mapping[str, Any] | None = None,
@@ -330,6 +331,7 @@ class Qlara(Blocking):
             on_progress=on_progress,
             options=call_options(timeout, extra_headers, extra_body),
             max_parts=max_parts,
+            sms_per_request=sms_per_request,
         )
 
     def with_options(

@@ -63,10 +63,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help and --version
         return exc.code if isinstance(exc.code, int) else 0
     out = Output(as_json=bool(option(args, "json", False)))
+    args.argv = list(argv) if argv is not None else sys.argv[1:]
     try:
         return int(anyio.run(args.handler, args, out))
     except KeyboardInterrupt:
         sys.stderr.write("qlara: interrupted\n")
+        hint = option(args, "interrupt_hint")
+        if hint:
+            sys.stderr.write(f"{hint}\n")  # e.g. the --resume command of a batch
         return 130
     except Exception as exc:  # noqa: BLE001 - every failure becomes one line
         message, code = describe(exc)

@@ -14,6 +14,11 @@ went out and reconciles what was in flight. Each outcome is appended to a
 results file (``FILE.csv.results.jsonl``, one JSON object per input row). A file
 without a column every row needs (an SMS body, say) and no option giving it is
 refused before anything is sent.
+
+``--sms-per-request N`` sends SMS rows N at a time in one SMS Legacy request
+(the rate limit counts requests, so N times as many messages fit it). The
+progress line shows messages, requests, and when the client is waiting for
+the rate window; Ctrl-C prints the ``--resume`` command that continues the run.
 """
 
 from __future__ import annotations
@@ -29,7 +34,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
+import anyio
+
 import qlara
+from qlara._batch_pack import MAX_SMS_PER_REQUEST
+from qlara._cli._batch_progress import resume_command, watch
 from qlara._cli._common import Output, UsageError, client_for, common_options, integer_in
 from qlara._cli._ui import Progress, table
 
@@ -81,7 +90,14 @@ def add_parser(subparsers: Any) -> None:
     batch.add_argument("--template-id", help="RCS/WhatsApp template for rows without one")
     batch.add_argument("--campaign-id", help="campaign id for rows without one")
     batch.add_argument("--simulation", action="store_true", help="validate without sending")
-    batch.add_argument("--concurrency", type=int, default=16, help="messages in flight (16)")
+    batch.add_argument("--concurrency", type=int, default=16, help="requests in flight (16)")
+    batch.add_argument(
+        "--sms-per-request",
+        type=int,
+        default=1,
+        metavar="N",
+        help=f"SMS per request, through the SMS Legacy format (1 to {MAX_SMS_PER_REQUEST}; 1)",
+    )
     batch.add_argument(
         "--max-parts",
         type=integer_in(1, 255),
@@ -300,6 +316,27 @@ def _record(outcome: qlara.Outcome, errors: dict[int, qlara.ValidationError]) ->
     return record
 
 
+def _tally(
+    outcome: qlara.Outcome,
+    rows: _Rows,
+    results: TextIO,
+    results_path: Path,
+    counts: dict[str, int],
+) -> None:
+    """Write one outcome to the results file and count it."""
+    record = _record(outcome, rows.errors)
+    try:
+        results.write(json.dumps(record, ensure_ascii=False) + "\n")
+    except OSError as exc:
+        raise file_error(results_path, exc) from exc
+    if outcome.ok:
+        counts["ok"] += 1
+    elif isinstance(outcome.error, qlara.OutcomeUnknownError):
+        counts["unknown"] += 1
+    else:
+        counts["failed"] += 1
+
+
 def _paths(args: argparse.Namespace) -> tuple[Path, Path]:
     file: Path = args.file
     if not file.is_file():
@@ -308,6 +345,8 @@ def _paths(args: argparse.Namespace) -> tuple[Path, Path]:
         raise UsageError(f"the file must end in .csv or .jsonl, got {file.name}")
     if args.concurrency < 1:
         raise UsageError("--concurrency must be at least 1")
+    if not 1 <= args.sms_per_request <= MAX_SMS_PER_REQUEST:
+        raise UsageError(f"--sms-per-request must be from 1 to {MAX_SMS_PER_REQUEST}")
     journal = args.journal or file.with_name(file.name + ".journal.jsonl")
     results = args.results or file.with_name(file.name + ".results.jsonl")
     if args.resume and not journal.exists():
@@ -322,6 +361,9 @@ def _paths(args: argparse.Namespace) -> tuple[Path, Path]:
 
 async def _batch(args: argparse.Namespace, out: Output) -> int:
     journal, results_path = _paths(args)
+    argv = getattr(args, "argv", None)
+    if argv is not None:
+        args.interrupt_hint = f"qlara: to continue this run: {resume_command(argv)}"
     defaults = {
         "body": args.body,
         "sender": args.sender,
@@ -360,20 +402,20 @@ async def _batch(args: argparse.Namespace, out: Output) -> int:
                 journal=journal,
                 on_progress=progress,
                 max_parts=args.max_parts,
+                sms_per_request=args.sms_per_request,
             ) as outcomes,
         ):
-            async for outcome in outcomes:
-                record = _record(outcome, rows.errors)
+            failure: BaseException | None = None
+            async with anyio.create_task_group() as watcher:
+                watcher.start_soon(watch, client, bar, outcomes)
                 try:
-                    results.write(json.dumps(record, ensure_ascii=False) + "\n")
-                except OSError as exc:
-                    raise file_error(results_path, exc) from exc
-                if outcome.ok:
-                    counts["ok"] += 1
-                elif isinstance(outcome.error, qlara.OutcomeUnknownError):
-                    counts["unknown"] += 1
-                else:
-                    counts["failed"] += 1
+                    async for outcome in outcomes:
+                        _tally(outcome, rows, results, results_path, counts)
+                except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 - re-raised below
+                    failure = exc  # raised as itself, not inside the watcher's exception group
+                watcher.cancel_scope.cancel()
+            if failure is not None:
+                raise failure
     elapsed = time.monotonic() - began
     sent = sum(counts.values())
     summary = {

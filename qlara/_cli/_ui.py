@@ -39,6 +39,7 @@ class Progress:
         self._tty = bool(getattr(self.stream, "isatty", lambda: False)())
         self._last_step = -1
         self._last_draw = 0.0
+        self._note = ""
 
     def __enter__(self) -> Progress:
         if self._console is not None:
@@ -65,11 +66,30 @@ class Progress:
             self._last_step = step
             self.stream.write(self._bar() + "\n")
 
+    def note(self, text: str) -> None:
+        """Show ``text`` after the counts (requests sent, a wait for the rate limit).
+
+        Redrawn on a terminal; in logs a note is written once when it changes
+        to a wait, so a long pause is never silent.
+        """
+        if text == self._note:
+            return
+        waiting = "waiting" in text and "waiting" not in self._note
+        self._note = text
+        if self._rich_progress is not None:
+            self._rich_progress.update(self._task, description=f"{self.label} {text}".strip())
+        elif self._tty:
+            self.stream.write(f"\r{self._bar()}\x1b[K")
+            self.stream.flush()
+        elif waiting:
+            self.stream.write(self._bar() + "\n")
+
     def _bar(self) -> str:
         width = 30
         filled = width * self.done // max(self.total, 1)
         bar = "#" * filled + "-" * (width - filled)
-        return f"{self.label} [{bar}] {self.done}/{self.total}"
+        note = f" · {self._note}" if self._note else ""
+        return f"{self.label} [{bar}] {self.done}/{self.total}{note}"
 
     def __exit__(self, *exc: object) -> None:
         if self._rich_progress is not None:

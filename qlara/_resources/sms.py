@@ -1,4 +1,4 @@
-"""``client.sms``: SMS Universal sends."""
+"""``client.sms``: SMS Universal sends (and ``client.sms.legacy``, many per request)."""
 
 from __future__ import annotations
 
@@ -6,15 +6,18 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from qlara._blocking import SyncResource, blocking
+from qlara._blocking import SyncResource, blocking, sync_child
 from qlara._http import TimeoutTypes
 from qlara._models import SendResult, SmsMessage
 from qlara._resources import _sending
-from qlara._resources._base import AsyncResource
+from qlara._resources._base import AsyncResource, child
+from qlara._resources.sms_legacy import AsyncSmsLegacy, SmsLegacy
 
 
 class AsyncSms(AsyncResource):
-    """Send SMS, one message to one recipient per request."""
+    """Send SMS, one message to one recipient per request (``legacy``: many per request)."""
+
+    legacy = child(AsyncSmsLegacy)
 
     async def send(
         self,
@@ -76,6 +79,8 @@ class AsyncSms(AsyncResource):
 
 class Sms(SyncResource):
     """Blocking ``client.sms``."""
+
+    legacy = sync_child(SmsLegacy)
 
     send = blocking(AsyncSms.send)
     send_message = blocking(AsyncSms.send_message)

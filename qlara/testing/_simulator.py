@@ -58,6 +58,11 @@ class Simulator(AssetControls):
             by default: the simulator is offline, and tests that register
             ``https://example.com/hook`` must not reach the network.
         seed: seeds the random faults, for reproducible runs.
+
+    Attributes:
+        max_request_bytes: the largest SMS Legacy request body accepted; a
+            larger one answers 413 (the platform's limit is undocumented).
+        credit: what ``GET /api/services/sms/credit`` answers, in EUR.
     """
 
     def __init__(
@@ -88,6 +93,8 @@ class Simulator(AssetControls):
         self._start = start or datetime.now(timezone.utc)
         self._lock = threading.RLock()
         self._dispatcher: HttpDispatcher | None = None
+        self.max_request_bytes = 1 << 20
+        self.credit = 1000.0
         self._init_state()
 
     def _init_state(self) -> None:
@@ -338,6 +345,16 @@ class Simulator(AssetControls):
         if accepted and not parsed.simulation:
             self._track(parsed, data, message_id, platform_id, mark)
         return answer(parsed, message_id, platform_id, accepted)
+
+    def _accept_legacy(self, parsed: Parsed, data: Mapping[str, Any]) -> bool:
+        """One message of an SMS Legacy request: tracked by its own id; accepted?"""
+        message_id = parsed.message_id or new_id()
+        self.attempt_counts[message_id] += 1
+        mark = self.mark_of(parsed.destination, parsed.channel)
+        accepted = mark != "REJECTED"
+        if accepted and not parsed.simulation:
+            self._track(parsed, data, message_id, message_id, mark)
+        return accepted
 
     def _track(
         self, parsed: Parsed, data: Mapping[str, Any], message_id: str, platform_id: str, mark: str

@@ -78,7 +78,8 @@ class SentMessage:
         sender: the SMS sender, when there is one.
         text: the SMS text after placeholders, when there is one.
         body: the request body as received.
-        dialect: ``"current"`` or ``"quickstart"`` (the older field names).
+        dialect: ``"current"``, ``"quickstart"`` (the older field names) or
+            ``"legacy"`` (one message of an SMS Legacy request; ``body`` is its item).
         parts: SMS parts; 1 for rich channels.
         unicode: whether the SMS needs UCS-2.
         accepted_at: the simulator's clock at acceptance.

@@ -1,0 +1,295 @@
+"""The engine of ``sms_per_request``: one ``SendMany`` worker's unit of work (see ``_batch_pack``).
+
+``Packer.process(index, item)`` is called by a worker with the input it
+pulled. Anything that cannot travel in a pack goes through ``SendMany``'s own
+``_process``, unchanged. An SMS that can makes the worker pull on (through
+``SendMany._pull``, so journal skips and digest checks apply) until it holds
+``sms_per_request`` inputs or a pack is full; then everything it holds is
+sent at once, packs and singles side by side, and their outcomes returned.
+Every pack takes one rate-limit slot before its ``start`` records are
+journaled, exactly as a single send does.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import anyio
+
+from qlara._batch_input import derived_id, message_digest, with_message_id
+from qlara._batch_pack import (
+    MAX_REQUEST_BYTES,
+    Entry,
+    body_of,
+    flags_of,
+    for_message,
+    legacy_text,
+    outcomes_of,
+    too_large,
+)
+from qlara._errors import JournalError, OutcomeUnknownError, QlaraError, ValidationError
+from qlara._guards import too_many_parts
+from qlara._models import Channel, ChannelResult, SendResult, SmsMessage
+from qlara._models.outcome import Outcome
+from qlara._resources import sms_legacy
+from qlara._resources._sending import new_message_id
+
+if TYPE_CHECKING:
+    from qlara._batch import SendMany
+
+__all__ = ["Packer"]
+
+_BODY_OVERHEAD = 200  # globalId and the global flags
+
+
+class _Held:
+    """What one worker holds: packs by flags, inputs to send alone, SMS to reconcile."""
+
+    def __init__(self, per_request: int, max_bytes: int) -> None:
+        self.per_request = per_request
+        self.max_bytes = max_bytes
+        self.open: dict[tuple[bool, bool, bool], list[Entry]] = {}
+        self.sizes: dict[tuple[bool, bool, bool], int] = {}
+        self.packs: list[list[Entry]] = []
+        self.singles: list[tuple[int, Any]] = []
+        self.earlier: list[Entry] = []
+        self.count = 0
+        self.full = False
+
+    def add(self, entry: Entry) -> None:
+        key = flags_of(entry.message)
+        pack = self.open.get(key)
+        size = self.sizes.get(key, _BODY_OVERHEAD)
+        if pack is not None and (
+            len(pack) >= self.per_request or size + entry.size > self.max_bytes
+        ):
+            self.packs.append(pack)
+            self.full = True
+            pack = None
+        if pack is None:
+            pack = self.open[key] = []
+            size = _BODY_OVERHEAD
+        pack.append(entry)
+        self.sizes[key] = size + entry.size
+        if len(pack) >= self.per_request:
+            self.full = True
+
+    def all_packs(self) -> list[list[Entry]]:
+        return [*self.packs, *(pack for pack in self.open.values() if pack)]
+
+
+class Packer:
+    """Packs SMS inputs of one ``SendMany`` into SMS Legacy requests."""
+
+    def __init__(
+        self, batch: SendMany, per_request: int, max_bytes: int = MAX_REQUEST_BYTES
+    ) -> None:
+        self.batch = batch
+        self.per_request = per_request
+        self.max_bytes = max_bytes
+        self.requests = 0  # SMS Legacy requests sent (splits included)
+
+    def _entry(self, index: int, item: Any, held: _Held) -> bool:
+        """Hold ``item`` in a pack (or for reconciling); ``False``: it goes alone."""
+        if not isinstance(item, SmsMessage):
+            return False
+        text = legacy_text(item)
+        if text is None:
+            return False
+        batch = self.batch
+        journal = batch._journal
+        earlier = journal.started.get(index) if journal is not None else None
+        message = item
+        if earlier is not None:
+            if item.message_id is None:
+                message = with_message_id(item, earlier)
+            elif item.message_id != earlier:
+                assert journal is not None
+                raise JournalError(
+                    f"{journal.path}: journal belongs to another input: messages[{index}] has "
+                    f"message_id {item.message_id!r}, the journal started {earlier!r} there"
+                )
+            held.earlier.append(Entry(index, item, message, text))
+            return True
+        if message.message_id is None:
+            message = with_message_id(message, derived_id(batch._namespace, index))
+        if batch._max_parts is not None and too_many_parts(index, message, batch._max_parts):
+            return False  # alone through _process, which refuses it before anything is sent
+        held.add(Entry(index, item, message, text))
+        return True
+
+    def _place(self, index: int, item: Any, held: _Held) -> None:
+        held.count += 1
+        if not self._entry(index, item, held):
+            held.singles.append((index, item))
+
+    async def process(self, index: int, item: Any) -> list[Outcome]:
+        """The outcomes of ``item`` and of what the worker pulled with it."""
+        if not isinstance(item, SmsMessage) or legacy_text(item) is None:
+            self.requests += 1
+            return [await self.batch._process(index, item)]
+        held = await self._collect(index, item)
+        outcomes: list[Outcome] = []
+        if held is not None:
+            await self._send(held, outcomes)
+        return outcomes
+
+    async def round(self) -> None:
+        """The plain ``async for`` form: up to ``concurrency`` units, collected, then sent at once.
+
+        Collecting each unit before pulling for the next one keeps packs full
+        (a round that pulled one input per task first would send them alone).
+        """
+        batch = self.batch
+        units: list[_Held] = []
+        while len(units) < batch._concurrency:
+            pulled = await batch._pull()
+            if pulled is None:
+                break
+            held = await self._collect(*pulled)
+            if held is None:
+                break
+            units.append(held)
+        if units:
+            async with anyio.create_task_group() as group:
+                for held in units:
+                    group.start_soon(self._send, held, batch._ready)
+
+    async def _collect(self, index: int, item: Any) -> _Held | None:
+        """Pull on until a pack is full or ``per_request`` inputs are held; ``None``: stop."""
+        batch = self.batch
+        held = _Held(self.per_request, self.max_bytes)
+        try:
+            self._place(index, item, held)
+            while not held.full and held.count < self.per_request:
+                pulled = await batch._pull()
+                if pulled is None:
+                    break
+                self._place(*pulled, held)
+        except Exception as exc:  # noqa: BLE001 - the journal refused the input: stop the run
+            batch._fail(exc)
+            return None
+        return held
+
+    async def _send(self, held: _Held, outcomes: Any) -> None:
+        """Send what ``held`` holds, packs and singles at once; append their outcomes."""
+        if held.earlier:
+            for entry in await self._reconcile(held.earlier, outcomes):
+                held.add(entry)
+        async with anyio.create_task_group() as group:
+            for pack in held.all_packs():
+                group.start_soon(self._send_pack, pack, outcomes)
+            for single in held.singles:
+                group.start_soon(self._send_single, *single, outcomes)
+
+    async def _send_single(self, index: int, item: Any, outcomes: list[Outcome]) -> None:
+        self.requests += 1
+        try:
+            outcomes.append(await self.batch._process(index, item))
+        except Exception as exc:  # noqa: BLE001 - batch-wide: kept and raised by __anext__
+            self.batch._fail(exc)
+
+    async def _reconcile(self, entries: list[Entry], outcomes: list[Outcome]) -> list[Entry]:
+        """Look up SMS an earlier run started; return those that never arrived."""
+        statuses = getattr(getattr(self.batch._client, "messages", None), "statuses", None)
+        ids = [entry.message.message_id for entry in entries]
+        problem: QlaraError | None = None
+        found: dict[str, Any] = {}
+        if statuses is None:
+            problem = QlaraError("this client cannot look up message statuses")
+        else:
+            try:
+                found = {s.customer_message_id: s for s in await statuses(ids, channel=Channel.SMS)}
+            except QlaraError as exc:
+                problem = exc
+        unsent = []
+        for entry in entries:
+            message_id = str(entry.message.message_id)
+            if problem is not None:
+                error = OutcomeUnknownError(
+                    f"message {message_id} was started by an earlier run that ended before its "
+                    f"outcome was known, and looking up its status failed ({problem}); it was "
+                    "not sent again",
+                    message_id=message_id,
+                    cause=problem,
+                )
+                outcomes.append(Outcome(index=entry.index, message=entry.message, error=error))
+            elif message_id in found:
+                result = SendResult(
+                    message_id=message_id,
+                    simulation=entry.message.simulation,
+                    results={Channel.SMS: ChannelResult(accepted=True)},
+                    raw={"reconciledStatus": getattr(found[message_id], "raw", None)},
+                )
+                outcomes.append(Outcome(index=entry.index, message=entry.message, result=result))
+            else:
+                unsent.append(entry)
+        return unsent
+
+    async def _send_pack(self, pack: list[Entry], outcomes: list[Outcome]) -> None:
+        batch = self.batch
+        global_id = new_message_id()
+        limiter = batch._http.connection.limiter
+        token = await limiter.reserve()
+        try:
+            # Nothing goes on the wire once the caller's scope is cancelled.
+            await anyio.lowlevel.checkpoint_if_cancelled()
+            journal = batch._journal
+            if journal is not None:
+                for entry in pack:
+                    journal.start(
+                        entry.index,
+                        str(entry.message.message_id),
+                        digest=message_digest(entry.item),
+                        caller_id=entry.item.message_id,
+                        pack=global_id,
+                    )
+            self.requests += 1
+            for entry in pack:  # cut off on the wire: ``unreported`` lists them as unknown
+                batch._in_flight[entry.index] = entry.message
+            try:
+                answer = await sms_legacy.post(
+                    batch._http, body_of(pack, global_id), batch._options
+                )
+            except QlaraError as exc:
+                _landed(batch, pack)
+                if batch._batch_wide(exc):
+                    batch._fail(exc)  # no outcomes: they stay "started", a resume reconciles
+                    return
+                if not (too_large(exc) and len(pack) > 1):
+                    for entry in pack:
+                        error = for_message(
+                            exc, str(entry.message.message_id), global_id, len(pack)
+                        )
+                        outcomes.append(
+                            Outcome(index=entry.index, message=entry.message, error=error)
+                        )
+                    return
+                split = True
+            except Exception as exc:  # noqa: BLE001 - one pack's failure is its messages' outcome
+                _landed(batch, pack)
+                for entry in pack:
+                    error = ValidationError(
+                        f"messages[{entry.index}]", f"{type(exc).__name__}: {exc}"
+                    )
+                    error.__cause__ = exc
+                    outcomes.append(Outcome(index=entry.index, message=entry.message, error=error))
+                return
+            else:
+                _landed(batch, pack)
+                split = False
+        finally:
+            limiter.release(token)
+            limiter.finished()
+        if split:
+            half = len(pack) // 2
+            await self._send_pack(pack[:half], outcomes)
+            await self._send_pack(pack[half:], outcomes)
+            return
+        outcomes.extend(outcomes_of(answer, pack, global_id))
+
+
+def _landed(batch: SendMany, pack: list[Entry]) -> None:
+    """The pack's request ended (answered or failed): its messages are no longer in flight."""
+    for entry in pack:
+        batch._in_flight.pop(entry.index, None)
