@@ -34,7 +34,7 @@ from qlara._errors import (
     ValidationError,
     status_error,
 )
-from qlara._ratelimit import RateLimiter
+from qlara._limiter import Limiter
 from qlara._retry import Action, RetryPolicy, Safety, classify_status, decide, parse_retry_after
 
 __all__ = ["CallOptions", "Connection", "HttpCore", "TimeoutTypes", "as_timeout"]
@@ -109,7 +109,7 @@ class Connection:
         owns_client: bool,
         base_url: str,
         headers: Mapping[str, str],
-        limiter: RateLimiter,
+        limiter: Limiter,
     ) -> None:
         self.http_client = http_client
         self.owns_client = owns_client
@@ -146,6 +146,7 @@ class Connection:
             self.closed = True
             return
         self.closed = True
+        await self.limiter.aclose()
         if self.owns_client:
             await self.http_client.aclose()
 

@@ -42,6 +42,7 @@ from qlara._client import AsyncQlara
 from qlara._config import DEFAULT_RATE_LIMIT, ClientConfig, check_max_retries, resolve
 from qlara._errors import QlaraError
 from qlara._http import TimeoutTypes
+from qlara._limiter import SharedLimitFactory
 from qlara._models import AnyMessage
 from qlara._models.channel import Channel
 from qlara._models.outcome import Outcome
@@ -337,7 +338,7 @@ class Qlara(_Blocking):
         timeout: float | httpx.Timeout = 30.0,
         max_retries: int = 2,
         retry_policy: RetryPolicy | None = None,
-        rate_limit: RateLimit | None = DEFAULT_RATE_LIMIT,
+        rate_limit: RateLimit | SharedLimitFactory | None = DEFAULT_RATE_LIMIT,
         http_client: httpx.AsyncClient | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
