@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,7 @@ from qlara._shared_limit import SharedLimiter
 from qlara._shared_lua import keys
 from tests import shared_worker
 from tests.conftest import DESTINATION, KEY
-from tests.redis_server import RedisServer, require_binary
+from tests.redis_server import RedisServer
 from tests.test_ratelimit import most_in_any_window
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,27 +39,6 @@ ROOT = Path(__file__).resolve().parent.parent
 def anyio_backend() -> str:
     """redis-py's client runs on asyncio only; trio is refused (tested below)."""
     return "asyncio"
-
-
-@pytest.fixture(scope="module")
-def redis_binary() -> str:
-    return require_binary()
-
-
-@pytest.fixture(scope="module")
-def server(redis_binary: str) -> Iterator[RedisServer]:
-    """One server for the module's tests; each test uses its own budget name."""
-    running = RedisServer(redis_binary).start()
-    yield running
-    running.stop()
-
-
-@pytest.fixture
-def own_server(redis_binary: str) -> Iterator[RedisServer]:
-    """A server this test may kill."""
-    running = RedisServer(redis_binary).start()
-    yield running
-    running.stop()
 
 
 def unique() -> str:
@@ -138,12 +117,12 @@ def arrivals(sim: qlara.testing.Simulator) -> list[float]:
     return sorted(message.accepted_at for message in sim.sent)
 
 
-def test_processes_on_one_name_share_the_budget(server: RedisServer) -> None:
+def test_processes_on_one_name_share_the_budget(redis_server: RedisServer) -> None:
     """Three processes on one name draw no 429 and finish near the shared optimum."""
     limit = qlara.RateLimit(per_second=20, per_minute=1000)
     sim = qlara.testing.Simulator(rate_limit=limit)
     with qlara.testing.serve(sim) as served:
-        fleet = Fleet(served.base_url, server.url, limit, name=unique())
+        fleet = Fleet(served.base_url, redis_server.url, limit, name=unique())
         fleet.start(members=3, count=20)
         outcomes = fleet.results()
     assert [ok for ok, _ in outcomes] == [20, 20, 20]
@@ -154,17 +133,19 @@ def test_processes_on_one_name_share_the_budget(server: RedisServer) -> None:
     assert best <= span <= best * 1.15 + 0.25, (span, best)
 
 
-def test_members_fall_back_when_redis_dies(own_server: RedisServer) -> None:
+def test_members_fall_back_when_redis_dies(own_redis_server: RedisServer) -> None:
     """Redis killed mid-run: each member logs one WARNING and keeps to its share, no 429."""
     limit = qlara.RateLimit(per_second=12, per_minute=1000)
     sim = qlara.testing.Simulator(rate_limit=limit)
     with qlara.testing.serve(sim) as served:
-        fleet = Fleet(served.base_url, own_server.url, limit, name=unique(), fallback_share=1 / 3)
+        fleet = Fleet(
+            served.base_url, own_redis_server.url, limit, name=unique(), fallback_share=1 / 3
+        )
         fleet.start(members=3, count=16)
         deadline = time.monotonic() + 20
         while not members_seen(sim, 3, at_least=12) and time.monotonic() < deadline:
             time.sleep(0.01)  # watching real processes, not a clock under test
-        own_server.stop()
+        own_redis_server.stop()
         outcomes = fleet.results()
     assert [ok for ok, _ in outcomes] == [16, 16, 16]
     for _, lines in outcomes:
@@ -196,7 +177,9 @@ async def send(client: qlara.AsyncQlara, text: str = "Hi") -> None:
     await client.sms.send(destination=DESTINATION, body=text, sender="Shop")
 
 
-async def test_a_429_for_one_member_pauses_the_others(server: RedisServer, sim_client: Any) -> None:
+async def test_a_429_for_one_member_pauses_the_others(
+    redis_server: RedisServer, sim_client: Any
+) -> None:
     """One member's 429 (retryAfter 0.4 s) holds another member's next request as long."""
     name = unique()
     limit = qlara.RateLimit(per_second=50, per_minute=1000)
@@ -209,9 +192,11 @@ async def test_a_429_for_one_member_pauses_the_others(server: RedisServer, sim_c
             return httpx.Response(429, json={"status": 429, "retryAfter": 0.4})
         return httpx.Response(503)
 
-    member_a = sim_client(shared(server.url, limit, name=name), httpx.MockTransport(refuse_once))
-    member_b = sim_client(shared(server.url, limit, name=name), sim.transport())
-    direct = aioredis.Redis.from_url(server.url)
+    member_a = sim_client(
+        shared(redis_server.url, limit, name=name), httpx.MockTransport(refuse_once)
+    )
+    member_b = sim_client(shared(redis_server.url, limit, name=name), sim.transport())
+    direct = aioredis.Redis.from_url(redis_server.url)
     try:
         async with anyio.create_task_group() as group:
             group.start_soon(send, member_a)
@@ -228,7 +213,7 @@ async def test_a_429_for_one_member_pauses_the_others(server: RedisServer, sim_c
 
 
 async def test_a_low_remaining_header_caps_every_member(
-    server: RedisServer, sim_client: Any
+    redis_server: RedisServer, sim_client: Any
 ) -> None:
     """X-RateLimit-Remaining: 0 seen by one member holds the others for a window."""
     name = unique()
@@ -242,12 +227,12 @@ async def test_a_low_remaining_header_caps_every_member(
             json={"messageId": body["messageId"], "results": {"sms": {"accepted": True}}},
         )
 
-    member_a = sim_client(shared(server.url, limit, name=name), httpx.MockTransport(answer))
+    member_a = sim_client(shared(redis_server.url, limit, name=name), httpx.MockTransport(answer))
     member_b = sim_client(
-        shared(server.url, limit, name=name), qlara.testing.Simulator().transport()
+        shared(redis_server.url, limit, name=name), qlara.testing.Simulator().transport()
     )
     await send(member_a)
-    direct = aioredis.Redis.from_url(server.url)
+    direct = aioredis.Redis.from_url(redis_server.url)
     try:
         while not await direct.exists(keys(name)[3]):  # noqa: ASYNC110 - state in Redis
             await anyio.sleep(0.005)  # until A's report reaches Redis
@@ -263,32 +248,32 @@ def is_degraded(limiter: SharedLimiter) -> bool:
 
 
 async def test_fallback_rejoins_when_redis_is_back(
-    own_server: RedisServer, sim_client: Any, monkeypatch: pytest.MonkeyPatch, caplog: Any
+    own_redis_server: RedisServer, sim_client: Any, monkeypatch: pytest.MonkeyPatch, caplog: Any
 ) -> None:
     """Without Redis a member sends on its share; once Redis is back it shares again."""
     monkeypatch.setattr(_shared_limit, "PROBE_INTERVAL", 0.0)
     name = unique()
     limit = qlara.RateLimit(per_second=40, per_minute=1000)
     client = sim_client(
-        shared(own_server.url, limit, name=name), qlara.testing.Simulator().transport()
+        shared(own_redis_server.url, limit, name=name), qlara.testing.Simulator().transport()
     )
     limiter = client._http.connection.limiter
     assert isinstance(limiter, SharedLimiter)
     await send(client)
-    own_server.stop()
+    own_redis_server.stop()
     with caplog.at_level(logging.WARNING, logger="qlara.redis"):
         for _ in range(3):
             await send(client)
     assert is_degraded(limiter)
     assert [record.levelname for record in caplog.records] == ["WARNING"]
     assert "10 requests/s and 250/min" in caplog.records[0].getMessage()
-    own_server.start()
+    own_redis_server.start()
     for _ in range(3):  # the first call may meet the connection the old server dropped
         await send(client)
         if not is_degraded(limiter):
             break
     assert not is_degraded(limiter)
-    direct = redis.Redis.from_url(own_server.url)
+    direct = redis.Redis.from_url(own_redis_server.url)
     try:
         flight, log_key, _, _ = keys(name)
         # The three sent alone were handed over; the fourth was booked in Redis.
@@ -297,16 +282,18 @@ async def test_fallback_rejoins_when_redis_is_back(
         direct.close()
 
 
-async def test_keys_are_named_by_a_digest_and_expire(server: RedisServer, sim_client: Any) -> None:
+async def test_keys_are_named_by_a_digest_and_expire(
+    redis_server: RedisServer, sim_client: Any
+) -> None:
     """By default the keys carry a digest of the API key (never the key) and an expiry."""
     limit = qlara.RateLimit(per_second=40, per_minute=1000)
     client = sim_client(
-        qlara.redis.SharedRateLimit(server.url, limit), qlara.testing.Simulator().transport()
+        qlara.redis.SharedRateLimit(redis_server.url, limit), qlara.testing.Simulator().transport()
     )
     await send(client)
     await client.aclose()  # lets the report reach Redis
     digest = credential_digest(Secret(KEY))
-    direct = redis.Redis.from_url(server.url)
+    direct = redis.Redis.from_url(redis_server.url)
     try:
         names = [key.decode() for key in direct.scan_iter(f"qlara:rl:{{{digest}}}:*")]
         assert f"qlara:rl:{{{digest}}}:log" in names
@@ -317,12 +304,12 @@ async def test_keys_are_named_by_a_digest_and_expire(server: RedisServer, sim_cl
         direct.close()
 
 
-def test_the_blocking_client_shares_the_budget(server: RedisServer) -> None:
+def test_the_blocking_client_shares_the_budget(redis_server: RedisServer) -> None:
     """qlara.Qlara takes a SharedRateLimit by URL and books on its own loop."""
     limit = qlara.RateLimit(per_second=3, per_minute=1000)
     sim = qlara.testing.Simulator(rate_limit=limit)
     with qlara.Qlara(
-        api_key=KEY, transport=sim.transport(), rate_limit=shared(server.url, limit)
+        api_key=KEY, transport=sim.transport(), rate_limit=shared(redis_server.url, limit)
     ) as client:
         for number in range(4):
             client.sms.send(destination=DESTINATION, body=f"Hi {number}", sender="Shop")
