@@ -354,7 +354,7 @@ class RateLimiter:
         schedule = self._schedule
         if schedule is None:
             return []
-        ages = [now - end for end in schedule.ends if end > now - window]
+        ages = [max(0.0, now - end) for end in schedule.ends if end > now - window]
         return ages + [0.0] * schedule.open
 
     async def aclose(self) -> None:

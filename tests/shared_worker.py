@@ -37,7 +37,6 @@ async def run(options: dict[str, Any], go: Event, results: Queue[Any]) -> int:
         limit,
         name=options.get("name"),
         fallback_share=options.get("fallback_share", 0.25),
-        timeout=0.2,
     )
     messages = (
         qlara.SmsMessage(destination="+393401234567", body=f"{options['tag']} {i}", sender="Fleet")
