@@ -101,9 +101,9 @@ def test_bookings_never_exceed_either_window(
     answers: dict[str, float] = {}  # bookings in flight whose answer will come
     crashed: list[float] = []  # lease ends of bookings nobody will report
     arrivals: list[float] = []
-    for number, (wait, latency, where, crash) in enumerate(script):
+    for number, (wait, raw_latency, where, crash) in enumerate(script):
         now = round(now + wait, 6)  # Redis's clock, like TIME, counts microseconds
-        latency = round(latency, 6)
+        latency = round(raw_latency, 6)
         booking = f"b{number}"
         while True:
             for done, at in sorted(answers.items(), key=lambda item: item[1]):
