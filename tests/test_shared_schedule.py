@@ -95,12 +95,13 @@ requests = st.lists(
 def test_bookings_never_exceed_either_window(
     direct: redis.Redis, limit: qlara.RateLimit, script: list[tuple[float, float, float, bool]]
 ) -> None:
-    """Whatever the waits, latencies and crashes, no window of arrivals exceeds its budget."""
+    """No window of arrivals exceeds its budget, and bookings start in the order they came."""
     budget = Budget(direct, limit)
     now = START
     answers: dict[str, float] = {}  # bookings in flight whose answer will come
     crashed: list[float] = []  # lease ends of bookings nobody will report
     arrivals: list[float] = []
+    starts: list[float] = []
     for number, (wait, raw_latency, where, crash) in enumerate(script):
         now = round(now + wait, 6)  # Redis's clock, like TIME, counts microseconds
         latency = round(raw_latency, 6)
@@ -118,12 +119,16 @@ def test_bookings_never_exceed_either_window(
             assert pending, "the budget is full with nothing in flight"
             now = min(pending)
         assert start >= now
+        starts.append(start)
         if crash:
             crashed.append(round(start + LEASE, 6))
             arrivals.append(start + where * min(latency, LEASE))
         else:
             answers[booking] = round(start + latency, 6)
             arrivals.append(start + where * latency)
+    if not any(crash for *_, crash in script):
+        # First come, first served, whoever books: starts follow the order of booking.
+        assert starts == sorted(starts)
     # In whole microseconds, Redis's resolution: a start exactly a window after an
     # arrival is allowed, and float sums must not blur that boundary.
     micros = [round(at * 1e6) for at in arrivals]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing_extensions import assert_type
 
 import qlara
+import qlara.redis
 
 
 async def async_usage() -> None:
@@ -62,3 +63,11 @@ async def tracking(client: qlara.AsyncQlara) -> None:
     assert_type(tracker.status("order-1"), qlara.DeliveryStatus | None)
     config = await client.webhooks.set("https://hooks.example.com/qlara")
     assert_type(config, qlara.WebhookConfig)
+
+
+async def fleet_usage() -> None:
+    shared = qlara.redis.SharedRateLimit("redis://localhost:6379/0", name="shop")
+    async with qlara.AsyncQlara(rate_limit=shared) as client:
+        await client.sms.send(destination="+393401234567", body="Hi", sender="Shop")
+    with qlara.Qlara(rate_limit=qlara.redis.SharedRateLimit("redis://localhost/1")) as blocking:
+        blocking.sms.send(destination="+393401234567", body="Hi", sender="Shop")
