@@ -17,8 +17,9 @@ from qlara._config import DEFAULT_RATE_LIMIT, ClientConfig, check_max_retries, r
 from qlara._errors import ValidationError
 from qlara._fallback import FallbackOutcome, OnUnknown, send_with_fallback
 from qlara._http import Connection, HttpCore, TimeoutTypes, as_timeout
+from qlara._limiter import SharedLimitFactory, make_limiter
 from qlara._models import AnyMessage, SendResult
-from qlara._ratelimit import RateLimit, RateLimiter
+from qlara._ratelimit import RateLimit
 from qlara._raw import RawResponse
 from qlara._request import Answer, Request, encode_form, encode_query
 from qlara._resources import _sending
@@ -57,7 +58,8 @@ class AsyncQlara:
         timeout: seconds (or an ``httpx.Timeout``) for each attempt.
         max_retries: retries after the first attempt, shared by every cause.
         retry_policy: backoff bounds, ``max_retry_after``, ambiguous-send opt-in.
-        rate_limit: the key's budget; ``None`` disables client-side limiting.
+        rate_limit: the key's budget; ``None`` disables client-side limiting;
+            ``qlara.redis.SharedRateLimit`` shares it across processes.
         http_client: an ``httpx.AsyncClient`` for proxies or custom pools; the SDK
             still builds absolute URLs and adds auth, and never closes it.
         transport: just an ``httpx.AsyncBaseTransport`` (tests, the simulator).
@@ -92,7 +94,7 @@ class AsyncQlara:
         timeout: float | httpx.Timeout = 30.0,
         max_retries: int = 2,
         retry_policy: RetryPolicy | None = None,
-        rate_limit: RateLimit | None = DEFAULT_RATE_LIMIT,
+        rate_limit: RateLimit | SharedLimitFactory | None = DEFAULT_RATE_LIMIT,
         http_client: httpx.AsyncClient | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
@@ -130,7 +132,7 @@ class AsyncQlara:
             owns_client=owns,
             base_url=config.base_url,
             headers={} if owns else config.headers(),
-            limiter=RateLimiter(config.rate_limit),
+            limiter=make_limiter(config.rate_limit, config.credential),
         )
         self._config = config
         self._owner = True

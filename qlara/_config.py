@@ -15,6 +15,7 @@ import attrs
 
 from qlara._auth import BasicAuth, Secret
 from qlara._errors import ConfigurationError
+from qlara._limiter import SharedLimitFactory
 from qlara._ratelimit import RateLimit
 from qlara._retry import RetryPolicy
 from qlara._version import __version__
@@ -32,7 +33,7 @@ class ClientConfig:
     timeout: Any
     max_retries: int
     retry_policy: RetryPolicy
-    rate_limit: RateLimit | None
+    rate_limit: RateLimit | SharedLimitFactory | None
     http_client: Any = attrs.field(repr=False)
     transport: Any = attrs.field(repr=False)
 
@@ -99,7 +100,7 @@ def resolve(
     timeout: Any,
     max_retries: int,
     retry_policy: RetryPolicy | None,
-    rate_limit: RateLimit | None,
+    rate_limit: RateLimit | SharedLimitFactory | None,
     http_client: Any,
     transport: Any,
 ) -> ClientConfig:
@@ -121,8 +122,10 @@ def resolve(
         raise ConfigurationError("transport must be an httpx.AsyncBaseTransport")
     if retry_policy is not None and not isinstance(retry_policy, RetryPolicy):
         raise ConfigurationError("retry_policy must be a qlara.RetryPolicy")
-    if rate_limit is not None and not isinstance(rate_limit, RateLimit):
-        raise ConfigurationError("rate_limit must be a qlara.RateLimit or None")
+    if rate_limit is not None and not isinstance(rate_limit, (RateLimit, SharedLimitFactory)):
+        raise ConfigurationError(
+            "rate_limit must be a qlara.RateLimit, a qlara.redis.SharedRateLimit or None"
+        )
     return ClientConfig(
         base_url=_base_url(base_url),
         credential=credential,

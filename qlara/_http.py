@@ -37,7 +37,7 @@ from qlara._errors import (
     ValidationError,
     status_error,
 )
-from qlara._ratelimit import RateLimiter
+from qlara._limiter import Limiter
 from qlara._raw import Headers, RawResponse
 from qlara._request import Answer, Request, extra_query
 from qlara._retry import Action, RetryPolicy, Safety, classify_status, decide, parse_retry_after
@@ -118,7 +118,7 @@ class Connection:
         owns_client: bool,
         base_url: str,
         headers: Mapping[str, str],
-        limiter: RateLimiter,
+        limiter: Limiter,
     ) -> None:
         self.http_client = http_client
         self.owns_client = owns_client
@@ -155,6 +155,7 @@ class Connection:
             self.closed = True
             return
         self.closed = True
+        await self.limiter.aclose()
         if self.owns_client:
             await self.http_client.aclose()
 

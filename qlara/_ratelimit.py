@@ -332,6 +332,34 @@ class RateLimiter:
         """Forget a reservation, used or not (the slot stays counted)."""
         _PREPAID.reset(token)
 
+    def admit_now(self) -> None:
+        """Count a request admitted elsewhere (a shared budget) as starting now.
+
+        The shared limiter keeps its local fallback's log current this way, so
+        that falling back starts from this process's own recent history.
+        """
+        if self._schedule is not None:
+            now = self._clock()
+            self._land(now)
+            self._admit(now)
+
+    def count_elsewhere(self, count: int, at: float) -> None:
+        """Count ``count`` requests sent by others as having arrived by ``at``."""
+        if self._schedule is not None:
+            for _ in range(count):
+                bisect.insort(self._schedule.ends, at)
+
+    def recent(self, now: float, window: float) -> list[float]:
+        """Ages (seconds before ``now``) of the requests of the last ``window``, in flight as 0."""
+        schedule = self._schedule
+        if schedule is None:
+            return []
+        ages = [max(0.0, now - end) for end in schedule.ends if end > now - window]
+        return ages + [0.0] * schedule.open
+
+    async def aclose(self) -> None:
+        """Called when the client closes; a local limiter holds nothing to release."""
+
     def pause(self, seconds: float) -> None:
         """Hold every request of the client for ``seconds`` (after a 429)."""
         until = self._clock() + max(0.0, seconds)

@@ -46,6 +46,7 @@ from qlara._client import AsyncQlara
 from qlara._config import DEFAULT_RATE_LIMIT, ClientConfig, check_max_retries, resolve
 from qlara._errors import QlaraError
 from qlara._http import TimeoutTypes
+from qlara._limiter import SharedLimitFactory
 from qlara._models import AnyMessage
 from qlara._ratelimit import RateLimit
 from qlara._resources._base import call_options
@@ -249,7 +250,7 @@ class Qlara(Blocking):
         timeout: float | httpx.Timeout = 30.0,
         max_retries: int = 2,
         retry_policy: RetryPolicy | None = None,
-        rate_limit: RateLimit | None = DEFAULT_RATE_LIMIT,
+        rate_limit: RateLimit | SharedLimitFactory | None = DEFAULT_RATE_LIMIT,
         http_client: httpx.AsyncClient | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:

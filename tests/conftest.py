@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import httpx
 import pytest
 
 import qlara
+from tests.redis_server import RedisServer, require_binary
 
 KEY = "test-key-do-not-leak-3f9a"
 DESTINATION = "+393401234567"
@@ -59,3 +60,24 @@ async def make_client() -> AsyncIterator[Callable[..., qlara.AsyncQlara]]:
     yield make
     for client in clients:
         await client.aclose()
+
+
+@pytest.fixture(scope="session")
+def redis_binary() -> str:
+    return require_binary()
+
+
+@pytest.fixture(scope="session")
+def redis_server(redis_binary: str) -> Iterator[RedisServer]:
+    """A real redis-server for the session; each test uses its own budget name."""
+    running = RedisServer(redis_binary).start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def own_redis_server(redis_binary: str) -> Iterator[RedisServer]:
+    """A redis-server of this test's own, which it may kill."""
+    running = RedisServer(redis_binary).start()
+    yield running
+    running.stop()

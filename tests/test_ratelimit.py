@@ -333,6 +333,7 @@ async def test_a_429_pauses_other_tasks(make_client: Callable[..., qlara.AsyncQl
         await client.sms.send(destination=DESTINATION, body=text, sender="Shop")
 
     limiter = client._http.connection.limiter
+    assert isinstance(limiter, RateLimiter)
     async with anyio.create_task_group() as group:
         group.start_soon(send, "first")
         while limiter.next_start() <= anyio.current_time():  # until the 429 paused it

@@ -11,6 +11,7 @@ import anyio
 
 import qlara
 from qlara._cli._ui import Progress
+from qlara._ratelimit import RateLimiter
 
 __all__ = ["rate_note", "resume_command", "watch"]
 
@@ -49,4 +50,8 @@ async def watch(client: qlara.AsyncQlara, bar: Progress, outcomes: Any) -> None:
     limiter = client._http.connection.limiter
     while True:
         await anyio.sleep(0.5)
-        bar.note(rate_note(limiter.next_start() - anyio.current_time(), outcomes.requests))
+        # A limiter shared through Redis cannot tell without asking Redis: no wait shown.
+        wait = (
+            limiter.next_start() - anyio.current_time() if isinstance(limiter, RateLimiter) else 0.0
+        )
+        bar.note(rate_note(wait, outcomes.requests))

@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 from typing_extensions import assert_type
 
 import qlara
+import qlara.redis
 
 
 async def async_usage() -> None:
@@ -145,3 +146,11 @@ async def platform_admin(client: qlara.AsyncQlara, sync: qlara.Qlara) -> None:
     assert_type((await client.account.credit()).available_credit, float | None)
     for profile in sync.socials.list():
         assert_type(profile, qlara.SocialProfile)
+
+
+async def fleet_usage() -> None:
+    shared = qlara.redis.SharedRateLimit("redis://localhost:6379/0", name="shop")
+    async with qlara.AsyncQlara(rate_limit=shared) as client:
+        await client.sms.send(destination="+393401234567", body="Hi", sender="Shop")
+    with qlara.Qlara(rate_limit=qlara.redis.SharedRateLimit("redis://localhost/1")) as blocking:
+        blocking.sms.send(destination="+393401234567", body="Hi", sender="Shop")
