@@ -42,7 +42,7 @@ from qlara._models.outcome import Outcome
 
 if TYPE_CHECKING:
     from qlara._client import AsyncQlara
-    from qlara._sync import _Portal
+    from qlara._portal import Portal
 
 __all__ = ["SendManyIterator", "send_many_blocking"]
 
@@ -240,7 +240,7 @@ def _not_handed_over(
 
 
 def _iterate(
-    holder: _Portal,
+    holder: Portal,
     target: Callable[[AsyncQlara], AsyncQlara],
     messages: Iterable[Any],
     make_args: dict[str, Any],
@@ -304,7 +304,7 @@ def _iterate(
 
 
 def send_many_blocking(
-    holder: _Portal,
+    holder: Portal,
     target: Callable[[AsyncQlara], AsyncQlara],
     messages: Iterable[Any],
     *,

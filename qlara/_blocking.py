@@ -32,7 +32,7 @@ S = TypeVar("S", bound="SyncResource")
 
 
 class PortalLike(Protocol):
-    """What a sync object needs of the client's loop thread (``qlara._sync._Portal``)."""
+    """What a sync object needs of the client's loop thread (``qlara._portal.Portal``)."""
 
     def client(self) -> tuple[BlockingPortal, Any]: ...
 
