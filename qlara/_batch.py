@@ -139,7 +139,9 @@ class SendMany:
         max_parts: int | None = None,
         sms_per_request: int = 1,
     ) -> None:
-        self.total = check_arguments(messages, concurrency, journal, on_progress, options)
+        self.total: int | None = check_arguments(
+            messages, concurrency, journal, on_progress, options
+        )
         self._max_parts = check_max_parts(max_parts)
         per_request = check_sms_per_request(sms_per_request)
         self._packer = Packer(self, per_request) if per_request > 1 else None
@@ -151,7 +153,9 @@ class SendMany:
         self._on_progress = on_progress
         self._options = options
         self._hand_over = hand_over
-        self.done = self.ok = self.failed = 0
+        self.done: int = 0
+        self.ok: int = 0
+        self.failed: int = 0
         self._namespace = uuid.uuid4().bytes
         self._stack: AsyncExitStack | None = None
         self._receive: MemoryObjectReceiveStream[Outcome] | None = None

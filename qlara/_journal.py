@@ -58,7 +58,7 @@ class _Bitmap:
 
     def __init__(self) -> None:
         self._bits = bytearray()
-        self.count = 0
+        self.count: int = 0
 
     def add(self, index: int) -> None:
         byte, bit = divmod(index, 8)
@@ -102,10 +102,10 @@ class Journal:
     """
 
     def __init__(self, path: os.PathLike[str] | str) -> None:
-        self.path = os.fspath(path)
-        self.run_id = uuid.uuid4()
-        self.done = _Bitmap()
-        self.done_ok = 0
+        self.path: str = os.fspath(path)
+        self.run_id: uuid.UUID = uuid.uuid4()
+        self.done: _Bitmap = _Bitmap()
+        self.done_ok: int = 0
         self.started: dict[int, str] = {}
         self._digests = bytearray()
         self._lock = threading.Lock()

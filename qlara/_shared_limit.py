@@ -92,20 +92,22 @@ class SharedLimiter:
         sleep: Callable[[float], Awaitable[None]] | None = None,
     ) -> None:
         self.config = config
-        self.limit = config.limit
+        self.limit: RateLimit = config.limit
         self.name = name
         self._keys = keys(name)
         self._clock = clock or anyio.current_time
         self._sleep = sleep or anyio.sleep
         self._redis: aioredis.Redis | None = None if isinstance(config.redis, str) else config.redis
-        self.fallback = RateLimiter(fallback_limit(config.limit, config.fallback_share))
+        self.fallback: RateLimiter = RateLimiter(
+            fallback_limit(config.limit, config.fallback_share)
+        )
         self._member = secrets.token_hex(6)
         self._counter = itertools.count(1)
         self._lock: anyio.Lock | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._offset = 0.0  # Redis's clock minus ours, from the last answer
         self._paused_until = -math.inf
-        self.degraded = False
+        self.degraded: bool = False
         self._degraded_at = -math.inf
         self._next_probe = -math.inf
         self._guard_until = -math.inf

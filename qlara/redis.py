@@ -21,8 +21,10 @@ from __future__ import annotations
 
 try:
     import redis.asyncio as _aioredis
-except ImportError as exc:  # pragma: no cover - exercised by CI's core-import check
-    raise ImportError("qlara.redis needs redis-py 5 or later: pip install 'qlara[redis]'") from exc
+except ImportError as _missing:  # pragma: no cover - exercised by CI's core-import check
+    raise ImportError(
+        "qlara.redis needs redis-py 5 or later: pip install 'qlara[redis]'"
+    ) from _missing
 
 from qlara._errors import ValidationError
 from qlara._limiter import SharedLimitFactory
@@ -102,10 +104,10 @@ class SharedRateLimit(SharedLimitFactory):
             raise ValidationError("fallback_share", f"must be in (0, 1], got {share!r}")
         self.redis = redis
         self.limit = limit
-        self.name = _check_name(name)
-        self.fallback_share = float(share)
-        self.timeout = _seconds("timeout", timeout, upper=60)
-        self.lease = _seconds("lease", lease, upper=3600)
+        self.name: str | None = _check_name(name)
+        self.fallback_share: float = float(share)
+        self.timeout: float = _seconds("timeout", timeout, upper=60)
+        self.lease: float = _seconds("lease", lease, upper=3600)
 
     def __repr__(self) -> str:
         # Neither the URL (it may hold a password) nor anything derived from the key.

@@ -109,7 +109,7 @@ class Faults:
         self._queues: dict[str, deque[Fault]] = {}
         self._chances: list[tuple[str, float, Fault]] = []
         self._random = random.Random(seed)  # noqa: S311 - simulation, not cryptography
-        self.injected = 0
+        self.injected: int = 0
 
     def queue(self, path: str, *faults: FaultLike) -> None:
         """Serve ``faults`` in order, one per request matching ``path``.

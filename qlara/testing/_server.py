@@ -127,7 +127,7 @@ class Server:
         ticker: Callable[[], None] | None = None,
     ) -> None:
         self.host = host
-        self.port = port
+        self.port: int = port
         self.sim = sim
         self._handler = handler
         self._ticker = ticker

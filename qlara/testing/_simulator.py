@@ -80,12 +80,12 @@ class Simulator(AssetControls):
     ) -> None:
         if history_shape not in ("array", "messages"):
             raise ValueError("history_shape must be 'array' or 'messages'")
-        self.api_keys = None if api_keys is None else frozenset(api_keys)
-        self.lifecycle = lifecycle or Lifecycle()
+        self.api_keys: frozenset[str] | None = None if api_keys is None else frozenset(api_keys)
+        self.lifecycle: Lifecycle = lifecycle or Lifecycle()
         self.history_shape = history_shape
         self.callback = callback
         self.allow_remote_callbacks = allow_remote_callbacks
-        self.faults = Faults(seed)
+        self.faults: Faults = Faults(seed)
         self._rate_limit = rate_limit
         self._clock = clock or time.monotonic
         self._offset = 0.0
@@ -94,7 +94,7 @@ class Simulator(AssetControls):
         self._lock = threading.RLock()
         self._dispatcher: HttpDispatcher | None = None
         self.max_request_bytes = 1 << 20
-        self.credit = 1000.0
+        self.credit: float = 1000.0
         self._init_state()
 
     def _init_state(self) -> None:
@@ -102,7 +102,7 @@ class Simulator(AssetControls):
         self.events: list[Event] = []
         self.send_counts: collections.Counter[str] = collections.Counter()
         self.attempt_counts: collections.Counter[str] = collections.Counter()
-        self.requests_seen = 0
+        self.requests_seen: int = 0
         self.exports: list[Mapping[str, Any]] = []
         self.webhook: dict[str, Any] | None = None
         self._by_id: dict[str, SentMessage] = {}
@@ -111,9 +111,9 @@ class Simulator(AssetControls):
         self._pending: list[Event] = []
         self._limiter = None if self._rate_limit is None else KeyLimiter(self._rate_limit)
         # sender numbers, templates, media, files, the inbox (issue 10; see _assets.py)
-        self.assets = AssetState()
+        self.assets: AssetState = AssetState()
         # Contacts, lists, campaigns, exports, credit and keys (issue 11).
-        self.platform = PlatformState()
+        self.platform: PlatformState = PlatformState()
 
     # -- clock ---------------------------------------------------------------
 
