@@ -466,7 +466,7 @@ class SendMany:
             message = with_message_id(message, derived_id(self._namespace, index))
         message_id = message.message_id
         assert message_id is not None
-        limiter = self._http.connection.limiter
+        limiter = self._http.limiter
         # Take the rate-limit slot first, so the journal says "start" only when
         # the message is really about to go out, not while it waits its turn.
         token = await limiter.reserve()
