@@ -85,6 +85,6 @@ class Bridge:
         try:
             body = answer.content  # read already (made from content= or json=)
         except httpx.ResponseNotRead:
-            body = b"".join(answer.stream)  # type: ignore[arg-type] - raw, still encoded
+            body = b"".join(answer.stream)  # type: ignore[arg-type]  # raw, still encoded
         headers = {k: v for k, v in answer.headers.items() if k.lower() not in NOT_FORWARDED}
         return SimResponse(answer.status_code, headers, body)

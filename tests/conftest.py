@@ -106,9 +106,7 @@ async def make_client(http_backend: str) -> AsyncIterator[Callable[..., qlara.As
     """
     clients: list[qlara.AsyncQlara] = []
 
-    def make(
-        handler: Callable[[httpx.Request], Any], **options: Any
-    ) -> qlara.AsyncQlara:
+    def make(handler: Callable[[httpx.Request], Any], **options: Any) -> qlara.AsyncQlara:
         options.setdefault("api_key", KEY)
         options.setdefault("retry_policy", FAST_RETRIES)
         options.setdefault("rate_limit", None)
