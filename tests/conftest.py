@@ -25,7 +25,7 @@ DESTINATION = "+393401234567"
 
 # The aiohttp clients' read timeout: a held-back answer (a scripted ReadTimeout)
 # costs this long, and a loopback answer never comes close to it.
-AIOHTTP_TIMEOUT = httpx.Timeout(10.0, read=0.5)
+AIOHTTP_TIMEOUT = httpx.Timeout(10.0, read=0.3)
 _BRIDGE: list[Bridge] = []
 
 
