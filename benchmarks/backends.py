@@ -30,7 +30,7 @@ import argparse
 import asyncio
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 import aiohttp
@@ -156,14 +156,17 @@ async def raw_aiohttp(url: str, count: int, concurrency: int) -> float:
         return await measure(send, count, concurrency)
 
 
-def _qlara(backend: str) -> Callable[[str, int, int], Awaitable[float]]:
+Contender = Callable[[str, int, int], Coroutine[Any, Any, float]]
+
+
+def _qlara(backend: str) -> Contender:
     async def run(url: str, count: int, concurrency: int) -> float:
         return await qlara_run(url, count, concurrency, backend)
 
     return run
 
 
-CONTENDERS: dict[str, Callable[[str, int, int], Awaitable[float]]] = {
+CONTENDERS: dict[str, Contender] = {
     "qlara httpx": _qlara("httpx"),
     "qlara aiohttp": _qlara("aiohttp"),
     "qlara httpx-over-aiohttp": _qlara("httpx-over-aiohttp"),

@@ -43,6 +43,7 @@ __all__ = ["POOL_SIZE", "AiohttpWire"]
 
 POOL_SIZE = 16
 KEEPALIVE = 30.0
+URL_CACHE = 256
 _NO_HEADERS: Mapping[str, str] = MappingProxyType({})
 
 
@@ -61,6 +62,7 @@ class AiohttpWire:
         self._session: aiohttp.ClientSession | None = None
         self._slots: asyncio.Semaphore | None = None
         self._timeout_of: tuple[Any, aiohttp.ClientTimeout] | None = None
+        self._urls: dict[str, URL] = {}
         self.closed = False
 
     def check_usable(self, library: str) -> None:
@@ -112,25 +114,35 @@ class AiohttpWire:
             await slots.acquire()
         try:
             with contextlib.ExitStack() as files:
-                data = _body(prepared, files)
-                url = prepared.url
-                if prepared.query:
-                    url += ("&" if "?" in url else "?") + urlencode(prepared.query, quote_via=quote)
+                data: Any = _body(prepared, files) if prepared.files else prepared.content
+                if data is None and prepared.form:
+                    data = dict(prepared.form)
                 async with session.request(
                     prepared.method,
-                    URL(url, encoded=True),
+                    self._url(prepared),
                     data=data,
                     headers=prepared.headers,
                     timeout=self._timeout(prepared.timeout),
                     allow_redirects=False,
                 ) as response:
-                    status = response.status
-                    if answer is Answer.FILE and 200 <= status < 300:
+                    if answer is Answer.FILE and 200 <= response.status < 300:
                         saved = await save(response.content.iter_chunked(DOWNLOAD_CHUNK), to)
                         return _answer_of(response, b""), saved
                     return _answer_of(response, await response.read()), None
         finally:
             slots.release()
+
+    def _url(self, prepared: Prepared) -> URL:
+        """The request's URL, already percent-encoded (parsed once per distinct URL)."""
+        url = prepared.url
+        if prepared.query:
+            url += ("&" if "?" in url else "?") + urlencode(prepared.query, quote_via=quote)
+        parsed = self._urls.get(url)
+        if parsed is None:
+            if len(self._urls) >= URL_CACHE:
+                self._urls.clear()
+            parsed = self._urls[url] = URL(url, encoded=True)
+        return parsed
 
     def failure(self, exc: BaseException) -> Failure | None:
         if isinstance(exc, PoolTimeout):
@@ -158,21 +170,17 @@ class AiohttpWire:
             await session.close()
 
 
-def _body(prepared: Prepared, files: contextlib.ExitStack) -> Any:
-    """What aiohttp sends: the JSON bytes, a urlencoded form, or a multipart one."""
-    if prepared.files:
-        form = aiohttp.FormData()
-        for name, value in (prepared.form or {}).items():
-            form.add_field(name, value)
-        try:
-            for field, (name, content, kind) in opened_files(prepared.files, files):
-                form.add_field(field, content, filename=name, content_type=kind)
-        except (TypeError, ValueError) as exc:
-            raise ValidationError("request", f"cannot be built: {type(exc).__name__}") from None
-        return form
-    if prepared.form:
-        return dict(prepared.form)
-    return prepared.content
+def _body(prepared: Prepared, files: contextlib.ExitStack) -> aiohttp.FormData:
+    """A multipart body: the form's fields, then the files (opened for this attempt)."""
+    form = aiohttp.FormData()
+    for name, value in (prepared.form or {}).items():
+        form.add_field(name, value)
+    try:
+        for field, (name, content, kind) in opened_files(prepared.files, files):
+            form.add_field(field, content, filename=name, content_type=kind)
+    except (TypeError, ValueError) as exc:
+        raise ValidationError("request", f"cannot be built: {type(exc).__name__}") from None
+    return form
 
 
 def _answer_of(response: aiohttp.ClientResponse, content: bytes) -> WireResponse:
