@@ -170,7 +170,7 @@ class Connection:
     ) -> None:
         self.wire = wire
         self.base_url = base_url
-        self.headers = dict(headers)
+        self.where = _target(base_url, False)  # for errors: host and port, computed once
         self.closed = False
         self._loop: object | None = None
         self._salt = os.urandom(16)
@@ -219,6 +219,8 @@ class Connection:
     def check_usable(self) -> None:
         if self.closed:
             raise QlaraError("this client is closed; create a new one")
+        if self._loop is not None and self._loop is asyncio._get_running_loop():
+            return  # the common case, checked without sniffio (None under trio)
         library, loop = _current_loop()
         if self._loop is None:
             self.wire.check_usable(library)
@@ -560,7 +562,7 @@ class HttpCore:
         idempotent = method in IDEMPOTENT_METHODS
         limiter = None if request.external else self.limiter
         marks = [upload.mark() for upload in request.files]
-        where = _target(prepared.url, request.external)
+        where = _target(prepared.url, True) if request.external else connection.where
         retries = 0
         while True:
             if retries and not all(u.rewind(m) for u, m in zip(request.files, marks, strict=True)):
