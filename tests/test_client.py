@@ -557,7 +557,7 @@ async def test_undecodable_answer_to_a_send_is_unknown(make_client: MakeClient) 
         )
     )
     client = make_client(platform)
-    with pytest.raises(qlara.OutcomeUnknownError):
+    with pytest.raises(qlara.OutcomeUnknownError, match="could not be decoded"):
         await send(client)
     assert len(platform.requests) == 1
 

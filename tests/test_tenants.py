@@ -92,6 +92,28 @@ async def test_a_key_keeps_its_own_budget(make_client: MakeClient) -> None:
     assert OTHER not in str(caught.value)
 
 
+async def test_a_429_pauses_only_that_key(make_client: MakeClient) -> None:
+    """One tenant's 429 holds that tenant's limiter, not the client's or another tenant's."""
+    refused: list[str] = []
+
+    def platform(request: httpx.Request) -> httpx.Response:
+        key = request.headers["x-api-key"]
+        if key == OTHER and not refused:
+            refused.append(key)
+            return httpx.Response(429, headers={"Retry-After": "0"}, json={"message": "slow"})
+        return accepted()(request)
+
+    client = make_client(platform, rate_limit=qlara.RateLimit.production())
+    tenant = client.with_options(api_key=OTHER)
+    neighbour = client.with_options(api_key="neighbour-key")
+    assert (await send(tenant)).accepted
+    await send(neighbour)
+    assert refused == [OTHER]
+    paused = tenant._http.limiter._paused_until
+    assert paused > client._http.limiter._paused_until
+    assert paused > neighbour._http.limiter._paused_until
+
+
 async def test_keys_never_show(make_client: MakeClient, caplog: pytest.LogCaptureFixture) -> None:
     """No repr, log line or error of a copy shows its key (nor the limiter table's)."""
     client = make_client(Seen(status=401))

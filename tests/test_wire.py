@@ -254,3 +254,27 @@ def test_the_sync_client_runs_on_aiohttp() -> None:
         tenant = client.with_options(api_key="other-key")
         assert tenant.sms.send(destination=DESTINATION, body="Hi", sender="Shop").accepted
     assert [r.headers["x-api-key"] for r in seen.requests] == [KEY, "other-key"]
+
+
+async def test_client_request_returns_the_answer_as_it_came(make_served: MakeServed) -> None:
+    """client.request: a RawResponse for a 2xx, PUT retried on 503, typed errors otherwise."""
+    calls: list[str] = []
+
+    def platform(request: httpx.Request) -> httpx.Response:
+        calls.append(request.method)
+        if request.method == "PUT" and calls.count("PUT") == 1:
+            return httpx.Response(503, json={"message": "busy"})
+        if request.method == "DELETE":
+            return httpx.Response(409, json={"message": "in use"})
+        return httpx.Response(200, json={"ok": True}, headers={"X-Request-Id": "r-1"})
+
+    client = make_served(platform)
+    answer = await client.request("PUT", "/things/1", json={"name": "a"}, params={"dry": True})
+    assert answer.status_code == 200
+    assert answer.headers["x-request-id"] == "r-1"
+    assert answer.json() == {"ok": True}
+    assert calls == ["PUT", "PUT"]
+    with pytest.raises(qlara.ConflictError, match="in use") as caught:
+        await client.request("DELETE", "/things/1")
+    assert caught.value.status_code == 409
+    assert caught.value.headers["content-type"] == "application/json"
