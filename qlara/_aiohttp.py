@@ -37,7 +37,7 @@ from yarl import URL
 
 from qlara._errors import ConfigurationError, ValidationError
 from qlara._request import Answer
-from qlara._wire import DOWNLOAD_CHUNK, Failure, Prepared, WireResponse, opened_files, save
+from qlara._backend import DOWNLOAD_CHUNK, Failure, Prepared, WireResponse, opened_files, save
 
 __all__ = ["POOL_SIZE", "AiohttpWire"]
 

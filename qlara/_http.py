@@ -6,7 +6,7 @@ wire: absolute URLs from the SDK's own base URL, auth and User-Agent headers,
 the rate limiter, retries, JSON in and out, and turning every failure into a
 ``QlaraError``. It is the only module that imports httpx (besides the client
 constructor). The HTTP library itself sits behind a small wire interface
-(``qlara/_wire.py``): ``HttpxWire`` here, ``AiohttpWire`` in ``qlara/_aiohttp.py``
+(``qlara/_backend.py``): ``HttpxWire`` here, ``AiohttpWire`` in ``qlara/_aiohttp.py``
 (imported only when a client asks for ``http_backend="aiohttp"``); both hand
 back the same ``WireResponse`` and classify their failures into the same
 ``Failure`` kinds, so retries, errors and logs cannot differ between them.
@@ -46,7 +46,7 @@ from qlara._ratelimit import RateLimit, RateLimiter
 from qlara._raw import Headers, RawResponse
 from qlara._request import Answer, Request, extra_query
 from qlara._retry import Action, RetryPolicy, Safety, classify_status, decide, parse_retry_after
-from qlara._wire import (
+from qlara._backend import (
     DOWNLOAD_CHUNK,
     Failure,
     LocalFileError,
