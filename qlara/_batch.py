@@ -556,7 +556,7 @@ class SendMany:
     ) -> Outcome:
         message_id = message.message_id
         journal = self._journal
-        limiter = self._http.connection.limiter
+        limiter = self._http.limiter
         # Take the rate-limit slot first, so the journal says "start" only when
         # the message is really about to go out, not while it waits its turn.
         token = await limiter.reserve()

@@ -229,7 +229,7 @@ class Packer:
     async def _send_pack(self, pack: list[Entry], outcomes: list[Outcome]) -> None:
         batch = self.batch
         global_id = new_message_id()
-        limiter = batch._http.connection.limiter
+        limiter = batch._http.limiter
         token = await limiter.reserve()
         try:
             # Nothing goes on the wire once the caller's scope is cancelled.

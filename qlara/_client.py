@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
+import http.cookiejar
 import os
 import warnings
 from collections.abc import AsyncIterable, Iterable, Mapping
 from types import TracebackType
 from typing import Any
 
+import attrs
 import httpx
+import sniffio
 
 from qlara._auth import BasicAuth
 from qlara._batch import SendMany
 from qlara._batch_input import ProgressCallback
-from qlara._config import DEFAULT_RATE_LIMIT, ClientConfig, check_max_retries, resolve
-from qlara._errors import ValidationError
+from qlara._config import (
+    DEFAULT_RATE_LIMIT,
+    ClientConfig,
+    check_max_retries,
+    credentials,
+    resolve,
+)
+from qlara._errors import ConfigurationError, ValidationError
 from qlara._fallback import FallbackOutcome, OnUnknown, send_with_fallback
-from qlara._http import Connection, HttpCore, TimeoutTypes, as_timeout
+from qlara._http import _UNSET, Connection, HttpCore, HttpxWire, TimeoutTypes, as_timeout
 from qlara._limiter import SharedLimitFactory, make_limiter
 from qlara._models import AnyMessage, SendResult
 from qlara._ratelimit import RateLimit
@@ -44,6 +53,13 @@ from qlara._webhooks._tracker import DeliveryTracker
 DEFAULT_POOL = httpx.Limits(max_connections=16, max_keepalive_connections=16, keepalive_expiry=30)
 
 
+def _no_cookies() -> httpx.Cookies:
+    """A jar that keeps nothing: the API is keyed, and tenants' copies share one pool."""
+    return httpx.Cookies(
+        http.cookiejar.CookieJar(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
+    )
+
+
 class AsyncQlara:
     """The async client of the Qlara platform.
 
@@ -63,9 +79,13 @@ class AsyncQlara:
         http_client: an ``httpx.AsyncClient`` for proxies or custom pools; the SDK
             still builds absolute URLs and adds auth, and never closes it.
         transport: just an ``httpx.AsyncBaseTransport`` (tests, the simulator).
+        http_backend: ``"httpx"`` (the default) or ``"aiohttp"`` (``qlara[aiohttp]``,
+            asyncio only): the same pipeline, a fraction of the CPU per request.
 
     Raises:
-        ConfigurationError: no key, both key and auth, or a bad ``base_url``.
+        ConfigurationError: no key, both key and auth, or a bad ``base_url``;
+            ``http_backend="aiohttp"`` without aiohttp, with ``http_client`` or
+            ``transport``, or under trio.
     """
 
     sms: child[AsyncSms] = child(AsyncSms)
@@ -97,6 +117,7 @@ class AsyncQlara:
         rate_limit: RateLimit | SharedLimitFactory | None = DEFAULT_RATE_LIMIT,
         http_client: httpx.AsyncClient | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        http_backend: str = "httpx",
     ) -> None:
         config = resolve(
             api_key=api_key,
@@ -108,6 +129,7 @@ class AsyncQlara:
             rate_limit=rate_limit,
             http_client=http_client,
             transport=transport,
+            http_backend=http_backend,
         )
         self._init_from(config)
 
@@ -118,20 +140,33 @@ class AsyncQlara:
         return client
 
     def _init_from(self, config: ClientConfig) -> None:
-        owns = config.http_client is None
-        # Our own pool carries the static headers, so httpx merges them once, not
-        # per request; an injected client gets them on every request instead.
-        http_client = config.http_client or httpx.AsyncClient(
-            transport=config.transport,
-            limits=DEFAULT_POOL,
-            follow_redirects=False,
-            headers=config.headers(),
-        )
+        headers = config.headers()
+        wire: Any
+        if config.http_backend == "aiohttp":
+            _check_asyncio()
+            from qlara._aiohttp import AiohttpWire  # noqa: PLC0415 - the optional extra
+
+            wire = AiohttpWire()
+        elif config.http_client is not None:
+            # An injected client gets our headers on every request.
+            wire = HttpxWire(config.http_client, owns=False, default_headers={})
+        else:
+            # Our own pool carries the static headers, so httpx merges them once,
+            # not per request.
+            client = httpx.AsyncClient(
+                transport=config.transport,
+                limits=DEFAULT_POOL,
+                follow_redirects=False,
+                headers=headers,
+                cookies=_no_cookies(),
+            )
+            wire = HttpxWire(client, owns=True, default_headers=client.headers)
         connection = Connection(
-            http_client=http_client,
-            owns_client=owns,
+            wire=wire,
             base_url=config.base_url,
-            headers={} if owns else config.headers(),
+            headers=headers,
+            credential=config.credential.reveal(),
+            rate_limit=config.rate_limit,
             limiter=make_limiter(config.rate_limit, config.credential),
         )
         self._config = config
@@ -152,23 +187,53 @@ class AsyncQlara:
     def with_options(
         self,
         *,
+        api_key: str | None = None,
+        auth: BasicAuth | None = None,
+        rate_limit: RateLimit | None = _UNSET,
         timeout: TimeoutTypes = None,
         max_retries: int | None = None,
         retry_policy: RetryPolicy | None = None,
     ) -> AsyncQlara:
-        """A copy with other options that shares this client's pool and rate limiter.
+        """A copy with other options that shares this client's connection pool.
 
-        Closing the copy does nothing; the original owns the pool.
+        With ``api_key=`` (or ``auth=``) the copy sends with those credentials
+        and draws on that key's own rate limiter: made on the copy's first
+        request, kept by the pool for the client's lifetime, and shared by
+        every copy with the same key (the platform's budget is per key).
+        ``rate_limit=`` sets that key's budget (default: the client's);
+        copies of one key must agree on it. A copy is cheap (no pool, no
+        thread): make one per tenant, or per request. Without new
+        credentials, the copy shares this client's limiter.
+
+        Closing a copy does nothing; the original owns the pool.
+
+        Raises:
+            ConfigurationError: both ``api_key`` and ``auth``, an unusable key, or a
+                ``rate_limit`` other than the one this key already has here.
         """
         if max_retries is not None:
             check_max_retries(max_retries)
+        config = self._config
+        http = self._http
+        tenant = None
+        if api_key is not None or auth is not None or rate_limit is not _UNSET:
+            if rate_limit not in (_UNSET, None) and not isinstance(rate_limit, RateLimit):
+                raise ConfigurationError("rate_limit must be a qlara.RateLimit or None")
+            if api_key is not None or auth is not None:
+                secret, kind = credentials(api_key, auth, from_env=False)
+                config = attrs.evolve(config, credential=secret, auth_kind=kind)
+            if rate_limit is not _UNSET:
+                config = attrs.evolve(config, rate_limit=rate_limit)
+            tenant = http.connection.tenant_for(
+                config.headers(), config.credential.reveal(), rate_limit
+            )
         copy = type(self).__new__(type(self))
-        copy._config = self._config
+        copy._config = config
         copy._owner = False
         copy._parent = self  # the original owns the pool; keep it alive while copies are
         copy._bind(
-            self._http.with_options(
-                timeout=timeout, max_retries=max_retries, retry_policy=retry_policy
+            http.with_options(
+                timeout=timeout, max_retries=max_retries, retry_policy=retry_policy, tenant=tenant
             )
         )
         return copy
@@ -407,7 +472,7 @@ class AsyncQlara:
     def __del__(self) -> None:
         http = getattr(self, "_http", None)
         connection = http.connection if http is not None else None
-        leaked = connection is not None and connection.owns_client and not connection.closed
+        leaked = connection is not None and connection.wire.owns and not connection.closed
         if leaked and getattr(self, "_owner", False):
             warnings.warn(
                 f"{type(self).__name__} was garbage-collected without being closed; "
@@ -415,6 +480,19 @@ class AsyncQlara:
                 ResourceWarning,
                 stacklevel=2,
             )
+
+
+def _check_asyncio() -> None:
+    """aiohttp needs asyncio: refuse a client built under trio now, not at its first call."""
+    try:
+        library = sniffio.current_async_library()
+    except sniffio.AsyncLibraryNotFoundError:
+        return  # built outside a loop: the first call checks
+    if library != "asyncio":
+        raise ConfigurationError(
+            f"http_backend='aiohttp' runs on asyncio only, and this is {library}; "
+            "use the default http_backend='httpx' here"
+        )
 
 
 def _upload_of(field: object, value: Any) -> Any:

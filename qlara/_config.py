@@ -36,6 +36,7 @@ class ClientConfig:
     rate_limit: RateLimit | SharedLimitFactory | None
     http_client: Any = attrs.field(repr=False)
     transport: Any = attrs.field(repr=False)
+    http_backend: str = "httpx"
 
     def headers(self) -> Mapping[str, str]:
         """Auth and identification, added to every request by the SDK itself."""
@@ -45,6 +46,47 @@ class ClientConfig:
             "User-Agent": USER_AGENT,
             "Accept": "application/json",
         }
+
+
+HTTP_BACKENDS = ("httpx", "aiohttp")
+
+
+def check_http_backend(value: object, *, http_client: Any, transport: Any) -> str:
+    """``"httpx"`` (the default) or ``"aiohttp"`` (the ``qlara[aiohttp]`` extra, asyncio only)."""
+    if value not in HTTP_BACKENDS:
+        raise ConfigurationError(f"http_backend must be 'httpx' or 'aiohttp', got {value!r}")
+    if value == "aiohttp":
+        if http_client is not None or transport is not None:
+            raise ConfigurationError(
+                "http_client and transport are httpx objects; they cannot be combined "
+                "with http_backend='aiohttp'"
+            )
+        import importlib.util  # noqa: PLC0415 - only for this backend
+
+        if importlib.util.find_spec("aiohttp") is None:
+            raise ConfigurationError(
+                "http_backend='aiohttp' needs aiohttp: pip install 'qlara[aiohttp]'"
+            )
+    return str(value)
+
+
+def credentials(
+    api_key: str | None, auth: BasicAuth | None, *, from_env: bool
+) -> tuple[Secret, str]:
+    """The credential and its kind (``"api_key"`` or ``"basic"``), checked.
+
+    ``from_env`` lets a missing key come from ``QLARA_API_KEY`` (the
+    constructors); a ``with_options`` copy must name its credentials.
+    """
+    if api_key is not None and auth is not None:
+        raise ConfigurationError("give either api_key or auth=BasicAuth(...), not both")
+    if auth is not None:
+        if not isinstance(auth, BasicAuth):
+            raise ConfigurationError("auth must be a qlara.BasicAuth(username, password)")
+        return Secret(auth.header()), "basic"
+    if api_key is None and not from_env:
+        raise ConfigurationError("give api_key=... or auth=BasicAuth(...)")
+    return _api_key(api_key), "api_key"
 
 
 def _base_url(value: str | None) -> str:
@@ -103,15 +145,9 @@ def resolve(
     rate_limit: RateLimit | SharedLimitFactory | None,
     http_client: Any,
     transport: Any,
+    http_backend: str = "httpx",
 ) -> ClientConfig:
-    if api_key is not None and auth is not None:
-        raise ConfigurationError("give either api_key or auth=BasicAuth(...), not both")
-    if auth is not None:
-        if not isinstance(auth, BasicAuth):
-            raise ConfigurationError("auth must be a qlara.BasicAuth(username, password)")
-        credential, kind = Secret(auth.header()), "basic"
-    else:
-        credential, kind = _api_key(api_key), "api_key"
+    credential, kind = credentials(api_key, auth, from_env=True)
     check_max_retries(max_retries)
     check_timeout(timeout)
     if http_client is not None and transport is not None:
@@ -136,4 +172,5 @@ def resolve(
         rate_limit=rate_limit,
         http_client=http_client,
         transport=transport,
+        http_backend=check_http_backend(http_backend, http_client=http_client, transport=transport),
     )

@@ -5,18 +5,23 @@ answer into) and hands it here. This module owns everything that touches the
 wire: absolute URLs from the SDK's own base URL, auth and User-Agent headers,
 the rate limiter, retries, JSON in and out, and turning every failure into a
 ``QlaraError``. It is the only module that imports httpx (besides the client
-constructor), so the HTTP library can be swapped.
+constructor). The HTTP library itself sits behind a small wire interface
+(``qlara/_backend.py``): ``HttpxWire`` here, ``AiohttpWire`` in ``qlara/_aiohttp.py``
+(imported only when a client asks for ``http_backend="aiohttp"``); both hand
+back the same ``WireResponse`` and classify their failures into the same
+``Failure`` kinds, so retries, errors and logs cannot differ between them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import hmac
 import json
 import logging
 import os
 import random
-import tempfile
 import time
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar, Union
@@ -27,6 +32,17 @@ import attrs
 import httpx
 import sniffio
 
+from qlara._auth import Secret
+from qlara._backend import (
+    DOWNLOAD_CHUNK,
+    Failure,
+    LocalFileError,
+    Prepared,
+    Wire,
+    WireResponse,
+    opened_files,
+    save,
+)
 from qlara._errors import (
     APIConnectionError,
     APIError,
@@ -37,13 +53,22 @@ from qlara._errors import (
     ValidationError,
     status_error,
 )
-from qlara._limiter import Limiter
+from qlara._limiter import Limiter, SharedLimitFactory, make_limiter
+from qlara._ratelimit import RateLimit
 from qlara._raw import Headers, RawResponse
 from qlara._request import Answer, Request, extra_query
 from qlara._retry import Action, RetryPolicy, Safety, classify_status, decide, parse_retry_after
-from qlara._upload import Upload
 
-__all__ = ["NO_OPTIONS", "CallOptions", "Connection", "HttpCore", "TimeoutTypes", "as_timeout"]
+__all__ = [
+    "NO_OPTIONS",
+    "CallOptions",
+    "Connection",
+    "HttpCore",
+    "HttpxWire",
+    "Tenant",
+    "TimeoutTypes",
+    "as_timeout",
+]
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +78,6 @@ TimeoutTypes = Union[float, httpx.Timeout, None]  # noqa: UP007
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 BODYLESS_METHODS = frozenset({"GET", "HEAD", "DELETE", "OPTIONS"})
 AUTH_HEADERS = ("x-api-key", "authorization")
-DOWNLOAD_CHUNK = 64 * 1024
 
 
 def as_timeout(value: float | httpx.Timeout | None) -> httpx.Timeout:
@@ -92,47 +116,123 @@ class CallOptions:
 NO_OPTIONS = CallOptions()
 
 
-def _current_loop() -> object:
+def _current_loop() -> tuple[str, object]:
     library = sniffio.current_async_library()
     if library == "asyncio":
-        return asyncio.get_running_loop()
+        return library, asyncio.get_running_loop()
     if library == "trio":
         import trio  # noqa: PLC0415 - only present when the caller runs trio
 
-        return trio.lowlevel.current_trio_token()
-    return library
+        return library, trio.lowlevel.current_trio_token()
+    return library, library
+
+
+class Tenant:
+    """The credentials a client (or a ``with_options`` copy) sends with, and its budget.
+
+    ``headers`` are the identity headers (the key among them); ``key_id`` is a
+    keyed hash of the credential, the only form of it used to look things up.
+    Nothing here shows the key: not the repr, not an attribute worth printing.
+    """
+
+    __slots__ = ("headers", "key_id", "rate_limit")
+
+    def __init__(self, headers: Mapping[str, str], key_id: str, rate_limit: object) -> None:
+        self.headers = headers
+        self.key_id = key_id
+        self.rate_limit = rate_limit
+
+    def __repr__(self) -> str:
+        return f"Tenant(key_id={self.key_id!r})"
 
 
 class Connection:
-    """What a client and its ``with_options`` copies share: pool, limiter, headers.
+    """What a client and its ``with_options`` copies share: the wire (pool) and the limiters.
 
-    It also binds to the first event loop that uses it: httpx's pooled
-    connections belong to that loop, and reusing them from another one fails
-    deep inside httpcore with an obscure message. We fail early, and clearly.
+    There is one rate limiter per key, made on the first request sent with
+    that key and kept for the client's lifetime, so every copy of one key
+    draws on one budget, and a copy made per request costs no new limiter.
+    Limiters are found by a keyed hash of the credential (``key_id``), never
+    by the key.
+
+    It also binds to the first event loop that uses it: pooled connections
+    belong to that loop, and reusing them from another one fails deep inside
+    the HTTP library with an obscure message. We fail early, and clearly.
     """
 
     def __init__(
         self,
         *,
-        http_client: httpx.AsyncClient,
-        owns_client: bool,
+        wire: Wire,
         base_url: str,
         headers: Mapping[str, str],
-        limiter: Limiter,
+        credential: str,
+        rate_limit: RateLimit | SharedLimitFactory | None,
+        limiter: Limiter | None = None,
     ) -> None:
-        self.http_client = http_client
-        self.owns_client = owns_client
+        self.wire = wire
         self.base_url = base_url
-        self.headers: dict[str, str] = dict(headers)
-        self.limiter = limiter
+        self.where = _target(base_url, False)  # for errors: host and port, computed once
         self.closed: bool = False
         self._loop: object | None = None
+        self._salt = os.urandom(16)
+        self._limits: dict[str, object] = {}
+        self._limiters: dict[str, Limiter] = {}
+        self._credentials: dict[str, str] = {}
+        self.tenant = self.tenant_for(headers, credential, rate_limit)
+        if limiter is not None:
+            self._limiters[self.tenant.key_id] = limiter
+
+    def key_id(self, credential: str) -> str:
+        """A keyed hash of a credential: stable for this client, useless to anyone else."""
+        digest = hmac.new(self._salt, credential.encode(), hashlib.sha256).hexdigest()
+        return digest[:24]
+
+    def tenant_for(self, headers: Mapping[str, str], credential: str, rate_limit: object) -> Tenant:
+        """The tenant of a credential, its budget claimed (one budget per key, first wins)."""
+        key_id = self.key_id(credential)
+        known = self._limits.get(key_id, _UNSET)
+        if rate_limit is _UNSET:
+            rate_limit = (
+                known if known is not _UNSET else self._limits.get(self.tenant.key_id, None)
+            )
+        elif known is not _UNSET and known != rate_limit:
+            from qlara._errors import ConfigurationError  # noqa: PLC0415 - rare path
+
+            raise ConfigurationError(
+                f"this key already has rate_limit={known!r} on this client, and copies of "
+                "one key share one budget; give the same rate_limit or none"
+            )
+        self._limits[key_id] = rate_limit
+        self._credentials[key_id] = credential
+        return Tenant(dict(headers), key_id, rate_limit)
+
+    def limiter(self, tenant: Tenant) -> Limiter:
+        """The rate limiter of ``tenant``'s key, made on first use."""
+        limiter = self._limiters.get(tenant.key_id)
+        if limiter is None:
+            # A budget shared through Redis is named by a stable digest of the key
+            # (make_limiter), never by key_id: that one is salted per client.
+            credential = Secret(self._credentials.get(tenant.key_id, ""))
+            limiter = self._limiters[tenant.key_id] = make_limiter(
+                tenant.rate_limit,  # type: ignore[arg-type]
+                credential,
+            )
+        return limiter
+
+    @property
+    def limiters(self) -> int:
+        """How many keys have a limiter on this connection (the benchmarks read it)."""
+        return len(self._limiters)
 
     def check_usable(self) -> None:
         if self.closed:
             raise QlaraError("this client is closed; create a new one")
-        loop = _current_loop()
+        if self._loop is not None and self._loop is asyncio._get_running_loop():
+            return  # the common case, checked without sniffio (None under trio)
+        library, loop = _current_loop()
         if self._loop is None:
+            self.wire.check_usable(library)
             self._loop = loop
         elif loop is not self._loop:
             raise QlaraError(
@@ -145,7 +245,7 @@ class Connection:
         if self.closed:
             return
         loop = self._loop
-        if loop is not None and _current_loop() is not loop:
+        if loop is not None and _current_loop()[1] is not loop:
             if not (isinstance(loop, asyncio.AbstractEventLoop) and loop.is_closed()):
                 raise QlaraError(
                     "close this client from the event loop that used it: "
@@ -155,9 +255,12 @@ class Connection:
             self.closed = True
             return
         self.closed = True
-        await self.limiter.aclose()
-        if self.owns_client:
-            await self.http_client.aclose()
+        for limiter in self._limiters.values():
+            await limiter.aclose()
+        await self.wire.aclose()
+
+
+_UNSET: Any = type("_Unset", (), {"__repr__": lambda self: "<unset>"})()
 
 
 def _target(url: str, external: bool) -> str:
@@ -174,13 +277,16 @@ def _target(url: str, external: bool) -> str:
     return f"{where}{parts.path}" if external else where
 
 
-def _failure_word(exc: BaseException) -> str:
+_BEFORE_SENDING = (Failure.CONNECT_TIMEOUT, Failure.POOL_TIMEOUT)
+
+
+def _failure_word(kind: Failure) -> str:
     """What a failed attempt was, for the log line (a timeout is not a 'connection error')."""
-    if isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout)):
+    if kind in _BEFORE_SENDING:
         return "timeout before sending"
-    if isinstance(exc, httpx.TimeoutException):
+    if kind is Failure.READ_TIMEOUT:
         return "timeout waiting for the answer"
-    if isinstance(exc, httpx.ConnectError):
+    if kind is Failure.CONNECT:
         return "could not connect"
     return "connection failed"
 
@@ -195,25 +301,27 @@ def _detail(exc: BaseException) -> str:
     return f"{name}: {text}" if text else f"{name}, the peer closed or reset the connection"
 
 
-def _connection_failure(exc: Exception, where: str) -> tuple[Safety, APIConnectionError]:
-    """Map an httpx failure to its retry safety and the error a caller sees."""
+def _connection_failure(
+    kind: Failure, exc: BaseException, where: str
+) -> tuple[Safety, APIConnectionError]:
+    """Map a wire failure to its retry safety and the error a caller sees."""
     name = type(exc).__name__
-    if isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout)):
+    if kind in _BEFORE_SENDING:
         return Safety.SAFE, APITimeoutError(
             f"timed out before the request was sent to {where} ({name})"
         )
-    if isinstance(exc, httpx.TimeoutException):
+    if kind is Failure.READ_TIMEOUT:
         return Safety.AMBIGUOUS, APITimeoutError(
             f"timed out waiting for {where} to answer ({name})"
         )
-    if isinstance(exc, (httpx.ConnectError, httpx.ProxyError)):
+    if kind is Failure.CONNECT:
         return Safety.SAFE, APIConnectionError(f"could not connect to {where} ({_detail(exc)})")
-    if isinstance(exc, (httpx.UnsupportedProtocol, httpx.LocalProtocolError)):
-        # Not quoted: httpx's text may repeat a header value, and a header holds the key.
+    if kind is Failure.UNSENDABLE:
+        # Not quoted: the library's text may repeat a header value, and a header holds the key.
         return Safety.FINAL, APIConnectionError(
             f"the request to {where} could not be sent ({name})"
         )
-    if isinstance(exc, httpx.DecodingError):
+    if kind is Failure.UNDECODABLE:
         # An answer arrived, so the request was processed; its body is unreadable.
         return Safety.AMBIGUOUS, APIConnectionError(
             f"the answer from {where} could not be decoded ({name})"
@@ -224,77 +332,124 @@ def _connection_failure(exc: Exception, where: str) -> tuple[Safety, APIConnecti
 
 
 def _attempt_failure(
-    exc: BaseException, where: str, message_id: str | None
-) -> tuple[Safety, APIError]:
-    """The retry safety and error of an attempt that raised, or re-raise what is not ours."""
-    if isinstance(exc, _LocalFileError):
+    wire: Wire, exc: BaseException, where: str, message_id: str | None
+) -> tuple[Failure, Safety, APIError]:
+    """The kind, retry safety and error of an attempt that raised; re-raise what is not ours."""
+    if isinstance(exc, LocalFileError):
         raise exc.error from exc.__cause__
-    if isinstance(exc, RuntimeError):
-        # httpx's words for a client closed under us (an injected one).
-        raise QlaraError(f"the HTTP client cannot send: {exc}") from exc
-    if not isinstance(exc, (httpx.HTTPError, OSError)):
+    kind = wire.failure(exc)
+    if kind is None:
         raise exc
-    safety, failure = _connection_failure(exc, where)
+    if kind is Failure.CLOSED:
+        # The library's words for a client closed under us (an injected one).
+        raise QlaraError(f"the HTTP client cannot send: {exc}") from exc
+    safety, failure = _connection_failure(kind, exc, where)
     failure.message_id = message_id
     failure.__cause__ = exc
-    return safety, failure
+    return kind, safety, failure
 
 
-class _LocalFileError(Exception):
-    """A file to upload or a download target failed on our side: no retry, its own error."""
+class HttpxWire:
+    """The default wire: an ``httpx.AsyncClient`` (ours, or one the caller injected)."""
 
-    def __init__(self, error: QlaraError) -> None:
-        super().__init__(str(error))
-        self.error = error
+    def __init__(
+        self, client: httpx.AsyncClient, *, owns: bool, default_headers: Mapping[str, str]
+    ) -> None:
+        self.client = client
+        self.owns = owns
+        self.default_headers = default_headers
+
+    def check_usable(self, library: str) -> None:
+        """httpx runs on asyncio and trio alike."""
+
+    async def send(
+        self, prepared: Prepared, answer: Answer, to: str | os.PathLike[str] | None
+    ) -> tuple[WireResponse, str | os.PathLike[str] | None]:
+        with contextlib.ExitStack() as files:
+            outgoing = self._build(prepared, files)
+            response = await self.client.send(outgoing, stream=answer is Answer.FILE)
+            try:
+                if answer is Answer.FILE and 200 <= response.status_code < 300:
+                    saved = await save(response.aiter_bytes(DOWNLOAD_CHUNK), to)
+                    return _answer_of(response, b""), saved
+                await response.aread()
+            finally:
+                await response.aclose()
+        return _answer_of(response, response.content), None
+
+    def _build(self, prepared: Prepared, files: contextlib.ExitStack) -> httpx.Request:
+        """The request for one attempt (uploads are opened afresh for each)."""
+        multipart = opened_files(prepared.files, files) if prepared.files else None
+        try:
+            outgoing = self.client.build_request(
+                prepared.method,
+                prepared.url,
+                content=prepared.content,
+                data=prepared.form if multipart is not None or prepared.form else None,
+                files=multipart,
+                params=prepared.query or None,
+                headers=prepared.headers,
+                timeout=prepared.timeout,
+            )
+        except (TypeError, ValueError) as exc:
+            raise ValidationError("request", f"cannot be built: {type(exc).__name__}") from None
+        for name in prepared.drop_headers:
+            # Our own pool carries the client's key as a default header: a link to
+            # another host, or a copy with other credentials, must not send it.
+            outgoing.headers.pop(name, None)
+        return outgoing
+
+    def failure(self, exc: BaseException) -> Failure | None:
+        if isinstance(exc, RuntimeError):
+            return Failure.CLOSED
+        if isinstance(exc, httpx.ConnectTimeout):
+            return Failure.CONNECT_TIMEOUT
+        if isinstance(exc, httpx.PoolTimeout):
+            return Failure.POOL_TIMEOUT
+        if isinstance(exc, httpx.TimeoutException):
+            return Failure.READ_TIMEOUT
+        if isinstance(exc, (httpx.ConnectError, httpx.ProxyError)):
+            return Failure.CONNECT
+        if isinstance(exc, (httpx.UnsupportedProtocol, httpx.LocalProtocolError)):
+            return Failure.UNSENDABLE
+        if isinstance(exc, httpx.DecodingError):
+            return Failure.UNDECODABLE
+        if isinstance(exc, (httpx.HTTPError, OSError)):
+            return Failure.BROKEN
+        return None
+
+    async def aclose(self) -> None:
+        if self.owns:
+            await self.client.aclose()
 
 
-@attrs.frozen(kw_only=True)
-class _Prepared:
-    method: str
-    url: str
-    log_path: str
-    query: tuple[tuple[str, str], ...]
-    content: bytes | None
-    form: Mapping[str, str] | None
-    files: tuple[Upload, ...]
-    headers: Mapping[str, str]
-    timeout: httpx.Timeout
-    strip_auth: bool
+def _answer_of(response: httpx.Response, content: bytes) -> WireResponse:
+    return WireResponse(
+        response.status_code,
+        response.reason_phrase,
+        response.headers,
+        content,
+        response.headers.multi_items,
+    )
 
 
-async def _save(
-    response: httpx.Response, to: str | os.PathLike[str] | None
-) -> str | os.PathLike[str]:
-    """Stream a download to ``to``: into a temporary file beside it, renamed when complete.
-
-    A download cut off midway never leaves a truncated file under the
-    caller's name.
-    """
-    if to is None:
-        raise _LocalFileError(ValidationError("to", "a path is needed to save a download"))
-    target = os.fspath(to)
-    folder = os.path.dirname(os.path.abspath(target))  # noqa: ASYNC240 - no I/O, string work
+def _text(response: WireResponse) -> str:
+    """The body as text, by its declared charset (UTF-8 when none), never raising."""
+    kind = response.headers.get("content-type") or ""
+    charset = "utf-8"
+    for part in kind.split(";")[1:]:
+        name, _, value = part.strip().partition("=")
+        if name.lower() == "charset" and value.strip('"'):
+            charset = value.strip('"')
     try:
-        handle, partial = tempfile.mkstemp(prefix=".qlara-", suffix=".part", dir=folder)
-    except OSError as exc:
-        raise _LocalFileError(
-            ValidationError("to", f"cannot write into {folder!r}: {exc.strerror or exc}")
-        ) from exc
-    try:
-        with os.fdopen(handle, "wb") as file:
-            async for chunk in response.aiter_bytes(DOWNLOAD_CHUNK):
-                try:
-                    file.write(chunk)
-                except OSError as exc:
-                    raise _LocalFileError(
-                        ValidationError("to", f"cannot be written: {exc.strerror or exc}")
-                    ) from exc
-        os.replace(partial, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(partial)
-        raise
-    return to  # as the caller gave it (a str or a Path)
+        return response.content.decode(charset, "replace")
+    except LookupError:  # an unknown or lying charset
+        return response.content.decode("utf-8", "replace")
+
+
+def _plain_headers(response: WireResponse) -> dict[str, str]:
+    """Lower-case names, repeated headers joined: the same from every wire."""
+    return {name.lower(): value for name, value in Headers(response.items()).items()}
 
 
 def _error_message(body: Any, text: str) -> str:
@@ -331,11 +486,34 @@ class HttpCore:
         timeout: httpx.Timeout,
         max_retries: int,
         retry_policy: RetryPolicy,
+        tenant: Tenant | None = None,
     ) -> None:
         self.connection = connection
         self.timeout = timeout
         self.max_retries = max_retries
         self.retry_policy = retry_policy
+        self.tenant = tenant = tenant or connection.tenant
+        self._limiter: Limiter | None = None
+        # What this client's requests add to (and take from) the pool's own
+        # headers: nothing for the original on our own pool; the other key for
+        # a per-tenant copy; everything on a pool without defaults.
+        defaults = connection.wire.default_headers
+        wanted = tenant.headers
+        self._headers = {k: v for k, v in wanted.items() if defaults.get(k) != v}
+        self._drop = tuple(
+            name.lower()
+            for name in defaults
+            if name.lower() in AUTH_HEADERS and name.lower() not in {w.lower() for w in wanted}
+        )
+        self._external_drop = tuple(n.lower() for n in defaults if n.lower() in AUTH_HEADERS)
+
+    @property
+    def limiter(self) -> Limiter:
+        """The rate limiter of this client's key (shared by every copy of that key)."""
+        limiter = self._limiter
+        if limiter is None:
+            limiter = self._limiter = self.connection.limiter(self.tenant)
+        return limiter
 
     def with_options(
         self,
@@ -343,12 +521,14 @@ class HttpCore:
         timeout: TimeoutTypes = None,
         max_retries: int | None = None,
         retry_policy: RetryPolicy | None = None,
+        tenant: Tenant | None = None,
     ) -> HttpCore:
         return HttpCore(
             self.connection,
             timeout=self.timeout if timeout is None else as_timeout(timeout),
             max_retries=self.max_retries if max_retries is None else max_retries,
             retry_policy=retry_policy or self.retry_policy,
+            tenant=tenant or self.tenant,
         )
 
     async def request(
@@ -387,12 +567,13 @@ class HttpCore:
         """
         connection = self.connection
         connection.check_usable()
+        wire = connection.wire
         prepared = self._prepare(request, options)
         method = request.method
         idempotent = method in IDEMPOTENT_METHODS
-        limiter = None if request.external else connection.limiter
+        limiter = None if request.external else self.limiter
         marks = [upload.mark() for upload in request.files]
-        where = _target(prepared.url, request.external)
+        where = _target(prepared.url, True) if request.external else connection.where
         retries = 0
         while True:
             if retries and not all(u.rewind(m) for u, m in zip(request.files, marks, strict=True)):
@@ -405,13 +586,13 @@ class HttpCore:
             started = time.perf_counter()
             retry_after: float | None = None
             try:
-                response, saved = await self._attempt(prepared, request.answer, request.to)
+                response, saved = await wire.send(prepared, request.answer, request.to)
             except BaseException as exc:  # noqa: BLE001 - re-raised unless it is ours
                 # It ended (failed or cancelled): its budget slot is free again.
                 if limiter is not None:
                     limiter.finished()
-                safety, error = _attempt_failure(exc, where, request.message_id)
-                outcome = _failure_word(exc)
+                kind, safety, error = _attempt_failure(wire, exc, where, request.message_id)
+                outcome = _failure_word(kind)
                 status: int | None = None
             else:
                 status = response.status_code
@@ -460,24 +641,7 @@ class HttpCore:
                 ) from error
             raise error
 
-    async def _attempt(
-        self, prepared: _Prepared, answer: Answer, to: str | os.PathLike[str] | None
-    ) -> tuple[httpx.Response, str | os.PathLike[str] | None]:
-        """One attempt on the wire: the answer read in full, or streamed to ``to``."""
-        with contextlib.ExitStack() as files:
-            outgoing = self._build(prepared, files)
-            response = await self.connection.http_client.send(
-                outgoing, stream=answer is Answer.FILE
-            )
-            try:
-                if answer is Answer.FILE and 200 <= response.status_code < 300:
-                    return response, await _save(response, to)
-                await response.aread()
-            finally:
-                await response.aclose()
-        return response, None
-
-    def _prepare(self, request: Request[Any], options: CallOptions) -> _Prepared:
+    def _prepare(self, request: Request[Any], options: CallOptions) -> Prepared:
         """Everything that is the same on every attempt, checked once, before sending."""
         connection = self.connection
         body = request.json
@@ -497,7 +661,7 @@ class HttpCore:
                 raise ValidationError("extra_body", "can only be merged into a JSON object body")
         headers: dict[str, str] = {}
         if not request.external:
-            headers.update(connection.headers)
+            headers.update(self._headers)
         if body is not None:
             headers["Content-Type"] = "application/json"
         if options.extra_headers:
@@ -509,7 +673,7 @@ class HttpCore:
             if not request.path.startswith("/"):
                 raise ValidationError("path", f"must start with '/', got {request.path!r}")
             url = connection.base_url + request.path
-        return _Prepared(
+        return Prepared(
             method=request.method,
             url=url,
             log_path=request.shown_path
@@ -520,41 +684,11 @@ class HttpCore:
             files=request.files,
             headers=headers,
             timeout=self.timeout if options.timeout is None else as_timeout(options.timeout),
-            strip_auth=request.external and connection.owns_client,
+            drop_headers=self._external_drop if request.external else self._drop,
         )
 
-    def _build(self, prepared: _Prepared, files: contextlib.ExitStack) -> httpx.Request:
-        """The request for one attempt (uploads are opened afresh for each)."""
-        multipart = None
-        if prepared.files:
-            try:
-                multipart = [(u.field, files.enter_context(u.opened())) for u in prepared.files]
-            except OSError as exc:
-                raise _LocalFileError(
-                    ValidationError("file", f"cannot be read: {exc.strerror or exc}")
-                ) from exc
-        try:
-            outgoing = self.connection.http_client.build_request(
-                prepared.method,
-                prepared.url,
-                content=prepared.content,
-                data=prepared.form if multipart is not None or prepared.form else None,
-                files=multipart,
-                params=prepared.query or None,
-                headers=prepared.headers,
-                timeout=prepared.timeout,
-            )
-        except (TypeError, ValueError) as exc:
-            raise ValidationError("request", f"cannot be built: {type(exc).__name__}") from None
-        if prepared.strip_auth:
-            # Our own pool carries the key as a default header; a link to another
-            # host (a time-limited download URL) must never receive it.
-            for name in AUTH_HEADERS:
-                outgoing.headers.pop(name, None)
-        return outgoing
-
     @staticmethod
-    def _read(request: Request[T], response: httpx.Response) -> T:
+    def _read(request: Request[T], response: WireResponse) -> T:
         answer = request.answer
         if answer is Answer.NOTHING:
             return None  # type: ignore[return-value]
@@ -562,7 +696,7 @@ class HttpCore:
             return response.content  # type: ignore[return-value]
         if answer is Answer.RAW:
             return RawResponse(  # type: ignore[return-value]
-                response.status_code, Headers(response.headers.multi_items()), response.content
+                response.status_code, Headers(response.items()), response.content
             )
         parse = request.parse
         decoded = False
@@ -598,13 +732,10 @@ class HttpCore:
 
     @staticmethod
     def _status_error(
-        response: httpx.Response, message_id: str | None
+        response: WireResponse, message_id: str | None
     ) -> tuple[APIError, float | None]:
         """The typed error, and the wait the platform asked for (429 and 503)."""
-        try:
-            text = response.text
-        except (LookupError, ValueError):  # an unknown or lying charset
-            text = response.content.decode("utf-8", "replace")
+        text = _text(response)
         try:
             body: Any = _decode(response.content)
         except ValueError:
@@ -617,7 +748,7 @@ class HttpCore:
             response.status_code,
             _error_message(body, text) or response.reason_phrase,
             body=body,
-            headers=response.headers,
+            headers=_plain_headers(response),
             message_id=message_id,
             retry_after=retry_after,
         )

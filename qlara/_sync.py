@@ -25,15 +25,21 @@ from collections.abc import Iterable, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+import attrs
 import httpx
 
-from qlara._auth import BasicAuth
+from qlara._auth import BasicAuth, Secret
 from qlara._batch_input import ProgressCallback
 from qlara._batch_sync import SendManyIterator, send_many_blocking
 from qlara._blocking import Blocking, blocking, sync_child
 from qlara._client import AsyncQlara
-from qlara._config import DEFAULT_RATE_LIMIT, check_max_retries, resolve
-from qlara._http import TimeoutTypes
+from qlara._config import (
+    DEFAULT_RATE_LIMIT,
+    check_max_retries,
+    credentials,
+    resolve,
+)
+from qlara._http import _UNSET, TimeoutTypes
 from qlara._limiter import SharedLimitFactory
 from qlara._models import AnyMessage
 from qlara._portal import Portal, watch_exit
@@ -77,6 +83,7 @@ class Qlara(Blocking):
         rate_limit: RateLimit | SharedLimitFactory | None = DEFAULT_RATE_LIMIT,
         http_client: httpx.AsyncClient | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        http_backend: str = "httpx",
     ) -> None:
         self._config = resolve(
             api_key=api_key,
@@ -88,6 +95,7 @@ class Qlara(Blocking):
             rate_limit=rate_limit,
             http_client=http_client,
             transport=transport,
+            http_backend=http_backend,
         )
         self._portal = Portal(self._config)
         self._options: Mapping[str, Any] = {}
@@ -103,7 +111,10 @@ class Qlara(Blocking):
         # A copy's async twin is made once per portal client (a fork makes a new one).
         cached = self._copy_of
         if cached is None or cached[0] is not client:
-            cached = self._copy_of = (client, client.with_options(**self._options))
+            options = dict(self._options)
+            if isinstance(options.get("api_key"), Secret):
+                options["api_key"] = options["api_key"].reveal()
+            cached = self._copy_of = (client, client.with_options(**options))
         return cached[1]
 
     sms: sync_child[Sms] = sync_child(Sms)
@@ -162,18 +173,43 @@ class Qlara(Blocking):
     def with_options(
         self,
         *,
+        api_key: str | None = None,
+        auth: BasicAuth | None = None,
+        rate_limit: RateLimit | None = _UNSET,
         timeout: TimeoutTypes = None,
         max_retries: int | None = None,
         retry_policy: RetryPolicy | None = None,
     ) -> Qlara:
-        """A copy with other options sharing this client's portal, pool and limiter."""
+        """A copy with other options sharing this client's portal and pool.
+
+        With ``api_key=`` (or ``auth=``) it sends with those credentials and
+        that key's own rate limiter, as ``AsyncQlara.with_options`` explains;
+        otherwise it shares this client's limiter.
+        """
         if max_retries is not None:
             check_max_retries(max_retries)
+        config = self._config
+        options: dict[str, Any] = {
+            "timeout": timeout,
+            "max_retries": max_retries,
+            "retry_policy": retry_policy,
+        }
+        if api_key is not None or auth is not None:
+            secret, kind = credentials(api_key, auth, from_env=False)  # checked here, not later
+            config = attrs.evolve(config, credential=secret, auth_kind=kind)
+            # A new credential replaces the other kind, and the key stays wrapped.
+            options["api_key"] = secret if kind == "api_key" else None
+            options["auth"] = auth
+            previous = {k: v for k, v in self._options.items() if k not in ("api_key", "auth")}
+        else:
+            previous = dict(self._options)
+        if rate_limit is not _UNSET:
+            options["rate_limit"] = rate_limit
         copy = type(self).__new__(type(self))
-        copy._config = self._config
+        copy._config = config
         copy._portal = self._portal
-        options = {"timeout": timeout, "max_retries": max_retries, "retry_policy": retry_policy}
-        copy._options = {**self._options, **{k: v for k, v in options.items() if v is not None}}
+        kept = {k: v for k, v in options.items() if v is not None or k == "rate_limit"}
+        copy._options = {**previous, **kept}
         copy._copy_of = None
         copy._owner = False
         copy._parent = self  # the original's finalizer must not stop the shared portal first

@@ -309,7 +309,7 @@ async def test_copies_share_one_limiter(make_client: Callable[..., qlara.AsyncQl
     """with_options copies draw on the same budget as the original client."""
     client = make_client(accepted(), rate_limit=qlara.RateLimit.trial())
     copy = client.with_options(timeout=5)
-    assert copy._http.connection.limiter is client._http.connection.limiter
+    assert copy._http.limiter is client._http.limiter
 
 
 async def test_a_429_pauses_other_tasks(make_client: Callable[..., qlara.AsyncQlara]) -> None:
@@ -332,7 +332,7 @@ async def test_a_429_pauses_other_tasks(make_client: Callable[..., qlara.AsyncQl
     async def send(text: str) -> None:
         await client.sms.send(destination=DESTINATION, body=text, sender="Shop")
 
-    limiter = client._http.connection.limiter
+    limiter = client._http.limiter
     assert isinstance(limiter, RateLimiter)
     async with anyio.create_task_group() as group:
         group.start_soon(send, "first")

@@ -12,6 +12,8 @@ import pytest
 import qlara
 from tests.conftest import DESTINATION, KEY, accepted
 
+pytestmark = pytest.mark.both_backends
+
 
 def test_reprs_hide_credentials() -> None:
     """repr of clients and credentials never contains the secret."""

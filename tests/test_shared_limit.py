@@ -258,7 +258,7 @@ async def test_fallback_rejoins_when_redis_is_back(
     client = sim_client(
         shared(own_redis_server.url, limit, name=name), qlara.testing.Simulator().transport()
     )
-    limiter = client._http.connection.limiter
+    limiter = client._http.limiter
     assert isinstance(limiter, SharedLimiter)
     await send(client)
     own_redis_server.stop()
@@ -360,7 +360,7 @@ async def test_repr_shows_neither_url_nor_key() -> None:
     """The repr leaves out the URL (a password) and the name derived from the key."""
     limit = qlara.redis.SharedRateLimit("redis://:hunter2@localhost/0")
     async with qlara.AsyncQlara(api_key=KEY, rate_limit=limit) as client:
-        text = repr(limit) + repr(client._http.connection.limiter)
+        text = repr(limit) + repr(client._http.limiter)
     assert "hunter2" not in text
     assert KEY not in text
 

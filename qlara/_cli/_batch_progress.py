@@ -47,7 +47,7 @@ def rate_note(wait: float, requests: int | None) -> str:
 
 async def watch(client: qlara.AsyncQlara, bar: Progress, outcomes: Any) -> None:
     """Every half second: requests so far, and whether the rate window holds us."""
-    limiter = client._http.connection.limiter
+    limiter = client._http.limiter
     while True:
         await anyio.sleep(0.5)
         # A limiter shared through Redis cannot tell without asking Redis: no wait shown.

@@ -1,0 +1,280 @@
+"""Both HTTP backends over real loopback sockets: timeouts, pool, refusals, uploads, downloads."""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import socket
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import anyio
+import httpx
+import pytest
+
+import qlara
+from qlara._request import Answer, Request
+from tests.conftest import DESTINATION, FAST_RETRIES, KEY, accepted, bridge
+
+MakeServed = Callable[..., qlara.AsyncQlara]
+
+
+@pytest.fixture(params=["httpx", "aiohttp"])
+async def make_served(request: pytest.FixtureRequest) -> AsyncIterator[MakeServed]:
+    """Clients of either backend on real sockets, answered by a handler (tests/bridge.py)."""
+    backend = str(request.param)
+    clients: list[qlara.AsyncQlara] = []
+
+    def make(handler: Callable[[httpx.Request], Any], **options: Any) -> qlara.AsyncQlara:
+        options.setdefault("retry_policy", FAST_RETRIES)
+        options.setdefault("rate_limit", None)
+        base_url = options.pop("base_url", None) or bridge().url_for(handler, None)
+        client = qlara.AsyncQlara(KEY, base_url=base_url, http_backend=backend, **options)
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        await client.aclose()
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"  # aiohttp runs on asyncio only (trio: test_aiohttp_refuses_trio)
+
+
+class Seen:
+    """Answers with ``answer`` and records every request."""
+
+    def __init__(self, answer: Callable[[httpx.Request], httpx.Response]) -> None:
+        self.answer = answer
+        self.requests: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        return self.answer(request)
+
+
+def empty(request: httpx.Request) -> httpx.Response:
+    return httpx.Response(200, json={})
+
+
+def held_back(request: httpx.Request) -> httpx.Response:
+    raise httpx.ReadTimeout("held back", request=request)
+
+
+async def send(client: qlara.AsyncQlara, **options: Any) -> qlara.SendResult:
+    return await client.sms.send(destination=DESTINATION, body="Hi", sender="Shop", **options)
+
+
+async def test_a_read_timeout_after_sending_is_unknown(make_served: MakeServed) -> None:
+    """A send whose answer does not come in time is OutcomeUnknownError, sent once."""
+    seen = Seen(held_back)
+    client = make_served(seen)
+    with anyio.fail_after(5), pytest.raises(qlara.OutcomeUnknownError) as caught:
+        await send(client, timeout=httpx.Timeout(5.0, read=0.2))
+    assert isinstance(caught.value.cause, qlara.APITimeoutError)
+    assert "waiting for 127.0.0.1" in str(caught.value)
+    assert len(seen.requests) == 1
+
+
+async def test_a_read_timeout_on_a_get_is_retried(make_served: MakeServed) -> None:
+    """The same timeout on an idempotent request is retried, then raised as APITimeoutError."""
+    seen = Seen(held_back)
+    client = make_served(seen, max_retries=1, timeout=0.2)
+    with anyio.fail_after(5), pytest.raises(qlara.APITimeoutError):
+        await client.request("GET", "/slow")
+    assert len(seen.requests) == 2
+
+
+async def test_a_full_pool_times_out_before_sending(make_served: MakeServed) -> None:
+    """With 16 requests held, a 17th waits for the pool and fails as 'before it was sent'."""
+    client = make_served(held_back, max_retries=0, timeout=httpx.Timeout(10.0, pool=0.2))
+    with anyio.fail_after(5):
+        async with anyio.create_task_group() as group:
+            for _ in range(16):
+                group.start_soon(client.request, "GET", "/held")
+            await anyio.sleep(0.1)
+            with pytest.raises(qlara.APITimeoutError, match="before the request was sent"):
+                await client.request("GET", "/one-more")
+            group.cancel_scope.cancel()
+
+
+async def test_a_refused_connection_is_retried_then_raised(
+    make_served: MakeServed, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Nothing listening: every attempt is 'could not connect', retried (even a send)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # closed when the block ends: nobody listens there
+    client = make_served(accepted(), base_url=f"http://127.0.0.1:{port}/api", max_retries=2)
+    with (
+        caplog.at_level(logging.DEBUG, logger="qlara"),
+        pytest.raises(qlara.APIConnectionError, match="could not connect") as caught,
+    ):
+        await send(client, message_id="m-1")
+    assert caught.value.message_id == "m-1"
+    attempts = [r for r in caplog.records if "could not connect" in r.getMessage()]
+    assert len(attempts) == 3
+
+
+async def test_a_dropped_connection_mid_send_is_unknown(make_served: MakeServed) -> None:
+    """The server reads the send and hangs up: it may have landed, so it is not repeated."""
+    seen: list[httpx.Request] = []
+
+    def drop(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        raise httpx.ReadError("hang up")
+
+    client = make_served(drop)
+    with pytest.raises(qlara.OutcomeUnknownError, match="failed mid-request"):
+        await send(client)
+    assert len(seen) == 1
+
+
+async def test_uploads_are_multipart_and_rewound_for_a_retry(make_served: MakeServed) -> None:
+    """Files and fields arrive as multipart; a 503 sends the same bytes again; files stay open."""
+    bodies: list[httpx.Request] = []
+
+    def platform(request: httpx.Request) -> httpx.Response:
+        bodies.append(request)
+        return httpx.Response(503 if len(bodies) == 1 else 201, json={"id": 7})
+
+    client = make_served(platform)
+    source = io.BytesIO(b"x" * 70_000)
+    answer = await client.request(
+        "POST",
+        "/media",
+        files={"file": ("photo.jpg", source, "image/jpeg"), "doc": b"%PDF-1.4"},
+        data={"title": "Fall sale"},
+    )
+    assert answer.status_code == 201
+    assert answer.json() == {"id": 7}
+    assert len(bodies) == 2
+    for request in bodies:
+        assert request.headers["content-type"].startswith("multipart/form-data; boundary=")
+        content = request.content
+        assert b'name="file"; filename="photo.jpg"' in content
+        assert b"Content-Type: image/jpeg" in content
+        assert b"x" * 70_000 in content
+        assert b"%PDF-1.4" in content
+        assert b'name="title"' in content
+        assert b"Fall sale" in content
+    assert not source.closed
+
+
+async def test_a_form_without_files_is_urlencoded(make_served: MakeServed) -> None:
+    """``data`` alone goes as application/x-www-form-urlencoded."""
+    seen = Seen(empty)
+    client = make_served(seen)
+    await client._http.execute(
+        Request(method="POST", path="/form", form={"a": "1 2", "b": "é"}, answer=Answer.NOTHING)
+    )
+    assert seen.requests[0].headers["content-type"] == "application/x-www-form-urlencoded"
+    assert httpx.QueryParams(seen.requests[0].content.decode()) == httpx.QueryParams(
+        {"a": "1 2", "b": "é"}
+    )
+
+
+async def test_downloads_stream_to_a_file_or_come_as_bytes(
+    make_served: MakeServed, tmp_path: Path
+) -> None:
+    """Answer.FILE streams the body to the path; Answer.BYTES returns it; errors still raise."""
+    blob = bytes(range(256)) * 2048  # 512 KiB, several chunks
+
+    def platform(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/missing"):
+            return httpx.Response(404, json={"message": "gone"})
+        return httpx.Response(200, content=blob, headers={"content-type": "text/csv"})
+
+    client = make_served(platform)
+    target = tmp_path / "export.csv"
+    saved: Path = await client._http.execute(
+        Request(method="GET", path="/export", answer=Answer.FILE, to=target)
+    )
+    assert saved == target
+    assert target.read_bytes() == blob
+    data: bytes = await client._http.execute(
+        Request(method="GET", path="/export", answer=Answer.BYTES)
+    )
+    assert data == blob
+    with pytest.raises(qlara.NotFoundError, match="gone"):
+        await client._http.execute(
+            Request(method="GET", path="/missing", answer=Answer.FILE, to=tmp_path / "x")
+        )
+    assert sorted(os.listdir(tmp_path)) == ["export.csv"]  # no partial file left
+
+
+async def test_query_and_external_links(make_served: MakeServed) -> None:
+    """Query pairs arrive decoded as given; a link elsewhere carries no credentials."""
+    seen = Seen(empty)
+    client = make_served(seen)
+    query = (("q", "a b+c&d"), ("when", "2026-01-01T00:00:00+00:00"), ("ids", "1,2"))
+    await client._http.execute(Request(method="GET", path="/search", query=query))
+    assert list(seen.requests[0].url.params.multi_items()) == list(query)
+    assert seen.requests[0].headers["x-api-key"] == KEY
+    link = client.base_url + "/files/report.csv?token=t0k"
+    await client._http.execute(Request(method="GET", path=link, external=True, answer=Answer.BYTES))
+    assert seen.requests[1].url.params["token"] == "t0k"
+    assert "x-api-key" not in seen.requests[1].headers
+    assert "authorization" not in seen.requests[1].headers
+
+
+async def test_the_aiohttp_backend_refuses_httpx_objects() -> None:
+    """http_client or transport with aiohttp, or an unknown backend, fail at construction."""
+    with pytest.raises(qlara.ConfigurationError, match="httpx objects"):
+        qlara.AsyncQlara(KEY, http_backend="aiohttp", transport=httpx.MockTransport(accepted()))
+    with pytest.raises(qlara.ConfigurationError, match="'httpx' or 'aiohttp'"):
+        qlara.AsyncQlara(KEY, http_backend="requests")
+
+
+@pytest.mark.parametrize("anyio_backend", ["trio"])
+async def test_aiohttp_refuses_trio() -> None:
+    """Under trio, aiohttp is a ConfigurationError: at construction, or at first use."""
+    with pytest.raises(qlara.ConfigurationError, match="asyncio only, and this is trio"):
+        qlara.AsyncQlara(KEY, http_backend="aiohttp")
+    client = await anyio.to_thread.run_sync(_built_outside_a_loop)
+    with pytest.raises(qlara.ConfigurationError, match="asyncio only"):
+        await client.sms.send(destination=DESTINATION, body="Hi", sender="Shop")
+    await client.aclose()
+
+
+def _built_outside_a_loop() -> qlara.AsyncQlara:
+    return qlara.AsyncQlara(KEY, http_backend="aiohttp", rate_limit=None)
+
+
+def test_the_sync_client_runs_on_aiohttp() -> None:
+    """``Qlara(http_backend="aiohttp")`` sends over its asyncio portal, tenants included."""
+    seen = Seen(accepted())
+    url = bridge().url_for(seen, None)
+    with qlara.Qlara(KEY, base_url=url, http_backend="aiohttp", rate_limit=None) as client:
+        assert client.sms.send(destination=DESTINATION, body="Hi", sender="Shop").accepted
+        tenant = client.with_options(api_key="other-key")
+        assert tenant.sms.send(destination=DESTINATION, body="Hi", sender="Shop").accepted
+    assert [r.headers["x-api-key"] for r in seen.requests] == [KEY, "other-key"]
+
+
+async def test_client_request_returns_the_answer_as_it_came(make_served: MakeServed) -> None:
+    """client.request: a RawResponse for a 2xx, PUT retried on 503, typed errors otherwise."""
+    calls: list[str] = []
+
+    def platform(request: httpx.Request) -> httpx.Response:
+        calls.append(request.method)
+        if request.method == "PUT" and calls.count("PUT") == 1:
+            return httpx.Response(503, json={"message": "busy"})
+        if request.method == "DELETE":
+            return httpx.Response(409, json={"message": "in use"})
+        return httpx.Response(200, json={"ok": True}, headers={"X-Request-Id": "r-1"})
+
+    client = make_served(platform)
+    answer = await client.request("PUT", "/things/1", json={"name": "a"}, params={"dry": True})
+    assert answer.status_code == 200
+    assert answer.headers["x-request-id"] == "r-1"
+    assert answer.json() == {"ok": True}
+    assert calls == ["PUT", "PUT"]
+    with pytest.raises(qlara.ConflictError, match="in use") as caught:
+        await client.request("DELETE", "/things/1")
+    assert caught.value.status_code == 409
+    assert caught.value.headers["content-type"] == "application/json"
