@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 from typing import Any
 
 import httpx
@@ -82,7 +83,11 @@ class Answer:
 
 
 ANSWERS = st.builds(Answer, STATUSES, BODIES, HEADERS)
-FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "60")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
 
 def _client(answer: Answer) -> qlara.AsyncQlara:
@@ -133,7 +138,12 @@ async def test_an_unreadable_2xx_send_answer_is_an_unknown_outcome(name: str, bo
 
 @pytest.mark.xfail(reason="issue 9 defect 2, fixed on branch harden", strict=False)
 @pytest.mark.parametrize("name", sorted(SEND_ENDPOINTS))
-@settings(FUZZ, max_examples=40, phases=[Phase.explicit, Phase.generate], database=None)
+@settings(
+    FUZZ,
+    max_examples=min(FUZZ.max_examples, 40),
+    phases=[Phase.explicit, Phase.generate],
+    database=None,
+)
 @given(answer=TWO_XX)
 async def test_any_2xx_send_answer_is_a_result_or_an_unknown_outcome(
     name: str, answer: Answer
