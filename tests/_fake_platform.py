@@ -6,8 +6,11 @@ threaded ``http.server`` on 127.0.0.1 speaking keep-alive HTTP/1.1, which
 records every send it *accepts* by ``messageId`` and answers the status
 lookup a journal resume makes.
 
-Faults are chosen per attempt from ``(seed, messageId, attempt number)``, so a
-run is reproducible whatever order the requests arrive in. The kinds:
+Faults are chosen per attempt from ``(seed, key, attempt number)``, where the
+key is the send's ``campaignId`` when it has one (the soak gives each input
+its own, so the plan does not depend on the run's random message ids) and its
+``messageId`` otherwise: a run is reproducible whatever order the requests
+arrive in. The kinds:
 
 - ``rate_limited``: 429 with a small ``retryAfter`` (nothing recorded);
 - ``error_500_after``: recorded, then 500;
@@ -93,18 +96,18 @@ class FakePlatform:
         self.stopping = threading.Event()
         self._lock = threading.Lock()
 
-    def plan(self, message_id: str, attempt: int) -> str:
-        """The fault (or ``"ok"``) for the ``attempt``-th request carrying ``message_id``."""
-        draw = random.Random(f"{self.seed}:{message_id}:{attempt}")
+    def plan(self, key: str, attempt: int) -> str:
+        """The fault (or ``"ok"``) for the ``attempt``-th request of the send ``key`` names."""
+        draw = random.Random(f"{self.seed}:{key}:{attempt}")
         if draw.random() >= self.fault_rate:
             return "ok"
         return draw.choice(self.kinds)
 
-    def begin(self, message_id: str) -> str:
+    def begin(self, message_id: str, key: str) -> str:
         """Register an attempt and return its kind."""
         with self._lock:
             attempts = self.attempts[message_id]
-            kind = self.plan(message_id, len(attempts))
+            kind = self.plan(key, len(attempts))
             attempts.append(kind)
             return kind
 
@@ -190,10 +193,11 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             body = json.loads(raw)
             message_id = str(body["messageId"])
-        except (ValueError, KeyError, TypeError):
+            key = str(body.get("campaignId") or message_id)
+        except (ValueError, KeyError, TypeError, AttributeError):
             self._answer(400, {"status": 400, "error": "Bad Request", "message": "messageId"})
             return
-        kind = platform.begin(message_id)
+        kind = platform.begin(message_id, key)
         if kind == "close_before":
             self._drop()
             return
@@ -224,7 +228,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._drop()
         else:
             if kind == "slow":
-                delay = random.Random(f"{message_id}:slow").uniform(*platform.slow)
+                delay = random.Random(f"{key}:slow").uniform(*platform.slow)
                 platform.stopping.wait(delay)
             channel = found.group(1)
             result = {"accepted": True, "unicode": False, "parts": 1, "reasons": []}

@@ -39,37 +39,28 @@ AnyMessage = qlara.SmsMessage | qlara.RcsMessage | qlara.WhatsAppMessage
 
 
 def make_inputs(count: int, seed: int) -> list[AnyMessage]:
-    """``count`` messages over the three channels; a few carry the caller's own id."""
+    """``count`` messages over the three channels; a few carry the caller's own id.
+
+    Each has its own ``campaign_id``, which the fake platform draws its fault
+    plan from: the plan is fixed by the seed, whatever ids the run derives.
+    """
     draw = random.Random(seed)
     messages: list[AnyMessage] = []
     for index in range(count):
-        destination = f"+39340{draw.randrange(10**7):07d}"
-        own_id = f"caller-{seed}-{index}" if draw.random() < 0.1 else None
+        envelope: dict[str, Any] = {
+            "destination": f"+39340{draw.randrange(10**7):07d}",
+            "message_id": f"caller-{seed}-{index}" if draw.random() < 0.1 else None,
+            "campaign_id": f"soak-{seed}-{index}",
+        }
         channel = draw.random()
         if channel < 0.6:
-            messages.append(
-                qlara.SmsMessage(
-                    destination=destination, body=f"soak {index}", sender="Soak", message_id=own_id
-                )
-            )
+            messages.append(qlara.SmsMessage(body=f"soak {index}", sender="Soak", **envelope))
         elif channel < 0.8:
-            messages.append(
-                qlara.RcsMessage(
-                    destination=destination,
-                    agent_id=10,
-                    body=qlara.RcsText(text=f"soak {index}"),
-                    message_id=own_id,
-                )
-            )
+            body = qlara.RcsText(text=f"soak {index}")
+            messages.append(qlara.RcsMessage(agent_id=10, body=body, **envelope))
         else:
-            messages.append(
-                qlara.WhatsAppMessage(
-                    destination=destination,
-                    phone_number_id=5,
-                    template=qlara.WhatsAppTemplate(id=42),
-                    message_id=own_id,
-                )
-            )
+            template = qlara.WhatsAppTemplate(id=42)
+            messages.append(qlara.WhatsAppMessage(phone_number_id=5, template=template, **envelope))
     return messages
 
 

@@ -3,8 +3,9 @@
     python -m tests._soak_child BASE_URL JOURNAL COUNT SEED CONCURRENCY
 
 Prints one JSON line per outcome it is handed (index, message id, ok, error
-type), flushed before it asks for the next outcome; exits 0 when the run is
-complete. Odd seeds iterate in the plain form (rounds), even ones inside
+type), flushed, then "works" on it for a millisecond before it asks for the
+next one (so some kills land while the caller holds an outcome); exits 0
+when the run is complete. Odd seeds iterate in the plain form (rounds), even ones inside
 ``async with`` (pipelined), so kills land in both.
 """
 
@@ -18,7 +19,10 @@ import anyio
 from tests._soak import client, make_inputs
 
 
-def _emit(outcome: object) -> None:
+CALLER_WORK = 0.001
+
+
+async def _emit(outcome: object) -> None:
     error = getattr(outcome, "error", None)
     line = {
         "index": getattr(outcome, "index", None),
@@ -28,6 +32,7 @@ def _emit(outcome: object) -> None:
     }
     sys.stdout.write(json.dumps(line) + "\n")
     sys.stdout.flush()
+    await anyio.sleep(CALLER_WORK)  # the caller's own work on the outcome
 
 
 async def main(base_url: str, journal: str, count: int, seed: int, concurrency: int) -> None:
@@ -36,11 +41,11 @@ async def main(base_url: str, journal: str, count: int, seed: int, concurrency: 
         batch = sdk.send_many(messages, concurrency=concurrency, journal=journal)
         if seed % 2:
             async for outcome in batch:
-                _emit(outcome)
+                await _emit(outcome)
         else:
             async with batch as outcomes:
                 async for outcome in outcomes:
-                    _emit(outcome)
+                    await _emit(outcome)
 
 
 if __name__ == "__main__":

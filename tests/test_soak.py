@@ -45,7 +45,7 @@ def _assert_promises(report: SoakReport, platform: FakePlatform) -> None:
         assert report.retries[kind] == 0, kind
 
 
-@pytest.mark.parametrize(("pipelined", "count"), [(True, 1500), (False, 500)])
+@pytest.mark.parametrize(("pipelined", "count"), [(True, 1200), (False, 400)])
 async def test_soak_keeps_every_promise(pipelined: bool, count: int) -> None:
     """Under 10 % faults of eight kinds every input gets one true outcome and none lands twice."""
     platform = FakePlatform(seed=9)

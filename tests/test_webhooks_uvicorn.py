@@ -143,7 +143,9 @@ async def test_a_thousand_concurrent_callbacks_are_all_answered_and_handled(
             assert statuses == [200] * 1000
             while (await _stats(client, receiver))["events"] < before + 1000:  # noqa: ASYNC110
                 await anyio.sleep(0.01)  # the handler runs after the answer, in another process
-            assert (await _stats(client, receiver))["events"] == before + 1000
+            stats = await _stats(client, receiver)
+            assert stats["events"] == before + 1000
+            print(f"receiver RSS after 1,000 concurrent callbacks: {stats['rss_kib']} KiB")
 
 
 async def test_bodies_around_the_limit(receiver: Receiver) -> None:
@@ -167,6 +169,7 @@ async def test_bodies_around_the_limit(receiver: Receiver) -> None:
             answer = await client.post(f"{receiver.url}{PATH}", content=chunks())
             assert answer.status_code == 413
         grown = (await _stats(client, receiver))["rss_kib"] - baseline
+    print(f"receiver RSS growth over 40 oversized bodies: {grown} KiB")
     assert grown < 16 * 1024, f"RSS grew by {grown} KiB over 40 oversized bodies"
 
 
