@@ -18,7 +18,6 @@ import anyio
 
 from tests._soak import client, make_inputs
 
-
 CALLER_WORK = 0.001
 
 
