@@ -32,7 +32,14 @@ import attrs
 import qlara
 from tests._fake_platform import FakePlatform
 
-__all__ = ["KillReport", "SoakReport", "kill_and_resume", "make_inputs", "soak"]
+__all__ = [
+    "KillReport",
+    "SoakReport",
+    "kill_and_resume",
+    "make_inputs",
+    "soak",
+    "soak_blocking",
+]
 
 ROOT = Path(__file__).resolve().parent.parent
 AnyMessage = qlara.SmsMessage | qlara.RcsMessage | qlara.WhatsAppMessage
@@ -64,16 +71,17 @@ def make_inputs(count: int, seed: int) -> list[AnyMessage]:
     return messages
 
 
+OPTIONS: dict[str, Any] = {
+    "api_key": "soak-key",
+    "max_retries": 3,
+    "retry_policy": qlara.RetryPolicy(initial_backoff=0.01, max_backoff=0.05),
+    "rate_limit": qlara.RateLimit(per_second=5000, per_minute=300_000),
+}
+
+
 def client(base_url: str, *, timeout: float) -> qlara.AsyncQlara:
     """The client both the soak and the child use: fast backoff, a generous rate limit."""
-    return qlara.AsyncQlara(
-        api_key="soak-key",
-        base_url=base_url,
-        timeout=timeout,
-        max_retries=3,
-        retry_policy=qlara.RetryPolicy(initial_backoff=0.01, max_backoff=0.05),
-        rate_limit=qlara.RateLimit(per_second=5000, per_minute=300_000),
-    )
+    return qlara.AsyncQlara(base_url=base_url, timeout=timeout, **OPTIONS)
 
 
 @attrs.define
@@ -135,6 +143,23 @@ async def soak(
                 outcomes += [outcome async for outcome in stream]
         else:
             outcomes += [o async for o in sdk.send_many(messages, concurrency=concurrency)]
+    return check(platform, count, outcomes, time.perf_counter() - started)
+
+
+def soak_blocking(
+    platform: FakePlatform,
+    base_url: str,
+    *,
+    count: int,
+    seed: int,
+    concurrency: int = 16,
+    timeout: float = 0.25,
+) -> SoakReport:
+    """The same campaign through the blocking client's ``send_many`` (a plain iterator)."""
+    messages = make_inputs(count, seed)
+    started = time.perf_counter()
+    with qlara.Qlara(base_url=base_url, timeout=timeout, **OPTIONS) as sdk:
+        outcomes = list(sdk.send_many(messages, concurrency=concurrency))
     return check(platform, count, outcomes, time.perf_counter() - started)
 
 

@@ -345,6 +345,7 @@ CLIENT_ARGUMENTS = kwargs(
         "retry_policy": anything(st.builds(qlara.RetryPolicy)),
         "rate_limit": anything(st.builds(qlara.RateLimit)),
         "transport": anything(st.builds(httpx.MockTransport, st.just(_accepting))),
+        "http_client": JUNK,  # a real one is the caller's to close; junk must be refused
     },
 )
 

@@ -15,7 +15,7 @@ import attrs
 import pytest
 
 from tests._fake_platform import FAULT_KINDS, FakePlatform, serve
-from tests._soak import KillReport, SoakReport, kill_and_resume, soak
+from tests._soak import KillReport, SoakReport, kill_and_resume, soak, soak_blocking
 
 RETRIED = {"rate_limited", "unavailable"}
 """Nothing reached the platform: always retried."""
@@ -52,6 +52,15 @@ async def test_soak_keeps_every_promise(pipelined: bool, count: int) -> None:
     with serve(platform) as base_url:
         report = await soak(platform, base_url, count=count, seed=9, pipelined=pipelined)
     _show(f"soak: {count} sends, {'async with' if pipelined else 'plain async for'}", report)
+    _assert_promises(report, platform)
+
+
+def test_soak_through_the_blocking_client() -> None:
+    """The blocking client's send_many keeps the same promises under the same faults."""
+    platform = FakePlatform(seed=11)
+    with serve(platform) as base_url:
+        report = soak_blocking(platform, base_url, count=600, seed=11)
+    _show("soak: 600 sends, blocking client", report)
     _assert_promises(report, platform)
 
 
