@@ -257,7 +257,12 @@ class _Server(ThreadingHTTPServer):
 def serve(platform: FakePlatform) -> Iterator[str]:
     """Serve ``platform`` on an ephemeral loopback port; yields the base URL (``.../api``)."""
     server = _Server(platform)
-    thread = threading.Thread(target=server.serve_forever, name="fake-platform", daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever,
+        kwargs={"poll_interval": 0.05},
+        name="fake-platform",
+        daemon=True,
+    )
     thread.start()
     host, port = server.server_address[:2]
     try:
