@@ -46,21 +46,19 @@ from qlara._batch_input import (
     ProgressCallback,
     check_arguments,
     derived_id,
-    message_digest,
     with_message_id,
 )
+from qlara._batch_outcomes import cut_off, digest_of, reconcile, unencodable
 from qlara._errors import (
     AuthenticationError,
-    NotFoundError,
-    OutcomeUnknownError,
     PermissionDeniedError,
     QlaraError,
     RateLimitError,
     ValidationError,
 )
+from qlara._guards import check_max_parts, too_many_parts
 from qlara._http import CallOptions, HttpCore
 from qlara._journal import Journal, JournalError
-from qlara._models import ChannelResult, SendResult
 from qlara._models.outcome import Outcome
 from qlara._resources import _sending
 
@@ -70,15 +68,7 @@ if TYPE_CHECKING:
 __all__ = ["SendMany"]
 
 SKIP_CHECKPOINT = 1024
-
-
-def _interrupted(message_id: str, why: str, cause: QlaraError) -> OutcomeUnknownError:
-    return OutcomeUnknownError(
-        f"message {message_id} was started by an earlier run that ended before its outcome "
-        f"was known, and {why}; it was not sent again",
-        message_id=message_id,
-        cause=cause,
-    )
+RECENT_MAX = 1 << 16  # a bound for absurd concurrencies; no run has that many workers racing
 
 
 class SendMany:
@@ -103,6 +93,23 @@ class SendMany:
     (or the iteration ends): one the caller's loop body or ``on_progress``
     failed on stays "started", and a resume reconciles it.
 
+    Cancellation: every step is a checkpoint, each round of the plain form
+    yields to the event loop (so deadlines fire even over a transport that
+    never does), and a message is put on the wire only if the caller's scope
+    is not cancelled at that moment.
+
+    Stopping early (``break``, an exception, cancellation, ``aclose()``, leaving
+    ``async with``) can leave messages that went out, or may have, without
+    their outcome having been handed over: those finished in the round the
+    caller left, and those in flight when it was cancelled. They stay
+    "started" in the journal (a resume reconciles them), and ``unreported``
+    lists them for a caller without one.
+
+    Attributes:
+        total: the input's ``len()``, or ``None`` when it has none.
+        done, ok, failed: outcomes handed over so far, including those an
+            earlier run of the same journal handed over.
+
     Batch-wide failures stop the run: a 401 (``AuthenticationError``), a 403
     (``PermissionDeniedError``), a ``RateLimitError`` whose ``retry_after``
     exceeds the retry policy's ``max_retry_after``, or the client being
@@ -110,10 +117,6 @@ class SendMany:
     yielded, and then the iteration raises that error. The failed message and
     every unsent input are not journaled ``done``, so a resume sends them.
 
-    Attributes:
-        total: the input's ``len()``, or ``None`` when it has none.
-        done, ok, failed: outcomes handed over so far, including those an
-            earlier run of the same journal handed over.
     """
 
     def __init__(
@@ -127,8 +130,10 @@ class SendMany:
         on_progress: ProgressCallback | None = None,
         options: CallOptions = CallOptions(),  # noqa: B008 - frozen, never mutated
         hand_over: bool = True,
+        max_parts: int | None = None,
     ) -> None:
         self.total = check_arguments(messages, concurrency, journal, on_progress, options)
+        self._max_parts = check_max_parts(max_parts)
         self._client = client
         self._http = http
         self._messages = messages
@@ -154,6 +159,11 @@ class SendMany:
         self._managed = False
         self._ready: deque[Outcome] = deque()
         self._pending: Outcome | None = None
+        self._undelivered: dict[int, Outcome] = {}
+        # A worker cancelled just as the caller took its outcome cannot tell it
+        # was taken; such an outcome is among the last ``concurrency`` handed over.
+        self._recent: deque[int] = deque(maxlen=min(concurrency, RECENT_MAX) + 1)
+        self._in_flight: dict[int, Any] = {}
 
     # -- the caller's side --
 
@@ -167,6 +177,7 @@ class SendMany:
         if self._finished:
             raise StopAsyncIteration
         try:
+            await anyio.lowlevel.checkpoint_if_cancelled()
             if not self._opened:
                 self._open()
             if self._managed:
@@ -191,7 +202,26 @@ class SendMany:
             raise StopAsyncIteration
         if self._hand_over:
             self._pending = outcome
+        self._recent.append(outcome.index)
         return outcome
+
+    @property
+    def unreported(self) -> tuple[Outcome, ...]:
+        """Messages that went out, or may have, whose outcome was never handed over.
+
+        Empty while iterating normally and after a full iteration. After a
+        ``break``, an exception, a cancellation or ``aclose()``: the outcomes
+        already known but not yet taken (with the platform's real answer), and
+        one ``OutcomeUnknownError`` outcome (carrying the ``message_id``, to
+        poll) per message that was on the wire when sending was cancelled. By
+        input index. Inputs never started are not listed: nothing was sent.
+        """
+        known = {**self._undelivered, **{o.index: o for o in self._ready}}
+        for index in self._recent:
+            known.pop(index, None)
+        for index, message in self._in_flight.items():
+            known.setdefault(index, cut_off(index, message))
+        return tuple(known[index] for index in sorted(known))
 
     @property
     def journal(self) -> Journal | None:
@@ -305,6 +335,9 @@ class SendMany:
     async def _next_in_rounds(self) -> Outcome | None:
         """The plain form: the next ready outcome, sending a round when none is ready."""
         while not self._ready and not self._exhausted:
+            # A real trip through the event loop, so a deadline or a cancel can
+            # land between rounds even when the transport never yields.
+            await anyio.lowlevel.checkpoint()
             async with anyio.create_task_group() as group:
                 for _ in range(self._concurrency):
                     try:
@@ -391,7 +424,11 @@ class SendMany:
                     except anyio.WouldBlock:
                         await outcomes.send(outcome)
                 except (anyio.BrokenResourceError, anyio.ClosedResourceError):
+                    self._undelivered[outcome.index] = outcome
                     return
+                except BaseException:  # cancelled holding an outcome the caller never got
+                    self._undelivered[outcome.index] = outcome
+                    raise
 
     def _fail(self, exc: BaseException) -> None:
         if self._failure is None:
@@ -417,7 +454,10 @@ class SendMany:
                 self._fail(exc)
                 return None
             if journal is not None and isinstance(item, MESSAGE_TYPES) and journal.knows(index):
-                journal.check(index, message_digest(item))  # raises: caught by the caller
+                digest = digest_of(item)
+                if digest is None:
+                    return index, item  # cannot be checked, so cannot be skipped: it fails
+                journal.check(index, digest)  # raises: caught by the caller
             if journal is None or index not in journal.done:
                 return index, item
             skipped += 1
@@ -438,6 +478,14 @@ class SendMany:
             return index, item
 
     async def _process(self, index: int, item: Any) -> Outcome:
+        prepared = await self._prepare(index, item)
+        if isinstance(prepared, Outcome):
+            return prepared
+        message, caller_id, digest = prepared
+        return await self._deliver(index, message, caller_id, digest)
+
+    async def _prepare(self, index: int, item: Any) -> Outcome | tuple[Any, str | None, str]:
+        """The message with its final id, or its outcome when it must not (or need not) go out."""
         if not isinstance(item, MESSAGE_TYPES):
             problem = (
                 f"must be an SmsMessage, RcsMessage or WhatsAppMessage, got {type(item).__name__}"
@@ -448,6 +496,9 @@ class SendMany:
         message = item
         caller_id = message.message_id
         journal = self._journal
+        digest = digest_of(item) if journal is not None else ""
+        if digest is None:
+            return unencodable(index, item)
         earlier = journal.started.get(index) if journal is not None else None
         if earlier is not None:
             if caller_id is None:
@@ -459,32 +510,54 @@ class SendMany:
                     f"{journal.path}: journal belongs to another input: messages[{index}] has "
                     f"message_id {caller_id!r}, the journal started {earlier!r} there"
                 )
-            reconciled = await self._reconcile(index, message, earlier)
+            reconciled = await reconcile(self._client, index, message, earlier)
             if reconciled is not None:
                 return reconciled
         elif message.message_id is None:
             message = with_message_id(message, derived_id(self._namespace, index))
         message_id = message.message_id
         assert message_id is not None
+        if self._max_parts is not None:
+            refused = too_many_parts(index, message, self._max_parts)
+            if refused is not None:  # before the journal's "start": it never goes out
+                return Outcome(index=index, message=message, error=refused)
+        return message, caller_id, digest or ""
+
+    async def _deliver(
+        self, index: int, message: Any, caller_id: str | None, digest: str
+    ) -> Outcome:
+        message_id = message.message_id
+        journal = self._journal
         limiter = self._http.connection.limiter
         # Take the rate-limit slot first, so the journal says "start" only when
         # the message is really about to go out, not while it waits its turn.
         token = await limiter.reserve()
         try:
+            # Nothing goes on the wire once the caller's scope is cancelled.
+            await anyio.lowlevel.checkpoint_if_cancelled()
             if journal is not None:
-                journal.start(index, message_id, digest=message_digest(item), caller_id=caller_id)
+                assert digest is not None
+                journal.start(index, message_id, digest=digest, caller_id=caller_id)
+            self._in_flight[index] = message
+            answered = False  # False when cancelled on the wire: ``unreported`` lists it
             try:
                 result = await _sending.send(self._http, message, None, self._options)
+                answered = True
             except QlaraError as exc:
+                answered = True
                 if self._batch_wide(exc):
                     # No outcome: the message stays "started", so a resume
                     # reconciles it (and sends it, as it never arrived).
                     raise
                 return Outcome(index=index, message=message, error=exc)
             except Exception as exc:  # noqa: BLE001 - one message's failure is its outcome
+                answered = True
                 error = ValidationError(f"messages[{index}]", f"{type(exc).__name__}: {exc}")
                 error.__cause__ = exc
                 return Outcome(index=index, message=message, error=error)
+            finally:
+                if answered:
+                    del self._in_flight[index]
         finally:
             limiter.release(token)
             limiter.finished()  # a failure has no answer to report its arrival
@@ -498,25 +571,3 @@ class SendMany:
             retry_after = exc.retry_after
             return retry_after is not None and retry_after > self._http.retry_policy.max_retry_after
         return self._http.connection.closed
-
-    async def _reconcile(self, index: int, message: Any, message_id: str) -> Outcome | None:
-        """Ask the platform about a message an earlier run started; ``None``: never arrived."""
-        status = getattr(getattr(self._client, "messages", None), "status", None)
-        if status is None:
-            cause = QlaraError("this client cannot look up message statuses")
-            error = _interrupted(message_id, "its status cannot be looked up", cause)
-            return Outcome(index=index, message=message, error=error)
-        try:
-            found = await status(message_id, channel=message.channel)
-        except NotFoundError:
-            return None
-        except QlaraError as exc:
-            error = _interrupted(message_id, f"looking up its status failed ({exc})", exc)
-            return Outcome(index=index, message=message, error=error)
-        result = SendResult(
-            message_id=message_id,
-            simulation=message.simulation,
-            results={message.channel: ChannelResult(accepted=True)},
-            raw={"reconciledStatus": getattr(found, "raw", None)},
-        )
-        return Outcome(index=index, message=message, result=result)

@@ -17,8 +17,7 @@ import attrs
 
 from qlara._converter import unstructure
 from qlara._errors import ValidationError
-from qlara._http import CallOptions, as_timeout
-from qlara._http import _check_extra_headers as check_extra_headers
+from qlara._http import CallOptions, as_timeout, check_extra_headers
 from qlara._journal import DIGEST_SIZE
 from qlara._models import RcsMessage, SmsMessage, WhatsAppMessage
 

@@ -35,6 +35,7 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 from qlara._batch import SendMany
 from qlara._batch_input import JournalPath, ProgressCallback, check_arguments
 from qlara._errors import ValidationError
+from qlara._guards import check_max_parts
 from qlara._http import CallOptions
 from qlara._models.outcome import Outcome
 
@@ -42,7 +43,7 @@ if TYPE_CHECKING:
     from qlara._client import AsyncQlara
     from qlara._sync import _Portal
 
-__all__ = ["send_many_blocking"]
+__all__ = ["SendManyIterator", "send_many_blocking"]
 
 MAX_TAKE = 256
 MAX_FEED = 64
@@ -100,6 +101,7 @@ class _Pump:
         self.receive: MemoryObjectReceiveStream[object]
         self.send, self.receive = anyio.create_memory_object_stream[object](buffer)
         self.feed = _Feed(self.send)
+        self.dropped: list[Outcome] = []  # taken from the engine, never handed to the reader
 
     async def run(self) -> None:
         with anyio.CancelScope() as self.scope:
@@ -111,7 +113,11 @@ class _Pump:
                     try:
                         await self.send.send(outcome)
                     except (anyio.BrokenResourceError, anyio.ClosedResourceError):
+                        self.dropped.append(outcome)
                         return  # the reader went away
+                    except BaseException:
+                        self.dropped.append(outcome)
+                        raise
 
     async def take(self) -> list[object]:
         """Wait for one outcome or request, then take every other one already waiting."""
@@ -125,7 +131,19 @@ class _Pump:
         self.stopped = True
         if self.scope is not None:
             self.scope.cancel()
+
+    def leftovers(self) -> list[Outcome]:
+        """Once the pump ended: every outcome that went out and the reader never got."""
+        left = list(self.dropped)
+        with contextlib.suppress(anyio.WouldBlock, anyio.EndOfStream):
+            while True:
+                event = self.receive.receive_nowait()
+                if isinstance(event, Outcome):
+                    left.append(event)
         self.receive.close()
+        if self.batch is not None:
+            left.extend(self.batch.unreported)
+        return left
 
 
 def _wait(portal: BlockingPortal, pump: _Pump) -> list[object]:
@@ -173,11 +191,59 @@ class _Input:
         portal.call(pump.feed.put, items, self.ended, error)
 
 
+class SendManyIterator(Iterator[Outcome]):
+    """What ``Qlara.send_many`` returns: a plain iterator of one ``Outcome`` per input.
+
+    ``close()`` (or dropping it, or leaving a ``for`` loop by ``break``) stops
+    the sending, waits for it, and closes the journal. ``unreported`` then
+    lists what went out, or may have, without being handed over, as on
+    ``AsyncQlara.send_many``'s iterator.
+    """
+
+    def __init__(self, run: Callable[[list[Outcome]], Iterator[Outcome]]) -> None:
+        self._unreported: list[Outcome] = []
+        self._run = run(self._unreported)
+
+    def __iter__(self) -> SendManyIterator:
+        return self
+
+    def __next__(self) -> Outcome:
+        return next(self._run)
+
+    def close(self) -> None:
+        """Stop sending and close the journal. Idempotent."""
+        self._run.close()  # type: ignore[attr-defined]
+
+    @property
+    def unreported(self) -> tuple[Outcome, ...]:
+        """Messages that went out, or may have, whose outcome was never handed over.
+
+        Known once the iteration stopped early (``close()``, ``break``, an
+        exception): the outcomes already known but not yet taken, and one
+        ``OutcomeUnknownError`` outcome (with the ``message_id``) per message
+        cut off on the wire. By input index; empty after a full iteration.
+        """
+        return tuple(sorted(self._unreported, key=lambda outcome: outcome.index))
+
+
+def _not_handed_over(
+    portal: BlockingPortal, pump: _Pump, events: deque[object], recent: deque[int]
+) -> list[Outcome]:
+    """Once the pump ended: the outcomes taken or left behind that were never yielded."""
+    left = [event for event in events if isinstance(event, Outcome)]
+    with contextlib.suppress(RuntimeError):  # the portal already stopped
+        left.extend(portal.call(pump.leftovers))
+    handed = set(recent)
+    unique = {outcome.index: outcome for outcome in left if outcome.index not in handed}
+    return list(unique.values())
+
+
 def _iterate(
     holder: _Portal,
     target: Callable[[AsyncQlara], AsyncQlara],
     messages: Iterable[Any],
     make_args: dict[str, Any],
+    unreported: list[Outcome],
 ) -> Iterator[Outcome]:
     portal, client = holder.client()
     async_client = target(client)
@@ -193,10 +259,14 @@ def _iterate(
     pump = _Pump(make, buffer=concurrency)
     future = portal.start_task_soon(pump.run)
     reported = False
+    events: deque[object] = deque()
+    # The pump cancelled mid-send cannot tell whether the reader took its outcome:
+    # such an outcome is among the last ones yielded.
+    recent: deque[int] = deque(maxlen=MAX_TAKE + min(concurrency, 1 << 16))
     try:
         while True:
             try:
-                events = _wait(portal, pump)
+                events = deque(_wait(portal, pump))
             except anyio.EndOfStream:
                 break
             batch = pump.batch
@@ -204,13 +274,15 @@ def _iterate(
             if not reported:
                 batch.report_progress()
                 reported = True
-            for event in events:
+            while events:
+                event = events.popleft()
                 if event is NEED:
                     source.wanted = True
                     source.serve(portal, pump)
                     continue
                 assert isinstance(event, Outcome)
                 batch.count(event)
+                recent.append(event.index)
                 yield event
                 # The caller asks for the next one: it is done with this one.
                 batch.journal_done(event)
@@ -224,6 +296,7 @@ def _iterate(
             portal.call(pump.stop)
         # Wait, so nothing runs on when we return; then no record can follow.
         concurrent.futures.wait([future])
+        unreported.extend(_not_handed_over(portal, pump, events, recent))
         if pump.batch is not None:
             pump.batch.close_journal()
 
@@ -237,9 +310,11 @@ def send_many_blocking(
     journal: JournalPath | None,
     on_progress: ProgressCallback | None,
     options: CallOptions,
-) -> Iterator[Outcome]:
+    max_parts: int | None = None,
+) -> SendManyIterator:
     """Check the arguments now, and return the iterator that sends on first ``next()``."""
     check_arguments(messages, concurrency, journal, on_progress, options)
+    check_max_parts(max_parts)
     if isinstance(messages, AsyncIterable) and not isinstance(messages, Iterable):
         raise ValidationError("messages", "the blocking client needs a plain iterable")
     make_args = {
@@ -247,5 +322,8 @@ def send_many_blocking(
         "journal": journal,
         "on_progress": on_progress,
         "options": options,
+        "max_parts": max_parts,
     }
-    return _iterate(holder, target, messages, make_args)
+    return SendManyIterator(
+        lambda unreported: _iterate(holder, target, messages, make_args, unreported)
+    )

@@ -14,16 +14,29 @@ from qlara._auth import BasicAuth
 from qlara._batch import SendMany
 from qlara._batch_input import ProgressCallback
 from qlara._config import DEFAULT_RATE_LIMIT, ClientConfig, check_max_retries, resolve
+from qlara._errors import ValidationError
+from qlara._fallback import FallbackOutcome, OnUnknown, send_with_fallback
 from qlara._http import Connection, HttpCore, TimeoutTypes, as_timeout
 from qlara._models import AnyMessage, SendResult
 from qlara._ratelimit import RateLimit, RateLimiter
+from qlara._raw import RawResponse
+from qlara._request import Answer, Request, encode_form, encode_query
 from qlara._resources import _sending
+from qlara._resources._base import call_options, child
+from qlara._resources.account import AsyncAccount, AsyncApiKeys, AsyncSocials
+from qlara._resources.campaigns import AsyncCampaigns
+from qlara._resources.contacts import AsyncContacts
+from qlara._resources.exports import AsyncExports
+from qlara._resources.inbox import AsyncInbox
+from qlara._resources.media import AsyncFiles, AsyncMedia
 from qlara._resources.messages import AsyncMessages
 from qlara._resources.rcs import AsyncRcs
 from qlara._resources.sms import AsyncSms
 from qlara._resources.webhooks import AsyncWebhooks
 from qlara._resources.whatsapp import AsyncWhatsApp
 from qlara._retry import RetryPolicy
+from qlara._upload import upload
+from qlara._webhooks._tracker import DeliveryTracker
 
 # Measured on our machines: httpx's per-request CPU grows with pool size, so a
 # small pool (keep-alive equal) beats the thousand connections others default to.
@@ -52,6 +65,23 @@ class AsyncQlara:
     Raises:
         ConfigurationError: no key, both key and auth, or a bad ``base_url``.
     """
+
+    sms: child[AsyncSms] = child(AsyncSms)
+    rcs: child[AsyncRcs] = child(AsyncRcs)
+    whatsapp: child[AsyncWhatsApp] = child(AsyncWhatsApp)
+    messages: child[AsyncMessages] = child(AsyncMessages)
+    webhooks: child[AsyncWebhooks] = child(AsyncWebhooks)
+    # channel assets and conversations (issue 10)
+    media: child[AsyncMedia] = child(AsyncMedia)
+    files: child[AsyncFiles] = child(AsyncFiles)
+    inbox: child[AsyncInbox] = child(AsyncInbox)
+    # -- the account, contacts, campaigns and exports (issue 11) --
+    contacts: child[AsyncContacts] = child(AsyncContacts)
+    campaigns: child[AsyncCampaigns] = child(AsyncCampaigns)
+    exports: child[AsyncExports] = child(AsyncExports)
+    account: child[AsyncAccount] = child(AsyncAccount)
+    socials: child[AsyncSocials] = child(AsyncSocials)
+    api_keys: child[AsyncApiKeys] = child(AsyncApiKeys)
 
     def __init__(
         self,
@@ -115,12 +145,7 @@ class AsyncQlara:
         )
 
     def _bind(self, http: HttpCore) -> None:
-        self._http = http
-        self.sms = AsyncSms(http)
-        self.rcs = AsyncRcs(http)
-        self.whatsapp = AsyncWhatsApp(http)
-        self.messages = AsyncMessages(http)
-        self.webhooks = AsyncWebhooks(http)
+        self._http = http  # the resources (``child``) are made from it on first use
 
     def with_options(
         self,
@@ -146,6 +171,60 @@ class AsyncQlara:
         )
         return copy
 
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, object] | None = None,
+        json: Any = None,
+        files: Mapping[str, Any] | None = None,
+        data: Mapping[str, object] | None = None,
+        timeout: TimeoutTypes = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> RawResponse:
+        """Any endpoint, through the same pipeline as every typed call.
+
+        For what the SDK does not model yet: auth, the rate limit, retries by
+        method (GET, PUT and DELETE are retried when safe; a POST or PATCH
+        that may have landed is never repeated, it raises
+        ``OutcomeUnknownError``), typed errors and redacted logs all apply.
+
+        Args:
+            method: ``"GET"``, ``"POST"``, ``"PUT"``, ``"PATCH"``, ``"DELETE"``...
+            path: relative to ``base_url``: ``"/partner-gateway/v1/contacts"``.
+            params: query parameters (ints, bools, lists comma-joined, aware datetimes).
+            json: a JSON body.
+            files: multipart files: ``{"file": path_or_bytes_or_binary_file}``, or
+                ``{"file": (filename, source)}`` / ``(filename, source, content_type)``.
+            data: multipart form fields (with ``files``).
+
+        Returns:
+            The 2xx answer as it came; error statuses raise (``NotFoundError``...).
+
+        Raises:
+            ValidationError: a bad method, path, parameter or file, before sending.
+        """
+        if not isinstance(method, str) or not method.isalpha():
+            raise ValidationError("method", f"must be an HTTP method such as 'GET', got {method!r}")
+        if not isinstance(path, str) or not path.startswith("/") or "://" in path:
+            raise ValidationError("path", f"must be a path under base_url ('/x...'), got {path!r}")
+        if json is not None and (files or data):
+            raise ValidationError("json", "cannot be sent together with files or data (multipart)")
+        if files is not None and not isinstance(files, Mapping):
+            raise ValidationError("files", "must be a mapping of field names to files")
+        uploads = tuple(_upload_of(field, value) for field, value in (files or {}).items())
+        described: Request[RawResponse] = Request(
+            method=method.upper(),
+            path=path,
+            query=encode_query(params or {}),
+            json=json,
+            form=encode_form(data) if data is not None else None,
+            files=uploads,
+            answer=Answer.RAW,
+        )
+        return await self._http.execute(described, call_options(timeout, extra_headers, None))
+
     async def send(
         self,
         message: AnyMessage,
@@ -168,6 +247,7 @@ class AsyncQlara:
         timeout: TimeoutTypes = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_body: Mapping[str, Any] | None = None,
+        max_parts: int | None = None,
     ) -> SendMany:
         """Send many messages, ``concurrency`` at a time; yield one ``Outcome`` per input.
 
@@ -197,9 +277,15 @@ class AsyncQlara:
             timeout: per-attempt timeout for each send.
             extra_headers: merged into every send's headers.
             extra_body: merged into every send's JSON body.
+            max_parts: refuse a message whose SMS text (an ``SmsMessage``'s body
+                with placeholders filled, or a rich message's ``fallback_sms``)
+                takes more SMS parts: its outcome is a ``ValidationError``
+                naming the parts and the characters that forced UCS-2, and it
+                is never sent (see ``qlara.segments``).
 
         Raises:
-            ValidationError: ``concurrency`` or ``messages`` is not usable (at the call).
+            ValidationError: ``concurrency``, ``max_parts`` or ``messages`` is not
+                usable (at the call).
             QlaraError: the journal is not a qlara journal or is corrupt (on iteration).
             AuthenticationError, PermissionDeniedError, RateLimitError: batch-wide
                 failures (401, 403, a ``retry_after`` beyond ``max_retry_after``),
@@ -215,6 +301,60 @@ class AsyncQlara:
             journal=journal,
             on_progress=on_progress,
             options=_sending.call_options(timeout, extra_headers, extra_body),
+            max_parts=max_parts,
+        )
+
+    async def send_with_fallback(
+        self,
+        messages: Iterable[AnyMessage],
+        *,
+        deliver_within: float,
+        tracker: DeliveryTracker | None = None,
+        on_unknown: OnUnknown = "stop",
+        poll_interval: float = 1.0,
+        max_poll_interval: float = 30.0,
+        backstop_interval: float = 30.0,
+    ) -> FallbackOutcome:
+        """Send the first message, the next if it is not delivered in time; stop at a delivery.
+
+        Each message is sent under its own ``message_id`` (a UUID4 for those
+        without one) and waited for until it is DELIVERED, fails (ERROR,
+        EXPIRED, or refused at the send), or ``deliver_within`` seconds from
+        the start of its send pass; then the next one is sent. A send whose
+        outcome is unknown is looked up with ``messages.status`` first: found
+        is waited for, not found is treated as never sent. The platform may
+        still deliver a message after its deadline passed, so a recipient can
+        get two; choose ``deliver_within`` with that in mind.
+
+        Args:
+            messages: the messages to try, in order (e.g. WhatsApp, then SMS).
+            deliver_within: seconds each message gets to be delivered.
+            tracker: a ``DeliveryTracker`` fed by your webhook receiver: the
+                wait wakes on the callback, and polls only every
+                ``backstop_interval`` seconds and at the deadline.
+            on_unknown: when even the lookup cannot tell whether a message
+                landed: ``"stop"`` (the default) sends nothing more and reports
+                the step as ``"unknown"``; ``"continue"`` sends the next one
+                anyway, accepting that the recipient may get both.
+            poll_interval: without a tracker, the first wait before polling;
+                waits double up to ``max_poll_interval``.
+
+        Returns:
+            A ``FallbackOutcome``: ``delivered_by`` and one step per message sent.
+
+        Raises:
+            ValidationError: an empty chain, a non-message, two messages with
+                one id, or bad numbers; before anything is sent.
+        """
+        return await send_with_fallback(
+            self,
+            messages,
+            deliver_within=deliver_within,
+            tracker=tracker,
+            on_unknown=on_unknown,
+            poll_interval=poll_interval,
+            max_poll_interval=max_poll_interval,
+            backstop_interval=backstop_interval,
         )
 
     @property
@@ -262,3 +402,15 @@ class AsyncQlara:
                 ResourceWarning,
                 stacklevel=2,
             )
+
+
+def _upload_of(field: object, value: Any) -> Any:
+    if not isinstance(field, str) or not field:
+        raise ValidationError("files", f"field names must be non-empty strings, got {field!r}")
+    if isinstance(value, tuple) and len(value) in (2, 3):
+        name, source = value[0], value[1]
+        kind = value[2] if len(value) == 3 else None
+        return upload(
+            source, field=field, argument=f"files[{field!r}]", filename=name, content_type=kind
+        )
+    return upload(value, field=field, argument=f"files[{field!r}]")

@@ -206,7 +206,7 @@ class MalformedResponseError(QlaraError):
     ) -> None:
         super().__init__(message)
         self.status_code = status_code
-        self.body = body[:2048]
+        self.body: bytes = body[:2048]
         self.message_id = message_id
 
 

@@ -10,7 +10,10 @@ avoids, each reproduced on our machines:
   portal is stopped by ``close()``, by the context exit, and by a
   ``weakref.finalize`` that also runs at exit;
 - a forked child inherits a portal whose thread does not exist there: the pid
-  is checked and the child starts its own portal and pool;
+  is checked and the child starts its own portal and pool, or, if it never
+  uses the client, closes (or drops) it without touching the parent's loop.
+  The loop thread is ours, not ``start_blocking_portal``'s: that context
+  manager's cleanup calls into the portal, which in a child waits forever;
 - Ctrl-C while waiting must not leave the request running: the task is started
   with ``start_task_soon`` and its future cancelled on any ``BaseException``.
 
@@ -21,51 +24,70 @@ running event loop (a notebook cell), it blocks that loop like any sync I/O.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import concurrent.futures
-import inspect
+import contextlib
 import os
 import threading
 import weakref
-from collections.abc import Awaitable, Callable, Coroutine, Iterable, Iterator, Mapping
-from contextlib import AbstractContextManager
-from datetime import datetime
+from collections.abc import Callable, Coroutine, Iterable, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, TypeVar, overload
+from typing import TYPE_CHECKING, Any, TypeVar
 
+import anyio
 import httpx
-from anyio.from_thread import BlockingPortal, start_blocking_portal
+from anyio.from_thread import BlockingPortal
 
 from qlara._auth import BasicAuth
 from qlara._batch_input import ProgressCallback
-from qlara._batch_sync import send_many_blocking
+from qlara._batch_sync import SendManyIterator, send_many_blocking
+from qlara._blocking import Blocking, blocking, sync_child
 from qlara._client import AsyncQlara
 from qlara._config import DEFAULT_RATE_LIMIT, ClientConfig, check_max_retries, resolve
 from qlara._errors import QlaraError
 from qlara._http import TimeoutTypes
 from qlara._models import AnyMessage
-from qlara._models.channel import Channel
-from qlara._models.outcome import Outcome
-from qlara._models.status import DeliveryStatus, MessageStatus
-from qlara._pump import iterate_blocking
 from qlara._ratelimit import RateLimit
-from qlara._resources._sending import call_options
-from qlara._resources.messages import AsyncMessages
-from qlara._resources.rcs import AsyncRcs
-from qlara._resources.sms import AsyncSms
-from qlara._resources.webhooks import AsyncWebhooks
-from qlara._resources.whatsapp import AsyncWhatsApp
+from qlara._resources._base import call_options
+from qlara._resources.account import Account, ApiKeys, Socials
+from qlara._resources.campaigns import Campaigns
+from qlara._resources.contacts import Contacts
+from qlara._resources.exports import Exports
+from qlara._resources.inbox import Inbox
+from qlara._resources.media import Files, Media
+from qlara._resources.messages import Messages
+from qlara._resources.rcs import Rcs
+from qlara._resources.sms import Sms
+from qlara._resources.webhooks import Webhooks
+from qlara._resources.whatsapp import WhatsApp
 from qlara._retry import RetryPolicy
 
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-P = ParamSpec("P")
 R = TypeVar("R")
 
 # Loop threads, portals and clients whose cleanup must never run: a forked
 # child's copies of its parent's, and a portal closed from its own thread.
 # Collecting them would wait on a thread that cannot answer.
 _ABANDONED: list[object] = []
+
+# Set by an exit hook that runs before the clients' finalizers (see _watch_exit).
+_EXIT = threading.Event()
+_EXIT_WATCHED = False
+
+
+def _watch_exit() -> None:
+    """Note interpreter exit before any client's finalizer runs at exit.
+
+    ``atexit`` runs hooks last-registered first; ``weakref.finalize``'s own
+    hook exists once a finalizer was made, so registering after the first
+    client's puts this one ahead of it.
+    """
+    global _EXIT_WATCHED  # noqa: PLW0603 - one hook per process
+    if not _EXIT_WATCHED:
+        _EXIT_WATCHED = True
+        atexit.register(_EXIT.set)
 
 
 class _Portal:
@@ -79,37 +101,43 @@ class _Portal:
         self._config = config
         self._lock = threading.Lock()
         self._pid = os.getpid()
-        self._context: AbstractContextManager[BlockingPortal] | None = None
+        self._thread: threading.Thread | None = None
         self._portal: BlockingPortal | None = None
         self._client: AsyncQlara | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: int | None = None
         self.closed = False
 
+    def _forget_parent(self) -> None:
+        """In a forked child: drop the parent's loop, portal and pool, never calling them."""
+        if self._pid == os.getpid():
+            return
+        # The parent may have held the lock at fork time; no other thread exists here yet.
+        self._lock = threading.Lock()
+        _ABANDONED.append((self._thread, self._portal, self._client, self._loop))
+        self._thread = self._portal = self._client = self._loop = None
+        self._loop_thread = None
+        self._pid = os.getpid()
+
     def client(self) -> tuple[BlockingPortal, AsyncQlara]:
         portal, client = self._portal, self._client
         if portal is not None and client is not None and self._pid == os.getpid():
             return portal, client
+        self._forget_parent()
         with self._lock:
             if self.closed:
                 raise QlaraError("this client is closed; create a new one")
-            if self._pid != os.getpid():
-                # A forked child: the parent's loop thread and sockets are not ours.
-                _ABANDONED.append((self._context, self._portal, self._client))
-                self._context = self._portal = self._client = None
-                self._pid = os.getpid()
             if self._portal is None or self._client is None:
-                context = start_blocking_portal(name="qlara-portal")
-                portal = context.__enter__()
+                portal, thread = _start_loop_thread()
                 try:
                     # Built on the portal's loop, so the pool and the loop belong together.
                     self._client = portal.call(AsyncQlara._from_config, self._config)
                     self._loop = portal.call(asyncio.get_running_loop)
                     self._loop_thread = portal.call(threading.get_ident)
                 except BaseException:
-                    context.__exit__(None, None, None)  # no loop thread left behind
+                    _stop_loop_thread(portal, thread)  # no loop thread left behind
                     raise
-                self._context, self._portal = context, portal
+                self._portal, self._thread = portal, thread
             return self._portal, self._client
 
     def call(
@@ -130,6 +158,11 @@ class _Portal:
         try:
             return future.result()
         except concurrent.futures.CancelledError:
+            if self.closed and _EXIT.is_set():
+                # Interpreter exit closed the client under a (daemon) thread still
+                # waiting: only such threads are left, and they are about to be
+                # stopped. Raising would print a traceback cut off mid-line.
+                threading.Event().wait()
             if self.closed:
                 raise QlaraError(
                     "the client was closed while this call was running (a send's outcome "
@@ -141,28 +174,55 @@ class _Portal:
             raise
 
     def close(self) -> None:
+        self._forget_parent()
         with self._lock:
             if self.closed:
                 return
             self.closed = True
-            context, portal, client = self._context, self._portal, self._client
-            self._context = self._portal = self._client = None
-            if context is None or portal is None or self._pid != os.getpid():
+            thread, portal, client = self._thread, self._portal, self._client
+            self._thread = self._portal = self._client = None
+            if thread is None or portal is None:
                 return
             if threading.get_ident() == self._loop_thread and self._loop is not None:
                 # Closed on the loop thread itself (the last reference was dropped
                 # there): it cannot wait for itself, so it stops from within.
-                _ABANDONED.append(context)
+                _ABANDONED.append(thread)
                 self._loop.create_task(_shut_down(portal, client))
                 return
             try:
                 if client is not None:
                     portal.call(client.aclose)
-                portal.call(portal.stop, True)
             except RuntimeError:
                 pass  # the loop already stopped (interpreter exit)
             finally:
-                context.__exit__(None, None, None)
+                _stop_loop_thread(portal, thread)
+
+
+def _start_loop_thread() -> tuple[BlockingPortal, threading.Thread]:
+    """A daemon thread running an event loop with a portal into it."""
+    started: concurrent.futures.Future[BlockingPortal] = concurrent.futures.Future()
+
+    async def serve() -> None:
+        async with BlockingPortal() as portal:
+            started.set_result(portal)
+            await portal.sleep_until_stopped()
+
+    def run() -> None:
+        try:
+            anyio.run(serve)
+        except BaseException as exc:  # noqa: BLE001 - handed to the starting thread
+            if not started.done():
+                started.set_exception(exc)
+
+    thread = threading.Thread(target=run, name="qlara-portal", daemon=True)
+    thread.start()
+    return started.result(), thread
+
+
+def _stop_loop_thread(portal: BlockingPortal, thread: threading.Thread) -> None:
+    with contextlib.suppress(RuntimeError):  # already stopped
+        portal.call(portal.stop, True)
+    thread.join()
 
 
 async def _shut_down(portal: BlockingPortal, client: AsyncQlara | None) -> None:
@@ -171,162 +231,14 @@ async def _shut_down(portal: BlockingPortal, client: AsyncQlara | None) -> None:
     await portal.stop(cancel_remaining=True)
 
 
-def _holding(owner: object, items: Iterator[R]) -> Iterator[R]:
-    """``items``, keeping ``owner`` alive meanwhile: its finalizer would stop their loop."""
-    try:
-        yield from items
-    finally:
-        del owner
-
-
-class _Blocking:
-    """Base of the sync objects: knows its portal and how to find its async twin."""
-
-    _portal: _Portal
-
-    def _async_target(self, client: AsyncQlara) -> Any:
-        raise NotImplementedError
-
-
-class blocking(Generic[P, R]):  # noqa: N801 - used like a decorator, named like one
-    """Declare a sync twin of an async method: ``send = blocking(AsyncSms.send)``.
-
-    The twin keeps the async method's signature and docstring (for mypy,
-    pyright and ``help()``) and runs it on the owner's portal.
-    """
-
-    def __init__(self, method: Callable[Concatenate[Any, P], Awaitable[R]]) -> None:
-        self.method = method
-        self.name = method.__name__
-        self.__doc__ = method.__doc__
-        self.__wrapped__ = method
-        # Bound, the twin has no ``self``, like any bound method.
-        signature = inspect.signature(method)
-        self.bound_signature = signature.replace(parameters=list(signature.parameters.values())[1:])
-
-    def __call__(self, owner: _Blocking, /, *args: P.args, **kwargs: P.kwargs) -> R:
-        """Called on the class, like an unbound method: ``Sms.send(client.sms, ...)``."""
-        return self.__get__(owner, type(owner))(*args, **kwargs)
-
-    @overload
-    def __get__(self, owner: None, owner_type: type[Any]) -> Self: ...
-
-    @overload
-    def __get__(self, owner: _Blocking, owner_type: type[Any]) -> Callable[P, R]: ...
-
-    def __get__(self, owner: _Blocking | None, owner_type: type[Any]) -> Self | Callable[P, R]:
-        if owner is None:
-            return self
-        name = self.name
-
-        async def run(*args: Any, **kwargs: Any) -> R:
-            target = owner._async_target(owner._portal.client()[1])
-            result: R = await getattr(target, name)(*args, **kwargs)
-            return result
-
-        def call(*args: P.args, **kwargs: P.kwargs) -> R:
-            return owner._portal.call(run, *args, **kwargs)
-
-        # Made on every access, so only cheap attribute copies here (no functools.wraps).
-        call.__name__ = call.__qualname__ = name
-        call.__doc__ = self.__doc__
-        call.__wrapped__ = self.method  # type: ignore[attr-defined]
-        call.__signature__ = self.bound_signature  # type: ignore[attr-defined]
-        return call
-
-
-class _SyncResource(_Blocking):
-    def __init__(self, client: Qlara) -> None:
-        self._client = client
-        self._portal = client._portal
-
-    def _async_target(self, client: AsyncQlara) -> Any:
-        return getattr(self._client._async_target(client), self._attribute)
-
-    _attribute: str
-
-
-class Sms(_SyncResource):
-    """Blocking ``client.sms``."""
-
-    _attribute = "sms"
-    send = blocking(AsyncSms.send)
-    send_message = blocking(AsyncSms.send_message)
-
-
-class Rcs(_SyncResource):
-    """Blocking ``client.rcs``."""
-
-    _attribute = "rcs"
-    send = blocking(AsyncRcs.send)
-    send_message = blocking(AsyncRcs.send_message)
-
-
-class WhatsApp(_SyncResource):
-    """Blocking ``client.whatsapp``."""
-
-    _attribute = "whatsapp"
-    send = blocking(AsyncWhatsApp.send)
-    send_message = blocking(AsyncWhatsApp.send_message)
-
-
-class Messages(_SyncResource):
-    """Blocking ``client.messages``."""
-
-    _attribute = "messages"
-    status = blocking(AsyncMessages.status)
-    statuses = blocking(AsyncMessages.statuses)
-    export_history = blocking(AsyncMessages.export_history)
-    wait_for_final = blocking(AsyncMessages.wait_for_final)
-
-    def history(
-        self,
-        *,
-        channel: Channel | str,
-        from_: datetime,
-        to: datetime,
-        status: DeliveryStatus | str | None = None,
-        limit: int = 100,
-        timeout: TimeoutTypes = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-    ) -> Iterator[MessageStatus]:
-        """Every message sent on a channel in a period, as a plain iterator.
-
-        Same arguments and checks as ``AsyncMessages.history`` (made here, before
-        the first request); one task on the client's loop fetches the pages.
-        """
-        portal, client = self._portal.client()
-        pages = self._async_target(client).history(
-            channel=channel,
-            from_=from_,
-            to=to,
-            status=status,
-            limit=limit,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_body=extra_body,
-        )
-        return _holding(self._client, iterate_blocking(portal, pages))
-
-
-class Webhooks(_SyncResource):
-    """Blocking ``client.webhooks``."""
-
-    _attribute = "webhooks"
-    get = blocking(AsyncWebhooks.get)
-    create = blocking(AsyncWebhooks.create)
-    update = blocking(AsyncWebhooks.update)
-    delete = blocking(AsyncWebhooks.delete)
-    set = blocking(AsyncWebhooks.set)
-
-
-class Qlara(_Blocking):
+class Qlara(Blocking):
     """The blocking client: the same constructor, resources and errors as ``AsyncQlara``.
 
     Use it as a context manager, or call ``close()``; a forgotten client is
     still cleaned up at interpreter exit.
     """
+
+    _portal: _Portal
 
     def __init__(
         self,
@@ -358,14 +270,7 @@ class Qlara(_Blocking):
         self._owner = True
         self._parent: Qlara | None = None
         self._finalizer = weakref.finalize(self, self._portal.close)
-        self._bind()
-
-    def _bind(self) -> None:
-        self.sms = Sms(self)
-        self.rcs = Rcs(self)
-        self.whatsapp = WhatsApp(self)
-        self.messages = Messages(self)
-        self.webhooks = Webhooks(self)
+        _watch_exit()
 
     def _async_target(self, client: AsyncQlara) -> Any:
         if not self._options:
@@ -376,7 +281,26 @@ class Qlara(_Blocking):
             cached = self._copy_of = (client, client.with_options(**self._options))
         return cached[1]
 
+    sms: sync_child[Sms] = sync_child(Sms)
+    rcs: sync_child[Rcs] = sync_child(Rcs)
+    whatsapp: sync_child[WhatsApp] = sync_child(WhatsApp)
+    messages: sync_child[Messages] = sync_child(Messages)
+    webhooks: sync_child[Webhooks] = sync_child(Webhooks)
+    # channel assets and conversations (issue 10)
+    media: sync_child[Media] = sync_child(Media)
+    files: sync_child[Files] = sync_child(Files)
+    inbox: sync_child[Inbox] = sync_child(Inbox)
+    # -- the account, contacts, campaigns and exports (issue 11) --
+    contacts: sync_child[Contacts] = sync_child(Contacts)
+    campaigns: sync_child[Campaigns] = sync_child(Campaigns)
+    exports: sync_child[Exports] = sync_child(Exports)
+    account: sync_child[Account] = sync_child(Account)
+    socials: sync_child[Socials] = sync_child(Socials)
+    api_keys: sync_child[ApiKeys] = sync_child(ApiKeys)
+
+    request = blocking(AsyncQlara.request)
     send = blocking(AsyncQlara.send)
+    send_with_fallback = blocking(AsyncQlara.send_with_fallback)
 
     def send_many(
         self,
@@ -388,12 +312,14 @@ class Qlara(_Blocking):
         timeout: TimeoutTypes = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> Iterator[Outcome]:
+        max_parts: int | None = None,
+    ) -> SendManyIterator:
         """Blocking ``AsyncQlara.send_many``: a plain iterator of one ``Outcome`` per input.
 
         Same arguments and guarantees; one task on the client's loop does the
-        sending. Stopping early (``break``) cancels what is in flight and
-        closes the journal.
+        sending. Stopping early (``break``, ``close()``) cancels what is in
+        flight and closes the journal; the iterator's ``unreported`` then lists
+        the messages that went out, or may have, without being handed over.
         """
         return send_many_blocking(
             self._portal,
@@ -403,6 +329,7 @@ class Qlara(_Blocking):
             journal=journal,
             on_progress=on_progress,
             options=call_options(timeout, extra_headers, extra_body),
+            max_parts=max_parts,
         )
 
     def with_options(
@@ -423,7 +350,6 @@ class Qlara(_Blocking):
         copy._copy_of = None
         copy._owner = False
         copy._parent = self  # the original's finalizer must not stop the shared portal first
-        copy._bind()
         return copy
 
     @property

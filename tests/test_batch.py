@@ -272,7 +272,7 @@ async def test_non_iterable_input_is_rejected_at_the_call(make_client: MakeClien
 async def test_cancellation_stops_workers_and_journals_every_start(
     make_client: MakeClient, tmp_path: Path
 ) -> None:
-    """Cancelling the loop stops all sends; every message that went out has a start record."""
+    """A cancel stops all sends at once; every message that went out has a start record."""
     platform = Platform()
     stall = anyio.Event()
 
@@ -285,17 +285,26 @@ async def test_cancellation_stops_workers_and_journals_every_start(
 
     client = make_client(handler)
     journal = tmp_path / "run.jsonl"
+    posted_at_cancel = -1
+    handed: list[int] = []
     with anyio.CancelScope() as scope:
         async with client.send_many([sms(i) for i in range(100)], journal=journal) as outcomes:
             async for outcome in outcomes:
+                handed.append(outcome.index)
                 if outcome.index == 4:
                     scope.cancel()
+                    posted_at_cancel = len(platform.posts)
     records = [json.loads(line) for line in journal.read_text().splitlines()]
     started = {r["message_id"] for r in records if r["event"] == "start"}
     done = {r["index"] for r in records if r["event"] == "done"}
     assert set(platform.posts) <= started
-    assert 16 <= len(platform.posts) <= 5 + 16
+    assert 5 <= len(platform.posts) == posted_at_cancel <= 5 + 16
     assert {0, 1, 2, 3, 4} >= done >= {4}
+    # Every post was handed over or is listed; the stalled ones as cut off on the wire.
+    listed = {o.index: o for o in outcomes.unreported}
+    assert len(listed) + len(handed) == len(platform.posts)
+    assert {o.message_id for o in listed.values()} <= set(platform.posts)
+    assert all(isinstance(o.error, qlara.OutcomeUnknownError) for i, o in listed.items() if i >= 5)
 
 
 def blocking_client(handler: Callable[[httpx.Request], httpx.Response]) -> qlara.Qlara:

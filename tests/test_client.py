@@ -378,13 +378,20 @@ async def test_unknown_fields_and_channels_are_tolerated(make_client: MakeClient
 async def test_malformed_answers(
     make_client: MakeClient, answer: httpx.Response, fragment: str
 ) -> None:
-    """A 2xx that breaks the contract is MalformedResponseError with a readable path."""
+    """A 2xx send whose verdict cannot be read may have landed: OutcomeUnknownError, cause chained.
+
+    The cause is the MalformedResponseError with a readable path into the answer.
+    """
     client = make_client(Recorder(answer))
-    with pytest.raises(qlara.MalformedResponseError) as caught:
+    with pytest.raises(qlara.OutcomeUnknownError) as caught:
         await send(client, message_id="m-3")
-    assert fragment in str(caught.value)
     assert caught.value.message_id == "m-3"
-    assert caught.value.status_code == answer.status_code
+    cause = caught.value.__cause__
+    assert isinstance(cause, qlara.MalformedResponseError)
+    assert fragment in str(cause)
+    assert fragment in str(caught.value)
+    assert cause.message_id == "m-3"
+    assert cause.status_code == answer.status_code
 
 
 async def test_fifty_concurrent_sends_share_one_client(make_client: MakeClient) -> None:

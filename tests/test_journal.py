@@ -26,7 +26,11 @@ def records(path: Path) -> list[dict[str, Any]]:
 
 
 def platform_handler(
-    platform: Platform, *, stall_from: int | None = None, status_error: int | None = None
+    platform: Platform,
+    *,
+    stall_from: int | None = None,
+    status_error: int | None = None,
+    on_stall: Callable[[], None] = lambda: None,
 ) -> Callable[[httpx.Request], Any]:
     """Sends are processed at once; from ``stall_from`` on, the answer never comes."""
     never = anyio.Event()
@@ -40,6 +44,7 @@ def platform_handler(
         platform.posts[body["messageId"]] += 1
         response = platform.answer(body)
         if stall_from is not None and index_of(request) >= stall_from:
+            on_stall()
             await never.wait()  # landed on the platform; the answer is lost when we cancel
         return response
 
@@ -279,8 +284,8 @@ async def test_caller_message_id_is_never_overridden_on_resume(
     """A started message whose caller id changed on resume is refused, not sent under the old id."""
     journal = tmp_path / "run.jsonl"
     platform = Platform()
-    client = make_client(platform_handler(platform, stall_from=0))
-    with anyio.move_on_after(0.01):
+    with anyio.CancelScope() as scope:
+        client = make_client(platform_handler(platform, stall_from=0, on_stall=scope.cancel))
         await collect(client.send_many([sms(0, message_id="first")], journal=journal))
     assert [r["caller_id"] for r in records(journal) if r["event"] == "start"] == ["first"]
     with pytest.raises(JournalError, match=r"messages\[0\]"):

@@ -506,16 +506,23 @@ async def test_history_refuses_a_server_that_ignores_page(make_client: Make) -> 
 
 
 async def test_export_history(make_client: Make) -> None:
-    """export_history posts the period and returns whatever the 202 said."""
+    """export_history posts the period and returns the export job the 202 names."""
     seen: list[Any] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
         seen.append((request.method, request.url.path, json.loads(request.content)))
+        if len(seen) == 1:
+            return httpx.Response(202, json={"exportId": "exp-1", "status": "PENDING"})
         return httpx.Response(202)
 
     client = make_client(handler)
-    answer = await client.messages.export_history(start=FROM, end=TO, sender="Shop")
-    assert answer == {}
+    job = await client.messages.export_history(start=FROM, end=TO, sender="Shop")
+    assert isinstance(job, qlara.ExportJob)
+    assert (job.id, job.status, job.is_available_for_download) == ("exp-1", "PENDING", False)
+    assert job.raw == {"exportId": "exp-1", "status": "PENDING"}
+    bare = await client.messages.export_history(start=FROM, end=TO)
+    assert bare.id is None
+    seen.pop()
     assert seen == [
         (
             "POST",
@@ -644,7 +651,7 @@ def test_sync_facade_history_and_status() -> None:
         assert [i.customer_message_id for i in items] == [f"h{n}" for n in range(7)]
         iterator = client.messages.history(channel="SMS", from_=FROM, to=TO, limit=2)
         assert next(iter(iterator)).customer_message_id == "h0"
-        iterator.close()  # type: ignore[attr-defined]
+        iterator.close()
         with pytest.raises(qlara.ValidationError):
             client.messages.history(channel="SMS", from_=datetime(2026, 1, 1), to=TO)
         assert client.messages.wait_for_final(["m1"], channel="SMS", timeout=0)[0].status is S.SENT

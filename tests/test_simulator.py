@@ -99,11 +99,14 @@ async def test_whatsapp_with_an_agent_only_rcs_fallback(
 async def test_status_finds_ids_with_url_characters(
     client: qlara.AsyncQlara, sim: Simulator, message_id: str
 ) -> None:
-    """An id with '/', '..', '%' or '?' is polled as sent, not as the path it would spell."""
-    await send(client, message_id=message_id)
+    """An id with '/', '..', '%' or '?' is refused at send; polled, it is looked up as given."""
+    with pytest.raises(qlara.ValidationError, match="message_id"):
+        await send(client, message_id=message_id)
+    await send(client, message_id="y")
     sim.advance(5)
-    status = await client.messages.status(message_id, channel="SMS")
-    assert status.customer_message_id == message_id
+    # Not the path it would spell (``x/../y`` is not ``y``): the id as given, unknown.
+    with pytest.raises(qlara.NotFoundError):
+        await client.messages.status(message_id, channel="SMS")
 
 
 async def test_rcs_fallback_errors_name_the_field_once(client: qlara.AsyncQlara) -> None:
@@ -360,10 +363,12 @@ async def test_dropped_before_processing_never_lands(
 
 
 async def test_malformed_bodies_are_reported(client: qlara.AsyncQlara, sim: Simulator) -> None:
-    """A broken 2xx body becomes MalformedResponseError."""
+    """A broken 2xx send answer is an unknown outcome (it landed), caused by a malformed body."""
     sim.faults.queue("/message-server/*/send", Malformed())
-    with pytest.raises(qlara.MalformedResponseError):
+    with pytest.raises(qlara.OutcomeUnknownError) as caught:
         await send(client)
+    assert isinstance(caught.value.__cause__, qlara.MalformedResponseError)
+    assert sim.count(caught.value.message_id or "") == 1
 
 
 async def test_delays_beyond_the_timeout_time_out(sim: Simulator) -> None:
@@ -447,7 +452,7 @@ def test_status_only_moves_forward(steps: list[float], final: str) -> None:
     request = SimRequest(
         "POST",
         "/api/message-server/sms/send",
-        headers={"x-api-key": KEY},
+        headers={"x-api-key": KEY, "content-type": "application/json"},
         body=json.dumps(body).encode(),
     )
     assert sim.handle(request).status == 200

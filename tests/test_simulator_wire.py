@@ -119,7 +119,11 @@ async def test_quick_start_fields_are_validated(
 
 async def test_malformed_json_is_400(raw: httpx.AsyncClient) -> None:
     """A body that is not JSON is a 400."""
-    response = await raw.post("/message-server/sms/send", content=b"{nope")
+    response = await raw.post(
+        "/message-server/sms/send",
+        content=b"{nope",
+        headers={"content-type": "application/json"},
+    )
     assert response.status_code == 400
 
 
@@ -301,7 +305,7 @@ def test_responses_carry_json_and_rate_headers() -> None:
     request = SimRequest(
         "POST",
         "/api/message-server/sms/send",
-        headers={"x-api-key": KEY},
+        headers={"x-api-key": KEY, "content-type": "application/json"},
         body=json.dumps({"destination": DESTINATION, "body": "x", "sender": "S"}).encode(),
     )
     response = sim.handle(request)

@@ -20,8 +20,6 @@ import httpx
 import pytest
 
 import qlara
-from qlara._client import AsyncQlara
-from qlara._sync import Qlara
 from tests.conftest import DESTINATION, FAST_RETRIES, KEY, accepted
 
 
@@ -107,41 +105,6 @@ def test_closed_client_refuses_calls() -> None:
     assert client.is_closed
     with pytest.raises(qlara.QlaraError, match="closed"):
         send(client)
-
-
-def _public_async_methods(cls: type[Any]) -> dict[str, Any]:
-    return {
-        name: member
-        for name, member in inspect.getmembers(cls)
-        if not name.startswith("_") and inspect.iscoroutinefunction(member)
-    }
-
-
-def _resource_pairs() -> list[tuple[str, type[Any], type[Any]]]:
-    async_client = AsyncQlara(KEY, transport=httpx.MockTransport(accepted()))
-    sync_client = Qlara(KEY, transport=httpx.MockTransport(accepted()))
-    pairs = [("client", AsyncQlara, Qlara)]
-    for name, value in vars(async_client).items():
-        if not name.startswith("_") and _public_async_methods(type(value)):
-            pairs.append((name, type(value), type(getattr(sync_client, name))))
-    sync_client.close()
-    asyncio.run(async_client.aclose())
-    return pairs
-
-
-@pytest.mark.parametrize(("name", "async_type", "sync_type"), _resource_pairs())
-def test_every_async_method_has_a_sync_twin(
-    name: str, async_type: type[Any], sync_type: type[Any]
-) -> None:
-    """Each public coroutine method has a blocking twin with the same parameters."""
-    renamed = {"aclose": "close"}
-    for method_name, method in _public_async_methods(async_type).items():
-        twin = getattr(sync_type, renamed.get(method_name, method_name), None)
-        assert twin is not None, f"{name}.{method_name} has no sync twin"
-        if method_name in renamed:
-            continue
-        assert inspect.signature(twin) == inspect.signature(method), f"{name}.{method_name}"
-        assert twin.__doc__ == method.__doc__
 
 
 def test_forked_child_starts_its_own_portal(client: qlara.Qlara) -> None:

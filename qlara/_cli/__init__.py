@@ -20,13 +20,13 @@ from typing import NoReturn
 
 import anyio
 
-from qlara._cli import _batch, _demo, _send, _simulator, _status, _webhooks
+from qlara._cli import _batch, _demo, _send, _simulator, _sms, _status, _webhooks
 from qlara._cli._common import EXIT_USAGE, Output, UsageError, common_options, describe, option
 from qlara._version import __version__
 
 __all__ = ["COMMANDS", "main"]
 
-COMMANDS: list[ModuleType] = [_demo, _send, _batch, _status, _webhooks, _simulator]
+COMMANDS: list[ModuleType] = [_demo, _send, _batch, _sms, _status, _webhooks, _simulator]
 
 
 class _Parser(argparse.ArgumentParser):

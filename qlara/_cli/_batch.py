@@ -8,10 +8,12 @@ after the message's fields (``destination``, ``body``, ``sender``,
 ``--body "Hi {name}"`` with a ``name`` column personalises each text. Options
 give defaults for fields a file leaves out.
 
-A journal next to the file (``FILE.journal.jsonl``) makes the run resumable:
-after a crash or Ctrl-C, ``--resume`` sends only what never went out and
-reconciles what was in flight. Each outcome is appended to a results file
-(``FILE.results.jsonl``, one JSON object per input row).
+A journal next to the file (``FILE.csv.journal.jsonl`` for ``FILE.csv``) makes
+the run resumable: after a crash or Ctrl-C, ``--resume`` sends only what never
+went out and reconciles what was in flight. Each outcome is appended to a
+results file (``FILE.csv.results.jsonl``, one JSON object per input row). A file
+without a column every row needs (an SMS body, say) and no option giving it is
+refused before anything is sent.
 """
 
 from __future__ import annotations
@@ -21,13 +23,14 @@ import contextlib
 import csv
 import json
 import sys
+import textwrap
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
 import qlara
-from qlara._cli._common import Output, UsageError, client_for, common_options
+from qlara._cli._common import Output, UsageError, client_for, common_options, integer_in
 from qlara._cli._ui import Progress, table
 
 __all__ = ["add_parser", "read_rows"]
@@ -59,12 +62,17 @@ def add_parser(subparsers: Any) -> None:
     batch = subparsers.add_parser(
         "batch",
         help="send every row of a CSV or JSON-lines file, resumably",
-        description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
+        description=_plain(__doc__.split("\n\n", 1)[1]) if __doc__ else None,
         parents=[common_options()],
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     batch.add_argument("file", type=Path, help="a .csv (with a header) or .jsonl file")
-    batch.add_argument("--channel", choices=sorted(FIELDS), default="sms")
+    batch.add_argument(
+        "--channel",
+        choices=sorted(FIELDS),
+        default="sms",
+        help="the channel every row is sent on (default: sms)",
+    )
     batch.add_argument("--body", help="SMS text for rows without a body ({name} placeholders)")
     batch.add_argument("--sender", help="SMS sender for rows without one")
     batch.add_argument("--text", help="RCS text for rows without one")
@@ -74,12 +82,54 @@ def add_parser(subparsers: Any) -> None:
     batch.add_argument("--campaign-id", help="campaign id for rows without one")
     batch.add_argument("--simulation", action="store_true", help="validate without sending")
     batch.add_argument("--concurrency", type=int, default=16, help="messages in flight (16)")
+    batch.add_argument(
+        "--max-parts",
+        type=integer_in(1, 255),
+        metavar="N",
+        help="refuse (never send) a message whose SMS text takes more than N parts",
+    )
     batch.add_argument("--results", type=Path, help="results file (default FILE.results.jsonl)")
     batch.add_argument("--journal", type=Path, help="journal (default FILE.journal.jsonl)")
     batch.add_argument(
         "--resume", action="store_true", help="continue the run recorded in the journal"
     )
     batch.set_defaults(handler=_batch)
+
+
+def _plain(text: str) -> str:
+    """A docstring as help text: the reST literal quotes dropped, each paragraph refilled."""
+    paragraphs = text.replace("``", "").split("\n\n")
+    return "\n\n".join(textwrap.fill(" ".join(p.split()), 78) for p in paragraphs if p.strip())
+
+
+# What a message cannot do without, per channel: (the fields, any one of which
+# will do; the option that gives a default for all rows).
+REQUIRED: dict[str, list[tuple[tuple[str, ...], str | None]]] = {
+    "sms": [(("destination",), None), (("body",), "--body"), (("sender",), "--sender")],
+    "rcs": [
+        (("destination",), None),
+        (("agent_id",), "--agent-id"),
+        (("text", "template_id"), "--text or --template-id"),
+    ],
+    "whatsapp": [
+        (("destination",), None),
+        (("phone_number_id",), "--phone-number-id"),
+        (("template_id",), "--template-id"),
+    ],
+}
+
+
+def check_columns(path: Path, channel: str, columns: set[str], defaults: dict[str, Any]) -> None:
+    """Refuse, before sending anything, a file whose every row would fail for a missing field."""
+    for names, flag in REQUIRED[channel]:
+        if any(name in columns or defaults.get(name) is not None for name in names):
+            continue
+        column = " or ".join(names)
+        fix = f"add the column, or give {flag} for every row" if flag else "add the column"
+        raise UsageError(
+            f"{path}: no {column} column, so every row would fail ({channel} messages "
+            f"need it): {fix}"
+        )
 
 
 def file_error(path: Path, exc: Exception) -> UsageError:
@@ -143,8 +193,13 @@ def _read_rows(path: Path) -> Iterator[dict[str, Any]]:
             yield record
 
 
-def _count(path: Path) -> int:
-    return sum(1 for _ in read_rows(path))
+def _survey(path: Path) -> tuple[int, set[str]]:
+    """How many rows the file has, and every column (or JSON key) any row fills."""
+    count, columns = 0, set[str]()
+    for row in read_rows(path):
+        count += 1
+        columns.update(key for key, value in row.items() if value not in (None, ""))
+    return count, columns
 
 
 def _flag(value: Any) -> bool:
@@ -277,7 +332,9 @@ async def _batch(args: argparse.Namespace, out: Output) -> int:
         "campaign_id": args.campaign_id,
         "simulation": args.simulation or None,
     }
-    total = _count(args.file)
+    total, columns = _survey(args.file)
+    if total:
+        check_columns(args.file, args.channel, columns, defaults)
     rows = _Rows(args.file, args.channel, defaults)
     counts = {"ok": 0, "failed": 0, "unknown": 0}
     began = time.monotonic()
@@ -298,7 +355,11 @@ async def _batch(args: argparse.Namespace, out: Output) -> int:
         async with (
             client_for(args) as client,
             client.send_many(
-                rows, concurrency=args.concurrency, journal=journal, on_progress=progress
+                rows,
+                concurrency=args.concurrency,
+                journal=journal,
+                on_progress=progress,
+                max_parts=args.max_parts,
             ) as outcomes,
         ):
             async for outcome in outcomes:

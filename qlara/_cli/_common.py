@@ -32,6 +32,7 @@ __all__ = [
     "integer_in",
     "parse_integer",
     "port",
+    "refuse_connection_options",
     "seconds",
 ]
 
@@ -142,6 +143,17 @@ def seconds(text: str) -> float:
 
 def option(args: argparse.Namespace, name: str, default: Any = None) -> Any:
     return getattr(args, name, default)
+
+
+def refuse_connection_options(args: argparse.Namespace, command: str) -> None:
+    """Commands that run their own simulator take no platform key or URL: say so."""
+    given = [flag for flag in ("api_key", "base_url") if option(args, flag) is not None]
+    if given:
+        flags = " and ".join("--" + flag.replace("_", "-") for flag in given)
+        raise UsageError(
+            f"{command} runs against its own local simulator, so {flags} would be ignored: "
+            "drop them (use 'qlara send' or 'qlara batch' to talk to the platform)"
+        )
 
 
 class Output:

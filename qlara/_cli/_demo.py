@@ -3,9 +3,11 @@
 Two loopback servers start in background threads: the simulator, and a
 webhook receiver running ``qlara.webhooks.asgi_app``. The demo registers the
 receiver through the SDK, sends an SMS, an RCS card and a WhatsApp template
-with an SMS fallback, then a batch with a progress bar, waits for every
-delivery callback, and prints a summary. Exit code 0 when every message was
-accepted and delivered.
+with an SMS fallback, rescues a WhatsApp message that is never delivered with
+an SMS (``send_with_fallback``, woken by the callbacks), then sends a batch
+with a progress bar, waits for every delivery callback, and prints a summary.
+Exit code 0 when every message was accepted and delivered, and the rescue
+worked.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from qlara._cli._common import (
     common_options,
     integer,
     integer_in,
+    refuse_connection_options,
     seconds,
 )
 from qlara._cli._ui import Progress, table
@@ -41,6 +44,8 @@ if TYPE_CHECKING:
 __all__ = ["add_parser"]
 
 CUSTOMER = "+393401234567"
+UNREACHABLE_ON_WHATSAPP = "+393409876543"
+RESCUE_DEADLINE = 0.6  # seconds the WhatsApp message gets before the SMS goes out
 SENDER = "QlaraShop"
 # send_many starts one worker per unit of concurrency; past this it only costs memory.
 MAX_CONCURRENCY = 1000
@@ -79,14 +84,18 @@ class Receiver:
     """Counts the callbacks the webhook receiver hands over (from its server thread)."""
 
     def __init__(self) -> None:
+        from qlara import webhooks  # noqa: PLC0415 - the demo alone needs it
+
         self._lock = threading.Lock()
         self.final: dict[str, str] = {}
         self.reads = 0
         self.events = 0
+        self.tracker = webhooks.DeliveryTracker()
 
     async def __call__(self, event: WebhookEvent) -> None:
         from qlara import webhooks  # noqa: PLC0415 - the demo alone needs it
 
+        self.tracker.feed(event)
         with self._lock:
             self.events += 1
             if isinstance(event, webhooks.DeliveryEvent):
@@ -95,9 +104,9 @@ class Receiver:
             elif isinstance(event, webhooks.ReadEvent):
                 self.reads += 1
 
-    def count(self, status: str | None = None) -> int:
+    def count(self, status: str | None = None, among: set[str] | None = None) -> int:
         with self._lock:
-            values = list(self.final.values())
+            values = [v for k, v in self.final.items() if among is None or k in among]
         return len(values) if status is None else values.count(status)
 
     async def wait(self, ids: set[str], within: float) -> bool:
@@ -174,6 +183,32 @@ async def _single_sends(client: qlara.AsyncQlara, say: Say) -> list[qlara.SendRe
     return [sms, rcs, whatsapp]
 
 
+async def _rescue(client: qlara.AsyncQlara, receiver: Receiver, say: Say) -> bool:
+    """A WhatsApp message the handset never gets, rescued by SMS within a deadline."""
+    outcome = await client.send_with_fallback(
+        [
+            qlara.WhatsAppMessage(
+                destination=UNREACHABLE_ON_WHATSAPP,
+                phone_number_id="5",
+                template=qlara.WhatsAppTemplate(id=42),
+            ),
+            qlara.SmsMessage(
+                destination=UNREACHABLE_ON_WHATSAPP, body="Order #1043 has shipped", sender=SENDER
+            ),
+        ],
+        deliver_within=RESCUE_DEADLINE,
+        tracker=receiver.tracker,
+        backstop_interval=RESCUE_DEADLINE,
+    )
+    whatsapp, *rest = outcome.steps
+    line = f"6. fallback            WhatsApp {whatsapp.ended.replace('_', ' ')}"
+    line += f" after {whatsapp.elapsed:.1f} s"
+    if rest:
+        line += f" -> SMS {rest[0].ended} after {rest[0].elapsed:.1f} s"
+    say(line)
+    return outcome.delivered_by is qlara.Channel.SMS
+
+
 @attrs.define
 class Run:
     """What the demo did, for the summary."""
@@ -183,12 +218,14 @@ class Run:
     batch: int = 0
     batch_seconds: float = 0.0
     complete: bool = False
+    rescued: bool = False
 
 
 async def _run(args: argparse.Namespace, out: Output, receiver: Receiver) -> Run:
     say: Say = (lambda _: None) if out.as_json else out.line
     run = Run()
     sim = Simulator(lifecycle=Lifecycle(sent_after=0.05, final_after=0.25, read_after=0.1))
+    sim.mark_number(UNREACHABLE_ON_WHATSAPP, "SENT", channel="WHATSAPP")
     from qlara import webhooks  # noqa: PLC0415 - the demo alone needs it
 
     token = secrets.token_urlsafe(16)
@@ -207,8 +244,9 @@ async def _run(args: argparse.Namespace, out: Output, receiver: Receiver) -> Run
                     f"5. callbacks received: DELIVERED x{receiver.count('DELIVERED')}; "
                     f"polled SMS status: {status.status.value}"
                 )
+            run.rescued = await _rescue(client, receiver, say)
             messages = _batch(args.count)
-            say(f"6. sending a batch of {len(messages)} SMS, {args.concurrency} at a time")
+            say(f"7. sending a batch of {len(messages)} SMS, {args.concurrency} at a time")
             started = time.perf_counter()
             stream = io.StringIO() if out.as_json else out.stream
             with Progress("   sending", len(messages), stream) as bar:
@@ -218,13 +256,14 @@ async def _run(args: argparse.Namespace, out: Output, receiver: Receiver) -> Run
             run.total = len(firsts) + len(messages)
             run.sent = firsts + [r for r in results if r is not None]
             accepted = {r.message_id for r in run.sent if r.accepted}
-            say(f"7. waiting for {len(accepted)} delivery callbacks...")
+            say(f"8. waiting for {len(accepted)} delivery callbacks...")
             run.complete = await receiver.wait(accepted, args.timeout)
             await client.webhooks.delete()
     return run
 
 
 async def _demo(args: argparse.Namespace, out: Output) -> int:
+    refuse_connection_options(args, "qlara demo")
     if args.count < 0 or args.concurrency < 1:
         raise UsageError("--count must be >= 0 and --concurrency >= 1")
     started = time.perf_counter()
@@ -232,11 +271,16 @@ async def _demo(args: argparse.Namespace, out: Output) -> int:
     run = await _run(args, out, receiver)
     elapsed = time.perf_counter() - started
     accepted = [r for r in run.sent if r.accepted]
-    delivered = receiver.count("DELIVERED")
+    delivered = receiver.count("DELIVERED", among={r.message_id for r in run.sent})
     failed = run.total - delivered
-    parts = sum(item.parts or 1 for r in accepted for item in r.results.values() if item.accepted)
+    parts = sum(
+        item.parts or 1
+        for r in accepted
+        for channel, item in r.results.items()
+        if channel is qlara.Channel.SMS and item.accepted
+    )
     throughput = run.batch / run.batch_seconds if run.batch and run.batch_seconds > 0 else 0.0
-    ok = run.complete and len(accepted) == run.total and delivered == run.total
+    ok = run.complete and len(accepted) == run.total and delivered == run.total and run.rescued
     if out.as_json:
         out.data(
             {
@@ -245,7 +289,8 @@ async def _demo(args: argparse.Namespace, out: Output) -> int:
                 "delivered": delivered,
                 "failed": failed,
                 "read": receiver.reads,
-                "parts": parts,
+                "smsParts": parts,
+                "rescuedBySms": run.rescued,
                 "seconds": round(elapsed, 2),
                 "throughput": round(throughput, 1),
                 "ok": ok,
@@ -262,6 +307,7 @@ async def _demo(args: argparse.Namespace, out: Output) -> int:
             ("failed or not delivered", str(failed)),
             ("read receipts", str(receiver.reads)),
             ("SMS parts", str(parts)),
+            ("WhatsApp rescued by SMS", "yes" if run.rescued else "NO"),
             ("total time", f"{elapsed:.2f} s"),
             ("batch throughput", f"{throughput:,.0f} msg/s"),
         ],

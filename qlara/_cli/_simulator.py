@@ -10,7 +10,14 @@ from typing import Any
 import anyio
 
 import qlara
-from qlara._cli._common import Output, UsageError, common_options, port, seconds
+from qlara._cli._common import (
+    Output,
+    UsageError,
+    common_options,
+    port,
+    refuse_connection_options,
+    seconds,
+)
 from qlara.testing import Simulator, serve
 
 __all__ = ["add_parser"]
@@ -41,6 +48,7 @@ def add_parser(subparsers: Any) -> None:
 
 
 async def _serve(args: argparse.Namespace, out: Output) -> int:
+    refuse_connection_options(args, "qlara simulator serve")
     sim = Simulator(api_keys=args.key, rate_limit=RATE_LIMITS[args.rate_limit]())
     with contextlib.ExitStack() as stack:
         try:

@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from qlara._cli._common import Output, client_for, common_options
+from qlara._redact import mask_url
 
 __all__ = ["add_parser"]
 
@@ -26,7 +27,8 @@ def add_parser(subparsers: Any) -> None:
 
 
 def _data(config: Any) -> dict[str, Any]:
-    return {"callbackUrl": config.callback_url, "id": config.id, "status": config.status}
+    # Masked here too: terminals, CI logs and shell history keep what is printed.
+    return {"callbackUrl": mask_url(config.callback_url), "id": config.id, "status": config.status}
 
 
 async def _get(args: argparse.Namespace, out: Output) -> int:
@@ -35,14 +37,16 @@ async def _get(args: argparse.Namespace, out: Output) -> int:
     if config is None:
         out.emit(None, "no webhook is configured")
     else:
-        out.emit(_data(config), f"{config.callback_url}  ({config.status or 'status unknown'})")
+        out.emit(
+            _data(config), f"{mask_url(config.callback_url)}  ({config.status or 'status unknown'})"
+        )
     return 0
 
 
 async def _set(args: argparse.Namespace, out: Output) -> int:
     async with client_for(args) as client:
         config = await client.webhooks.set(args.url)
-    out.emit(_data(config), f"webhook set: {config.callback_url}")
+    out.emit(_data(config), f"webhook set: {mask_url(config.callback_url)}")
     return 0
 
 

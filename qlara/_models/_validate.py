@@ -7,6 +7,7 @@ plain functions over one value; attrs calls them with ``(instance, attribute, va
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -20,13 +21,80 @@ E164 = re.compile(r"\+[1-9][0-9]{6,14}")
 NUMERIC_SENDER = re.compile(r"\+?[0-9]{1,16}")
 ALPHANUMERIC_SENDER = re.compile(r"[A-Za-z0-9 .\-_&]{1,11}")
 HEX = re.compile(r"(?:[0-9A-Fa-f]{2})+")
+# Ids travel in a status path segment and in a comma-separated batch query:
+# these characters would split, end or re-encode them (Tomcat refuses ``%2F``).
+ID_BREAKERS = re.compile(r"[\s,/?#%\\]")
+# The platform's integers are Java longs.
+MAX_LONG = 2**63 - 1
 
 Validator = Callable[[Any, "attrs.Attribute[Any]", Any], None]
 
 
+# Past ~4,300 digits Python refuses to turn an int into text (so into JSON);
+# no platform field is anywhere near this, so such an int is refused, not sent.
+MAX_INT_BITS = 14_000
+MAX_JSON_DEPTH = 64
+
+
 def _show(value: object) -> str:
-    text = repr(value)
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200:
+        return f"an integer of about {int(value.bit_length() * math.log10(2)) + 1} digits"
+    try:
+        text = repr(value)
+    except Exception:  # noqa: BLE001 - a value whose repr fails is still named by its type
+        return f"a {type(value).__name__}"
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def show(value: object) -> str:
+    """A short, always printable description of a bad value for an error message."""
+    return _show(value)
+
+
+def json_value(name: str, value: object, depth: int = 0) -> None:
+    """Check that ``value`` is plain JSON: what the platform can read and the SDK can hash.
+
+    Objects need string keys; numbers are ints (of sane size) or finite floats;
+    lists and tuples hold plain JSON too. Anything else (a set, bytes, an
+    arbitrary object) would fail only when sent, or crash a journal's digest.
+    """
+    if depth > MAX_JSON_DEPTH:
+        raise ValidationError(name, f"is nested deeper than {MAX_JSON_DEPTH} levels")
+    if value is None or isinstance(value, bool):
+        return
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValidationError(
+                name, "holds characters that cannot be sent (unpaired surrogates)"
+            ) from None
+        return
+    if isinstance(value, int):
+        if value.bit_length() > MAX_INT_BITS:
+            raise ValidationError(name, f"is too large to send, got {_show(value)}")
+        return
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValidationError(name, f"must be a finite number (JSON has no {value!r})")
+        return
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise ValidationError(
+                    name, f"keys must be strings (JSON objects), got key {_show(key)}"
+                )
+            json_value(f"{name}.{key}", item, depth + 1)
+        return
+    if isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            json_value(f"{name}[{index}]", item, depth + 1)
+        return
+    raise ValidationError(
+        name,
+        "must hold only JSON values (objects with string keys, lists, text, numbers, "
+        f"True/False/None), got {type(value).__name__} {_show(value)}",
+    )
 
 
 def e164(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -104,7 +172,9 @@ def integer(minimum: int | None = None) -> Validator:
         if isinstance(value, bool) or not isinstance(value, int):
             raise ValidationError(attribute.name, f"must be an integer, got {_show(value)}")
         if minimum is not None and value < minimum:
-            raise ValidationError(attribute.name, f"must be at least {minimum}, got {value}")
+            raise ValidationError(attribute.name, f"must be at least {minimum}, got {_show(value)}")
+        if value > MAX_LONG:
+            raise ValidationError(attribute.name, f"must be at most {MAX_LONG}, got {_show(value)}")
 
     return check
 
@@ -165,19 +235,56 @@ def placeholder_values(value: Mapping[str, object] | None) -> dict[str, str] | N
             raise ValidationError(
                 "placeholders", f"names must be non-empty strings, got {_show(key)}"
             )
-        if isinstance(item, bool) or not isinstance(item, (str, int, float)):
-            raise ValidationError(
-                f"placeholders.{key}", f"must be text or a number, got {_show(item)}"
-            )
-        result[key] = item if isinstance(item, str) else str(item)
+        result[key] = number_or_text(f"placeholders.{key}", item)
     return result
 
 
-def one_of(choices: frozenset[str]) -> Validator:
+def number_or_text(name: str, item: object) -> str:
+    """``item`` as text, when it is text or a (finite, sane) number."""
+    if isinstance(item, bool) or not isinstance(item, (str, int, float)):
+        raise ValidationError(name, f"must be text or a number, got {_show(item)}")
+    if isinstance(item, int) and item.bit_length() > MAX_INT_BITS:
+        raise ValidationError(name, f"is too large to send, got {_show(item)}")
+    return item if isinstance(item, str) else str(item)
+
+
+def one_of(choices: frozenset[str], *, optional: bool = True) -> Validator:
+    """One of ``choices`` (``None`` too when ``optional``); any other type is refused."""
+
     def check(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        if value is not None and value not in choices:
+        if value is None and optional:
+            return
+        if not isinstance(value, str) or value not in choices:
             raise ValidationError(
                 attribute.name, f"must be one of {', '.join(sorted(choices))}, got {_show(value)}"
+            )
+
+    return check
+
+
+def message_id(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """An id that can be sent, then polled by path and in a batch query, unchanged."""
+    if value is None:
+        return
+    optional_text(255)(_, attribute, value)
+    assert isinstance(value, str)
+    found = ID_BREAKERS.search(value)
+    if found is not None:
+        shown = repr(found.group())
+        raise ValidationError(
+            attribute.name,
+            f"must not contain whitespace or any of , / ? # % \\ (they break the status "
+            f"lookups), got {shown} in {_show(value)}",
+        )
+
+
+def optional_instance(kind: type[Any], described: str) -> Validator:
+    """``None`` or an instance of ``kind``."""
+
+    def check(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value is not None and not isinstance(value, kind):
+            raise ValidationError(
+                attribute.name, f"must be a {described} or None, got {type(value).__name__}"
             )
 
     return check

@@ -20,7 +20,9 @@ class Message:
         destination: the recipient in E.164 form (``"+393401234567"``).
         message_id: your id for this message. The SDK sends one on every request
             (a fresh UUID4 when you leave it ``None``) and reuses it on retries,
-            so a status lookup and a webhook event can be matched to it.
+            so a status lookup and a webhook event can be matched to it. At
+            most 255 characters, without whitespace or ``, / ? # % \\``, which
+            would break the status lookups.
         campaign_id: groups messages in reports; at most 255 characters.
         simulation: validate and process without sending or spending credit.
         scheduled_date: when to send; must be timezone-aware.
@@ -30,7 +32,7 @@ class Message:
     channel: ClassVar[Channel]
 
     destination: str = attrs.field(validator=v.e164)
-    message_id: str | None = attrs.field(default=None, validator=v.optional_text(255))
+    message_id: str | None = attrs.field(default=None, validator=v.message_id)
     campaign_id: str | None = attrs.field(default=None, validator=v.optional_text(255))
     simulation: bool = attrs.field(default=False, validator=v.boolean)
     scheduled_date: datetime | None = attrs.field(default=None, validator=v.aware_datetime)

@@ -26,6 +26,20 @@ ORIENTATIONS = frozenset({"VERTICAL", "HORIZONTAL"})
 ALIGNMENTS = frozenset({"LEFT", "RIGHT"})
 MEDIA_HEIGHTS = frozenset({"SHORT", "MEDIUM", "TALL"})
 CARD_WIDTHS = frozenset({"SMALL", "MEDIUM"})
+# The documented suggestion types without a class of their own (reply, url and
+# dial have theirs). Their payload goes under the key named by the type, so a
+# free type could collide with the chip's own keys ("text", "type").
+ACTION_TYPES = frozenset({"coordinates", "location", "calendar"})
+
+
+def _lower(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
+
+
+def _payload(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    v.optional_mapping(_, attribute, value)
+    if value is not None:
+        v.json_value(attribute.name, value)
 
 
 @attrs.frozen(kw_only=True)
@@ -54,15 +68,17 @@ class RcsDial:
 
 @attrs.frozen(kw_only=True)
 class RcsAction:
-    """Any other suggestion (``coordinates``, ``location``, ``calendar``...).
+    """One of the other documented suggestions: ``coordinates``, ``location``, ``calendar``.
 
-    Their payloads are undocumented, so ``payload`` is sent as given, under the
-    key named by ``type`` (the pattern of the documented ``url`` and ``dial``).
+    Their payloads are undocumented, so ``payload`` (plain JSON) is sent as
+    given, under the key named by ``type`` (the pattern of the documented
+    ``url`` and ``dial``). Other types are refused: use ``RcsReply``,
+    ``RcsOpenUrl`` or ``RcsDial`` for those.
     """
 
-    type: str = attrs.field(validator=v.non_empty_text)
+    type: str = attrs.field(converter=_lower, validator=v.one_of(ACTION_TYPES, optional=False))
     text: str = attrs.field(validator=v.text_up_to(SUGGESTION_TEXT_MAX))
-    payload: Mapping[str, Any] | None = attrs.field(default=None, validator=v.optional_mapping)
+    payload: Mapping[str, Any] | None = attrs.field(default=None, validator=_payload)
 
 
 RcsSuggestion = Union[RcsReply, RcsOpenUrl, RcsDial, RcsAction]  # noqa: UP007
@@ -95,13 +111,16 @@ class RcsMedia:
     )
 
 
+_FALLBACK = v.optional_instance(SmsFallback, "qlara.SmsFallback")
+
+
 @attrs.frozen(kw_only=True)
 class RcsText:
     """A text message with optional suggestion chips."""
 
     text: str = attrs.field(validator=v.non_empty_text)
     suggestions: tuple[RcsSuggestion, ...] = attrs.field(default=(), converter=_suggestions)
-    fallback_sms: SmsFallback | None = None
+    fallback_sms: SmsFallback | None = attrs.field(default=None, validator=_FALLBACK)
 
 
 @attrs.frozen(kw_only=True)
@@ -115,15 +134,17 @@ class RcsCard:
 
     title: str | None = attrs.field(default=None, validator=v.optional_text(200))
     description: str | None = attrs.field(default=None, validator=v.optional_text(2000))
-    media: RcsMedia | None = None
+    media: RcsMedia | None = attrs.field(
+        default=None, validator=v.optional_instance(RcsMedia, "qlara.RcsMedia")
+    )
     suggestions: tuple[RcsSuggestion, ...] = attrs.field(default=(), converter=_suggestions)
     orientation: str = attrs.field(
-        default="VERTICAL", converter=v.upper, validator=v.one_of(ORIENTATIONS)
+        default="VERTICAL", converter=v.upper, validator=v.one_of(ORIENTATIONS, optional=False)
     )
     thumbnail_alignment: str | None = attrs.field(
         default=None, converter=v.upper, validator=v.one_of(ALIGNMENTS)
     )
-    fallback_sms: SmsFallback | None = None
+    fallback_sms: SmsFallback | None = attrs.field(default=None, validator=_FALLBACK)
 
     def __attrs_post_init__(self) -> None:
         if self.title is None and self.description is None and self.media is None:
@@ -156,9 +177,9 @@ class RcsCarousel:
 
     cards: tuple[RcsCard, ...] = attrs.field(converter=_carousel_cards)
     card_width: str = attrs.field(
-        default="MEDIUM", converter=v.upper, validator=v.one_of(CARD_WIDTHS)
+        default="MEDIUM", converter=v.upper, validator=v.one_of(CARD_WIDTHS, optional=False)
     )
-    fallback_sms: SmsFallback | None = None
+    fallback_sms: SmsFallback | None = attrs.field(default=None, validator=_FALLBACK)
 
 
 RcsBody = Union[RcsText, RcsCard, RcsCarousel]  # noqa: UP007

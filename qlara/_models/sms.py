@@ -9,6 +9,7 @@ import attrs
 from qlara._models import _validate as v
 from qlara._models.channel import Channel
 from qlara._models.message import Message
+from qlara._segments import Segments, render_placeholders, segments
 
 
 @attrs.frozen(kw_only=True)
@@ -31,3 +32,12 @@ class SmsMessage(Message):
     enable_notification: bool = attrs.field(default=True, validator=v.boolean)
     skip_rcs_override: bool = attrs.field(default=False, validator=v.boolean)
     udh_data: str | None = attrs.field(default=None, validator=v.optional_hex)
+
+    def segments(self) -> Segments:
+        """What this SMS costs: its parts, encoding and the characters that forced UCS-2.
+
+        The body is counted after filling its ``{name}`` tokens from
+        ``placeholders`` (a token without a value stays as written, as the
+        platform sends it), so the count is the text the recipient gets.
+        """
+        return segments(render_placeholders(self.body, self.placeholders))

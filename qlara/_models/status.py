@@ -17,6 +17,7 @@ from typing import Any
 import attrs
 
 from qlara._models.channel import Channel
+from qlara._redact import mask_url
 
 __all__ = ["FINAL_STATUSES", "DeliveryStatus", "MessageStatus", "WebhookConfig"]
 
@@ -105,14 +106,15 @@ class WebhookConfig:
     """The account's delivery-status webhook (one URL for every channel and event).
 
     Attributes:
-        callback_url: where the platform POSTs events.
+        callback_url: where the platform POSTs events (the real URL; the repr
+            masks its query values, which often hold a secret token).
         id: the configuration's id (``"wh-7f8a9b0c"``), when the platform gave one.
         status: ``"ACTIVE"`` or whatever the platform reports.
         created_at: when it was configured, when the platform says.
         raw: the decoded answer.
     """
 
-    callback_url: str
+    callback_url: str = attrs.field(repr=lambda url: repr(mask_url(url)))
     id: str | None = None
     status: str | None = None
     created_at: datetime | None = None

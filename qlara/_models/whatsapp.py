@@ -20,10 +20,7 @@ def _parameters(value: Sequence[object] | None) -> tuple[str, ...] | None:
         return None
     if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
         raise ValidationError("parameters", "must be a list of strings")
-    for index, item in enumerate(value):
-        if isinstance(item, bool) or not isinstance(item, (str, int, float)):
-            raise ValidationError(f"parameters[{index}]", f"must be text or a number, got {item!r}")
-    return tuple(str(item) for item in value)
+    return tuple(v.number_or_text(f"parameters[{index}]", item) for index, item in enumerate(value))
 
 
 @attrs.frozen
@@ -45,7 +42,13 @@ class WhatsAppTemplate:
         if self.id is None and self.language is None:
             raise ValidationError("template.language", "is required with a template name")
         if isinstance(self.id, bool) or not isinstance(self.id, (int, str, type(None))):
-            raise ValidationError("template.id", f"must be an integer or a string, got {self.id!r}")
+            raise ValidationError(
+                "template.id", f"must be an integer or a string, got {v.show(self.id)}"
+            )
+        if isinstance(self.id, int) and not 0 <= self.id <= v.MAX_LONG:
+            raise ValidationError(
+                "template.id", f"must be between 0 and {v.MAX_LONG}, got {v.show(self.id)}"
+            )
 
 
 @attrs.frozen(kw_only=True)
@@ -72,7 +75,11 @@ def _phone_number_id(_: object, attribute: attrs.Attribute[Any], value: object) 
     # Documented as integer by the guide and as a string by other pages (D7).
     if isinstance(value, bool) or not isinstance(value, (int, str)) or value == "":
         raise ValidationError(
-            attribute.name, f"must be an integer or a non-empty string, got {value!r}"
+            attribute.name, f"must be an integer or a non-empty string, got {v.show(value)}"
+        )
+    if isinstance(value, int) and not 0 <= value <= v.MAX_LONG:
+        raise ValidationError(
+            attribute.name, f"must be between 0 and {v.MAX_LONG}, got {v.show(value)}"
         )
 
 
@@ -82,9 +89,11 @@ def _free_form(_: object, attribute: attrs.Attribute[Any], value: object) -> Non
     if isinstance(value, str):
         if not value.strip():
             raise ValidationError(attribute.name, "must not be empty")
+        v.json_value(attribute.name, value)
         return
     if not isinstance(value, Mapping) or not value:
         raise ValidationError(attribute.name, "must be a non-empty object or text")
+    v.json_value(attribute.name, value)
 
 
 @attrs.frozen(kw_only=True)

@@ -10,19 +10,16 @@ import attrs
 
 from qlara._converter import parse_send_result, unstructure
 from qlara._errors import ValidationError
-from qlara._http import CallOptions, HttpCore, TimeoutTypes
-from qlara._models import AnyMessage, Channel, RcsMessage, SendResult, SmsMessage, WhatsAppMessage
+from qlara._http import CallOptions, HttpCore
+from qlara._models import AnyMessage, RcsMessage, SendResult, SmsMessage, WhatsAppMessage
+from qlara._resources._base import call_options
+
+__all__ = ["SEND_PATHS", "call_options", "new_message_id", "send", "with_message_id"]
 
 SEND_PATHS: Mapping[type[Any], str] = {
     SmsMessage: "/message-server/sms/send",
     RcsMessage: "/message-server/rcs/send",
     WhatsAppMessage: "/message-server/whatsapp/send",
-}
-
-CHANNEL_PATHS: Mapping[Channel, str] = {
-    Channel.SMS: SEND_PATHS[SmsMessage],
-    Channel.RCS: SEND_PATHS[RcsMessage],
-    Channel.WHATSAPP: SEND_PATHS[WhatsAppMessage],
 }
 
 
@@ -36,16 +33,6 @@ def with_message_id(message: AnyMessage) -> AnyMessage:
     if message.message_id is not None:
         return message
     return attrs.evolve(message, message_id=new_message_id())
-
-
-def call_options(
-    timeout: TimeoutTypes,
-    extra_headers: Mapping[str, str] | None,
-    extra_body: Mapping[str, Any] | None,
-) -> CallOptions:
-    if timeout is None and not extra_headers and not extra_body:
-        return CallOptions()
-    return CallOptions(timeout=timeout, extra_headers=extra_headers, extra_body=extra_body)
 
 
 async def send(

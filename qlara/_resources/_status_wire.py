@@ -7,10 +7,8 @@ the webhook configuration, and splitting long id lists into safe requests.
 
 from __future__ import annotations
 
-import functools
-import math
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any, ParamSpec, TypeVar
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
 from urllib.parse import quote
 
 import attrs
@@ -20,12 +18,13 @@ from qlara._errors import MalformedResponseError
 from qlara._models._time import parse_timestamp
 from qlara._models.channel import channel_or_none
 from qlara._models.status import DeliveryStatus, MessageStatus, WebhookConfig
-
-P = ParamSpec("P")
-T = TypeVar("T")
+from qlara._wire import count as _count
+from qlara._wire import number as _number
+from qlara._wire import text as _text
 
 __all__ = [
     "chunk_ids",
+    "parse_history_item",
     "parse_history_page",
     "parse_status",
     "parse_status_list",
@@ -51,41 +50,6 @@ class _WireStatus:
     cost: Any = None
     price: Any = None
     parts: Any = None
-
-
-def _number(value: Any) -> float | None:
-    """A finite float, or None: an amount too large for a float is no amount."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        return None
-    try:
-        number = float(value)
-    except (OverflowError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
-
-
-def _count(value: Any) -> int | None:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value  # exact, however large: float() would overflow or round it
-    number = _number(value)
-    return int(number) if number is not None and number.is_integer() else None
-
-
-def _text(value: Any) -> str | None:
-    """A string, a number kept as its digits, or an error object's message."""
-    if isinstance(value, Mapping):
-        value = next(
-            (value[k] for k in ("message", "description", "text") if isinstance(value.get(k), str)),
-            None,
-        )
-    if isinstance(value, str):
-        return value or None
-    if isinstance(value, int) and not isinstance(value, bool):
-        try:
-            return str(value)
-        except ValueError:  # more digits than int->str conversion allows
-            return None
-    return None
 
 
 def _structure(data: Mapping[str, Any], where: str, what: str) -> _WireStatus:
@@ -124,31 +88,6 @@ def _status(data: Any, where: str, what: str) -> MessageStatus:
     )
 
 
-def _never_raw(what: str) -> Callable[[Callable[P, T]], Callable[P, T]]:
-    """Turn any stray exception while reading an answer into MalformedResponseError.
-
-    The request pipeline maps only ``MalformedResponseError`` onto the answer
-    it came from; anything else would escape a public call raw.
-    """
-
-    def decorate(function: Callable[P, T]) -> Callable[P, T]:
-        @functools.wraps(function)
-        def guarded(*args: P.args, **kwargs: P.kwargs) -> T:
-            try:
-                return function(*args, **kwargs)
-            except MalformedResponseError:
-                raise
-            except Exception as exc:
-                raise MalformedResponseError(
-                    f"malformed {what} answer: {type(exc).__name__}: {exc} @ $"
-                ) from exc
-
-        return guarded
-
-    return decorate
-
-
-@_never_raw("status")
 def parse_status(data: Any, asked: str) -> MessageStatus:
     """One status answer. The overview's example (``{"deliveryStatus": ...}``) has no id,
     so the id that was asked for fills in."""
@@ -157,7 +96,6 @@ def parse_status(data: Any, asked: str) -> MessageStatus:
     return _status(data, "$", "status")
 
 
-@_never_raw("batch status")
 def parse_status_list(data: Any) -> list[MessageStatus]:
     """The batch status answer: a JSON array (empty when no id matched)."""
     if data is None:
@@ -169,7 +107,11 @@ def parse_status_list(data: Any) -> list[MessageStatus]:
     return [_status(item, f"$[{index}]", "batch status") for index, item in enumerate(data)]
 
 
-@_never_raw("history")
+def parse_history_item(data: Any) -> MessageStatus:
+    """One item of a history page (the pager finds the items in either documented shape)."""
+    return _status(data, "$", "history")
+
+
 def parse_history_page(data: Any) -> list[MessageStatus]:
     """One history page: the reference's bare array or UC-019's ``{"messages": [...]}``."""
     where = "$"
@@ -200,7 +142,6 @@ class _WireWebhook:
     created_at: Any = None
 
 
-@_never_raw("webhook")
 def parse_webhook_config(data: Any, sent_url: str | None = None) -> WebhookConfig:
     """The webhook answer; an empty answer (PUT may have none) echoes the URL sent."""
     if data is None and sent_url is not None:

@@ -10,14 +10,13 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from qlara._errors import MalformedResponseError, ValidationError
+from qlara._errors import ValidationError
 from qlara._models.channel import Channel
 from qlara._models.status import DeliveryStatus
 
 __all__ = [
     "aware",
     "channel_of",
-    "export_answer",
     "history_status",
     "id_list",
     "instant",
@@ -106,13 +105,3 @@ def history_status(value: DeliveryStatus | str) -> str:
         names = ", ".join(DeliveryStatus.__members__)
         raise ValidationError("status", f"must be one of {names}, got {value!r}")
     return member.value
-
-
-def export_answer(data: Any) -> dict[str, Any]:
-    if data is None:
-        return {}
-    if not isinstance(data, Mapping):
-        raise MalformedResponseError(
-            f"malformed export answer: expected an object, got {type(data).__name__} @ $"
-        )
-    return dict(data)

@@ -10,35 +10,34 @@ as extra query parameters.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote
 
 import anyio
+import attrs
 
-from qlara._errors import (
-    APIConnectionError,
-    APIStatusError,
-    MalformedResponseError,
-    QlaraError,
-    ValidationError,
-)
-from qlara._http import CallOptions, HttpCore, TimeoutTypes
+from qlara._blocking import SyncResource, blocking, blocking_iter
+from qlara._errors import APIConnectionError, APIStatusError, QlaraError, ValidationError
+from qlara._http import CallOptions, TimeoutTypes
+from qlara._models.account import ExportJob
 from qlara._models.channel import Channel
 from qlara._models.status import DeliveryStatus, MessageStatus
-from qlara._resources import _sending
+from qlara._pagination import AsyncPager
+from qlara._request import Route, extra_query
 from qlara._resources import _tracking_args as _args
+from qlara._resources._account_wire import parse_export
+from qlara._resources._base import AsyncResource, call_options, check_limit
 from qlara._resources._status_wire import (
     chunk_ids,
-    parse_history_page,
+    parse_history_item,
     parse_status,
     parse_status_list,
 )
 
-STATUS_PATH = "/partner-gateway/v1/messages/status"
-HISTORY_PATH = "/partner-gateway/v1/messages/history"
-EXPORT_PATH = "/partner-gateway/v1/messages/history/export"
+STATUS = Route("/partner-gateway/v1/messages/status")
+HISTORY = Route("/partner-gateway/v1/messages/history")
+EXPORT = Route("/partner-gateway/v1/messages/history/export")
 
 # The docs warn of 414 "past a few hundred" ids; 100 ids or ~1.5 kB of query per
 # request stays far from any proxy's limit, and 4 requests in flight at once
@@ -48,11 +47,8 @@ BATCH_CHARS = 1500
 BATCH_CONCURRENCY = 4
 
 
-class AsyncMessages:
+class AsyncMessages(AsyncResource):
     """Learn what happened to sent messages: one, many, or everything in a period."""
-
-    def __init__(self, http: HttpCore) -> None:
-        self._http = http
 
     async def status(
         self,
@@ -73,14 +69,17 @@ class AsyncMessages:
             NotFoundError: no such message on that channel (yet).
         """
         identifier = _args.one_id(customer_message_id)
-        params = {**_args.query(extra_body), "channel": _args.channel_of(channel).value}
-        return await self._http.request(
+        request = STATUS.request(
             "GET",
-            f"{STATUS_PATH}/{quote(identifier, safe='')}",
-            lambda data: parse_status(data, identifier),
-            params=params,
-            message_id=identifier,
-            options=_sending.call_options(timeout, extra_headers, None),
+            "{id}",
+            id=identifier,
+            query={"channel": _args.channel_of(channel)},
+            parse=lambda data: parse_status(data, identifier),
+            what="status",
+        )
+        return await self._call(
+            attrs.evolve(request, message_id=identifier),
+            call_options(timeout, extra_headers, extra_body),
         )
 
     async def statuses(
@@ -107,8 +106,8 @@ class AsyncMessages:
                 ``APIConnectionError``, chained to it.
         """
         wanted = _args.id_list(ids)
-        params = {**_args.query(extra_body), "channel": _args.channel_of(channel).value}
-        options = _sending.call_options(timeout, extra_headers, None)
+        params = {"channel": _args.channel_of(channel).value}
+        options = call_options(timeout, extra_headers, extra_body)
         found: dict[str, MessageStatus] = {}
         failures: list[QlaraError] = []
         limiter = anyio.CapacityLimiter(BATCH_CONCURRENCY)
@@ -142,13 +141,10 @@ class AsyncMessages:
         self, group: list[str], params: Mapping[str, str], options: CallOptions
     ) -> list[MessageStatus]:
         try:
-            return await self._http.request(
-                "GET",
-                STATUS_PATH,
-                parse_status_list,
-                params={**params, "ids": ",".join(group)},
-                options=options,
+            request = STATUS.request(
+                "GET", query={**params, "ids": group}, parse=parse_status_list, what="batch status"
             )
+            return await self._call(request, options)
         except APIStatusError as exc:
             if exc.status_code != 414 or len(group) == 1:
                 raise
@@ -167,18 +163,17 @@ class AsyncMessages:
         timeout: TimeoutTypes = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> AsyncIterator[MessageStatus]:
+    ) -> AsyncPager[MessageStatus]:
         """Every message sent on a channel in a period: ``async for item in ...``.
 
         Pages (0-based ``page``, ``limit`` items asked for each) are fetched as
-        you iterate, and iteration stops only at the first empty page. The
+        you iterate; ``await ....first_page()`` fetches only the first. The
         platform's largest page size is undocumented and it may answer fewer
-        items than asked, so a short page does not mean the end: stopping there
-        would silently drop the rest. The cost is one extra request, for the
-        empty page, at the end of every listing. A server that answers the same
-        non-empty page again (it ignores ``page``) raises
-        ``MalformedResponseError`` instead of being paged forever.
-        The arguments are checked here, before the first request.
+        items than asked, so a short page does not mean the end: the listing
+        stops at the first empty page (one extra request). A server that
+        answers the same full page again (it ignores ``page``) raises
+        ``MalformedResponseError`` instead of being paged forever. The
+        arguments are checked here, before the first request.
 
         Args:
             from_: the start, a timezone-aware ``datetime``.
@@ -195,45 +190,20 @@ class AsyncMessages:
         _args.aware("to", to)
         if from_ > to:
             raise ValidationError("from_", "must not be after 'to'")
-        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 1000:
-            raise ValidationError("limit", f"must be an integer from 1 to 1000, got {limit!r}")
-        params = {
-            **_args.query(extra_body),
-            "channel": _args.channel_of(channel).value,
+        query: dict[str, object] = {
+            "channel": _args.channel_of(channel),
             "from": _args.instant(from_),
             "to": _args.instant(to),
-            "limit": str(limit),
+            "status": None if status is None else _args.history_status(status),
         }
-        if status is not None:
-            params["status"] = _args.history_status(status)
-        options = _sending.call_options(timeout, extra_headers, None)
-        return self._pages(params, options)
-
-    async def _pages(
-        self, params: Mapping[str, str], options: CallOptions
-    ) -> AsyncIterator[MessageStatus]:
-        page = 0
-        previous: list[str] = []
-        while True:
-            items = await self._http.request(
-                "GET",
-                HISTORY_PATH,
-                parse_history_page,
-                params={**params, "page": str(page)},
-                options=options,
-            )
-            if not items:
-                return
-            ids = [item.customer_message_id for item in items]
-            if page and ids == previous:
-                # A server that ignores `page` would otherwise be paged forever.
-                raise MalformedResponseError(
-                    f"malformed history answer: page {page} repeats page {page - 1}"
-                )
-            for item in items:
-                yield item
-            previous = ids
-            page += 1
+        return self._paged(
+            HISTORY,
+            item=parse_history_item,
+            query=query,
+            limit=check_limit(limit),
+            options=call_options(timeout, extra_headers, extra_body),
+            what="history",
+        )
 
     async def export_history(
         self,
@@ -245,14 +215,19 @@ class AsyncMessages:
         timeout: TimeoutTypes = None,  # noqa: ASYNC109 - the per-request timeout
         extra_headers: Mapping[str, str] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> dict[str, Any]:
+    ) -> ExportJob:
         """Start a CSV export of the API-sent messages of every channel in a period.
 
-        The platform answers 202 and prepares the file in the background; list
-        the export jobs (``GET /exports``) to download it when it is ready.
+        The platform answers 202 and prepares the file in the background::
+
+            job = await client.messages.export_history(start=start, end=end)
+            await client.exports.wait(job)
+            data = await client.exports.download(job)
 
         Returns:
-            The platform's answer, as decoded JSON (empty when it sent none).
+            The export job (``ExportJob``; the platform's answer is in ``raw``).
+            When the 202 carries no id, ``job.id`` is ``None``: find the job
+            with ``client.exports.list()``.
         """
         _args.aware("start", start)
         _args.aware("end", end)
@@ -264,13 +239,8 @@ class AsyncMessages:
             body["sender"] = sender
         if recipient is not None:
             body["recipient"] = recipient
-        return await self._http.request(
-            "POST",
-            EXPORT_PATH,
-            _args.export_answer,
-            body=body,
-            options=_sending.call_options(timeout, extra_headers, extra_body),
-        )
+        request = EXPORT.request("POST", json=body, parse=parse_export, what="export")
+        return await self._call(request, call_options(timeout, extra_headers, extra_body))
 
     async def wait_for_final(
         self,
@@ -304,7 +274,7 @@ class AsyncMessages:
         """
         wanted = _args.id_list(ids)
         selected = _args.channel_of(channel)
-        _args.query(extra_body)
+        extra_query(extra_body)  # checked now, not on the first poll
         timeout = _args.seconds("timeout", timeout)
         interval = _args.seconds("initial_interval", initial_interval)
         max_interval = _args.seconds("max_interval", max_interval)
@@ -330,3 +300,13 @@ class AsyncMessages:
             await anyio.sleep(min(interval, remaining))
             interval = min(max(interval * 2, 0.001), max_interval)
         return [latest[i] for i in wanted if i in latest]
+
+
+class Messages(SyncResource):
+    """Blocking ``client.messages``."""
+
+    status = blocking(AsyncMessages.status)
+    statuses = blocking(AsyncMessages.statuses)
+    history = blocking_iter(AsyncMessages.history)
+    export_history = blocking(AsyncMessages.export_history)
+    wait_for_final = blocking(AsyncMessages.wait_for_final)

@@ -6,16 +6,18 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from qlara._http import HttpCore, TimeoutTypes
+from qlara._blocking import SyncResource, blocking, sync_child
+from qlara._http import TimeoutTypes
 from qlara._models import RcsBody, RcsMessage, SendResult
 from qlara._resources import _sending
+from qlara._resources._base import AsyncResource, child
+from qlara._resources.rcs_templates import AsyncRcsTemplates, RcsTemplates
 
 
-class AsyncRcs:
-    """Send RCS messages: text, rich cards, carousels or templates."""
+class AsyncRcs(AsyncResource):
+    """Send RCS messages: text, rich cards, carousels or templates; ``templates`` stores them."""
 
-    def __init__(self, http: HttpCore) -> None:
-        self._http = http
+    templates = child(AsyncRcsTemplates)
 
     async def send(
         self,
@@ -70,3 +72,12 @@ class AsyncRcs:
         """Send a prepared ``RcsMessage``."""
         options = _sending.call_options(timeout, extra_headers, extra_body)
         return await _sending.send(self._http, message, RcsMessage, options)
+
+
+class Rcs(SyncResource):
+    """Blocking ``client.rcs``."""
+
+    templates = sync_child(RcsTemplates)
+
+    send = blocking(AsyncRcs.send)
+    send_message = blocking(AsyncRcs.send_message)

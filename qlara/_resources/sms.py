@@ -6,16 +6,15 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from qlara._http import HttpCore, TimeoutTypes
+from qlara._blocking import SyncResource, blocking
+from qlara._http import TimeoutTypes
 from qlara._models import SendResult, SmsMessage
 from qlara._resources import _sending
+from qlara._resources._base import AsyncResource
 
 
-class AsyncSms:
+class AsyncSms(AsyncResource):
     """Send SMS, one message to one recipient per request."""
-
-    def __init__(self, http: HttpCore) -> None:
-        self._http = http
 
     async def send(
         self,
@@ -73,3 +72,10 @@ class AsyncSms:
         """Send a prepared ``SmsMessage``."""
         options = _sending.call_options(timeout, extra_headers, extra_body)
         return await _sending.send(self._http, message, SmsMessage, options)
+
+
+class Sms(SyncResource):
+    """Blocking ``client.sms``."""
+
+    send = blocking(AsyncSms.send)
+    send_message = blocking(AsyncSms.send_message)

@@ -13,13 +13,17 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from qlara._blocking import SyncResource, blocking
 from qlara._errors import ConflictError, NotFoundError, ValidationError
-from qlara._http import HttpCore, TimeoutTypes
+from qlara._http import CallOptions, TimeoutTypes
 from qlara._models.status import WebhookConfig
-from qlara._resources import _sending
+from qlara._redact import show_url
+from qlara._request import Answer, Request, Route
+from qlara._resources._base import AsyncResource, call_options
 from qlara._resources._status_wire import parse_webhook_config
 
 WEBHOOK_PATH = "/partner-gateway/v1/webhooks/delivery-status"
+WEBHOOK = Route(WEBHOOK_PATH)
 
 _LOCAL_HOSTS = frozenset({"localhost"})
 
@@ -38,31 +42,36 @@ def callback_url(value: object) -> str:
 
     The platform requires HTTPS (and the callback carries delivery data), so an
     http:// URL to a real host is refused here rather than by a 400 later.
+    Whitespace anywhere (a newline left by a secrets file) is refused too: the
+    platform would store it verbatim and call a URL that does not exist. Errors
+    show the URL with its query values masked: it often holds a secret token.
     """
     if not isinstance(value, str) or not value.strip():
-        raise ValidationError("url", f"must be a non-empty URL string, got {value!r}")
+        raise ValidationError("url", f"must be a non-empty URL string, got {show_url(value)}")
+    if any(character.isspace() for character in value):
+        raise ValidationError(
+            "url",
+            f"must not contain whitespace (a trailing newline from a file?), got {show_url(value)}",
+        )
     try:
         parts = urlsplit(value)
         host = parts.hostname
         parts.port  # noqa: B018 - raises ValueError on a bad port
     except ValueError as exc:
-        raise ValidationError("url", f"is not a valid URL ({exc}): {value!r}") from None
+        raise ValidationError("url", f"is not a valid URL ({exc}): {show_url(value)}") from None
     if not host or parts.scheme not in ("https", "http"):
-        raise ValidationError("url", f"must be an absolute https:// URL, got {value!r}")
+        raise ValidationError("url", f"must be an absolute https:// URL, got {show_url(value)}")
     if parts.scheme == "http" and not _is_local(host):
         raise ValidationError(
             "url",
             "must use https:// (the platform requires it); plain http:// is only "
-            f"allowed for localhost, 127.0.0.1 or [::1] during development, got {value!r}",
+            f"allowed for localhost, 127.0.0.1 or [::1] during development, got {show_url(value)}",
         )
     return value
 
 
-class AsyncWebhooks:
+class AsyncWebhooks(AsyncResource):
     """Read, set and remove the account's delivery-status webhook."""
-
-    def __init__(self, http: HttpCore) -> None:
-        self._http = http
 
     async def get(
         self,
@@ -75,14 +84,9 @@ class AsyncWebhooks:
 
         ``extra_body`` entries travel as query parameters (a GET has no body).
         """
+        request = WEBHOOK.request("GET", parse=parse_webhook_config, what="webhook")
         try:
-            return await self._http.request(
-                "GET",
-                WEBHOOK_PATH,
-                parse_webhook_config,
-                params={str(k): str(v) for k, v in (extra_body or {}).items()} or None,
-                options=_sending.call_options(timeout, extra_headers, None),
-            )
+            return await self._call(request, call_options(timeout, extra_headers, extra_body))
         except NotFoundError:
             return None
 
@@ -100,7 +104,7 @@ class AsyncWebhooks:
             ValidationError: not an https:// URL (http:// only for localhost).
             ConflictError: one is already configured; use ``update`` or ``set``.
         """
-        return await self._write("POST", url, timeout, extra_headers, extra_body)
+        return await self._write("POST", url, call_options(timeout, extra_headers, extra_body))
 
     async def update(
         self,
@@ -116,7 +120,7 @@ class AsyncWebhooks:
             ValidationError: not an https:// URL (http:// only for localhost).
             NotFoundError: no webhook is configured; use ``create`` or ``set``.
         """
-        return await self._write("PUT", url, timeout, extra_headers, extra_body)
+        return await self._write("PUT", url, call_options(timeout, extra_headers, extra_body))
 
     async def set(
         self,
@@ -127,10 +131,11 @@ class AsyncWebhooks:
         extra_body: Mapping[str, Any] | None = None,
     ) -> WebhookConfig:
         """Make ``url`` the webhook, whether or not one exists: create, or update on 409."""
+        options = call_options(timeout, extra_headers, extra_body)
         try:
-            return await self._write("POST", url, timeout, extra_headers, extra_body)
+            return await self._write("POST", url, options)
         except ConflictError:
-            return await self._write("PUT", url, timeout, extra_headers, extra_body)
+            return await self._write("PUT", url, options)
 
     async def delete(
         self,
@@ -144,31 +149,25 @@ class AsyncWebhooks:
         Raises:
             NotFoundError: no webhook was configured.
         """
-        await self._http.request(
-            "DELETE",
-            WEBHOOK_PATH,
-            _ignore,
-            params={str(k): str(v) for k, v in (extra_body or {}).items()} or None,
-            options=_sending.call_options(timeout, extra_headers, None),
-        )
+        request: Request[None] = WEBHOOK.request("DELETE", answer=Answer.NOTHING)
+        await self._call(request, call_options(timeout, extra_headers, extra_body))
 
-    async def _write(
-        self,
-        method: str,
-        url: str,
-        timeout: TimeoutTypes,
-        extra_headers: Mapping[str, str] | None,
-        extra_body: Mapping[str, Any] | None,
-    ) -> WebhookConfig:
+    async def _write(self, method: str, url: str, options: CallOptions) -> WebhookConfig:
         checked = callback_url(url)
-        return await self._http.request(
+        request = WEBHOOK.request(
             method,
-            WEBHOOK_PATH,
-            lambda data: parse_webhook_config(data, checked),
-            body={"callbackUrl": checked},
-            options=_sending.call_options(timeout, extra_headers, extra_body),
+            json={"callbackUrl": checked},
+            parse=lambda data: parse_webhook_config(data, checked),
+            what="webhook",
         )
+        return await self._call(request, options)
 
 
-def _ignore(_: Any) -> None:
-    return None
+class Webhooks(SyncResource):
+    """Blocking ``client.webhooks``."""
+
+    get = blocking(AsyncWebhooks.get)
+    create = blocking(AsyncWebhooks.create)
+    update = blocking(AsyncWebhooks.update)
+    delete = blocking(AsyncWebhooks.delete)
+    set = blocking(AsyncWebhooks.set)

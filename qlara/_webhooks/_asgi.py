@@ -10,6 +10,15 @@ was received, and a retry would only deliver it again.
 The platform signs nothing. With ``token``, callers must present the shared
 secret as the ``token`` query parameter (put it in the registered URL) or the
 ``X-Webhook-Token`` header; it is compared in constant time.
+
+Mounted in Starlette/FastAPI (``app.mount("/qlara/events", receiver)``), the
+receiver serves ``/qlara/events/``: a POST to ``/qlara/events`` is answered 307
+by the framework's router and never reaches it, so nothing here can see those
+callbacks. What it can see is someone checking the URL (a GET or HEAD, from a
+browser, curl or a redirect followed as a GET): it answers 405 naming the
+mount and the fix, and logs that once as a WARNING. The README shows the mount done right
+(register the URL with the trailing slash, or route the exact path with
+``app.add_route(path, receiver, methods=["POST"])``).
 """
 
 from __future__ import annotations
@@ -63,6 +72,7 @@ class WebhookReceiver:
         self._async = _is_async(handler)
         self._token = None if token is None else token.encode()
         self._max_body = max_body
+        self._warned = False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope.get("type")
@@ -85,7 +95,10 @@ class WebhookReceiver:
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope.get("method") != "POST":
-            await _refuse(send, 405, "only POST is accepted", [(b"allow", b"POST")])
+            problem = "only POST is accepted"
+            if scope.get("method") in ("GET", "HEAD"):
+                problem = self._redirect_hint(scope)
+            await _refuse(send, 405, problem, [(b"allow", b"POST")])
             return
         if not self._authorised(scope):
             log.debug("refused a callback without a valid token")
@@ -117,6 +130,27 @@ class WebhookReceiver:
         except Exception:
             log.debug("could not answer the callback; handling the event anyway", exc_info=True)
         await self._run(event)
+
+    def _redirect_hint(self, scope: Scope) -> str:
+        """What a GET here suggests about the setup, and the fix (logged once as a WARNING)."""
+        mount = _as_text(scope.get("root_path", "")).rstrip("/")
+        if mount:
+            fix = (
+                f"under a Starlette/FastAPI mount, a POST to {mount} is answered 307 by the "
+                "framework and never gets here: register the callback URL as "
+                f"{mount}/ (with the trailing slash), or route the exact path with "
+                f'app.add_route("{mount}", receiver, methods=["POST"])'
+            )
+        else:
+            fix = "register the exact URL this receiver is served at"
+        problem = (
+            f"only POST is accepted, got a GET at {_public_path(scope)}; if callbacks are "
+            f"not arriving, {fix}"
+        )
+        if not self._warned:
+            self._warned = True
+            log.warning("webhook receiver: %s", problem)
+        return problem
 
     def _authorised(self, scope: Scope) -> bool:
         if self._token is None:
@@ -169,6 +203,21 @@ def _as_bytes(value: object) -> bytes:
     if isinstance(value, str):
         return value.encode("utf-8", "replace")  # the text meant, as the token is compared
     return b""
+
+
+def _as_text(value: object) -> str:
+    return value if isinstance(value, str) else _as_bytes(value).decode("utf-8", "replace")
+
+
+def _public_path(scope: Scope) -> str:
+    """The request path as the caller sent it (never the query: it holds the token).
+
+    Starlette before 0.33 passes a mounted app the rest of the path (``/``) and
+    the mount in ``root_path``; later versions pass the whole path in both.
+    """
+    root = _as_text(scope.get("root_path", ""))
+    path = _as_text(scope.get("path", "")) or "/"
+    return path if not root or path.startswith(root) else root.rstrip("/") + path
 
 
 def _headers(scope: Scope) -> list[tuple[object, object]]:
@@ -238,7 +287,10 @@ def asgi_app(
         max_body: the largest body accepted, in bytes; 413 beyond it.
 
     Answers: 200 received, 400 not a JSON object, 401 bad token, 405 not a
-    POST, 413 too large; never 5xx for anything a caller sends.
+    POST, 413 too large; never 5xx for anything a caller sends. A GET (someone
+    checking the URL) gets a 405 naming the fix for the usual reason callbacks
+    never arrive, logged once as a WARNING: under a Starlette/FastAPI mount,
+    register the URL with its trailing slash, or route the exact path.
     """
     if not callable(handler):
         raise ValidationError("handler", f"must be callable, got {handler!r}")

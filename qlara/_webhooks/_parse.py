@@ -18,7 +18,6 @@ event type becomes ``UnknownEvent``, an unknown status ``DeliveryStatus.UNKNOWN`
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -33,6 +32,8 @@ from qlara._webhooks._events import (
     UnknownEvent,
     WebhookEvent,
 )
+from qlara._wire import first_text as _text
+from qlara._wire import number as _number
 
 __all__ = ["STATUS_CODES", "parse"]
 
@@ -68,32 +69,6 @@ def _decode(body: bytes | bytearray | memoryview | str | Mapping[str, Any]) -> d
     if not isinstance(data, dict):
         raise WebhookError(f"the callback body must be a JSON object, got {type(data).__name__}")
     return data
-
-
-def _text(data: Mapping[str, Any], *keys: str) -> str | None:
-    for key in keys:
-        value = data.get(key)
-        if isinstance(value, Mapping):  # an error object: {"code": ..., "message": ...}
-            value = value.get("message", value.get("description"))
-        if isinstance(value, str) and value:
-            return value
-        if isinstance(value, int) and not isinstance(value, bool):
-            try:
-                return str(value)  # an id sent as a number is still that id
-            except ValueError:  # more digits than int->str conversion allows
-                continue
-    return None
-
-
-def _number(value: Any) -> float | None:
-    """A finite float, or None: a price too large for a float is no price."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        return None
-    try:
-        number = float(value.strip() if isinstance(value, str) else value)
-    except (OverflowError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
 
 
 def _integer(value: Any) -> int | None:

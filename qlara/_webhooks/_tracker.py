@@ -19,24 +19,31 @@ event's ``sent_message_id`` (its ``customerMessageId``, else its
 id lands on the same message. When events carrying only the platform's id
 came first, their state moves under the sent id (merged with a ``track``-ed
 one) as soon as an event links the two, so both ids find the one message.
+
+``await tracker.wait(message_id, timeout=...)`` waits for a message's final
+state without polling: the ``feed`` that moves it wakes the waiter, from any
+thread (``send_with_fallback`` waits this way, and polls only as a backstop).
 """
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Callable
 from datetime import datetime, timezone
 
+import anyio
 import attrs
 
 from qlara._errors import ValidationError
 from qlara._models.channel import Channel
 from qlara._models.status import DeliveryStatus, MessageStatus
 from qlara._webhooks._events import DeliveryEvent, InboundEvent, ReadEvent, UnknownEvent
+from qlara._webhooks._wake import waker
 
-__all__ = ["DeliveryTracker", "TrackedMessage"]
+__all__ = ["RANK", "DeliveryTracker", "TrackedMessage"]
 
-_RANK = {
+RANK = {
     DeliveryStatus.UNKNOWN: 0,
     DeliveryStatus.SENT: 1,
     DeliveryStatus.RECEIVED: 2,
@@ -142,6 +149,7 @@ class DeliveryTracker:
         self._lock = threading.Lock()
         self._states: dict[str, _State] = {}
         self._aliases: dict[str, str] = {}
+        self._waiters: dict[str, list[Callable[[], None]]] = {}
 
     def track(
         self, message_id: str, sent_at: datetime | None = None, *, channel: Channel | None = None
@@ -208,8 +216,19 @@ class DeliveryTracker:
             if isinstance(item, ReadEvent):
                 changed = not state.read
                 state.read = True
-                return changed
-            return self._advance(state, item)
+            else:
+                changed = self._advance(state, item)
+            waiting = self._take_waiters(key, aliases) if changed and self._waiters else ()
+        for wake in waiting:
+            wake()
+        return changed
+
+    def _take_waiters(self, key: str, aliases: tuple[str | None, ...]) -> list[Callable[[], None]]:
+        woken: list[Callable[[], None]] = []
+        for name in (key, *aliases):
+            if name is not None:
+                woken.extend(self._waiters.pop(name, ()))
+        return woken
 
     def _resolve(self, key: str, aliases: tuple[str | None, ...]) -> str:
         key = self._aliases.get(key, key)
@@ -237,14 +256,14 @@ class DeliveryTracker:
         state.channel = state.channel or moved.channel
         state.total = max(state.total, moved.total)
         for part, status in moved.parts.items():
-            if _RANK[status] > _RANK[state.parts.get(part, DeliveryStatus.UNKNOWN)]:
+            if RANK[status] > RANK[state.parts.get(part, DeliveryStatus.UNKNOWN)]:
                 state.parts[part] = status
         if state.status.is_final:
             return
         status, description = moved.status, moved.description
         if state.parts:
-            status = max(status, _fold_parts(state.parts, state.total), key=_RANK.__getitem__)
-        if _RANK[status] > _RANK[state.status]:
+            status = max(status, _fold_parts(state.parts, state.total), key=RANK.__getitem__)
+        if RANK[status] > RANK[state.status]:
             state.status = status
             state.description = description
             state.updated_at = moved.updated_at or self._clock()
@@ -256,14 +275,14 @@ class DeliveryTracker:
         if isinstance(item, DeliveryEvent) and item.total_parts and item.total_parts > 1:
             part = item.part or 1
             state.total = max(state.total, item.total_parts)
-            if _RANK[status] <= _RANK[state.parts.get(part, DeliveryStatus.UNKNOWN)]:
+            if RANK[status] <= RANK[state.parts.get(part, DeliveryStatus.UNKNOWN)]:
                 return False
             state.parts[part] = status
             folded = _fold_parts(state.parts, state.total)
-            if _RANK[folded] > _RANK[state.status]:
+            if RANK[folded] > RANK[state.status]:
                 self._move(state, folded, item.description)
             return True  # a new part's receipt is news even when the message's state holds
-        if _RANK[status] <= _RANK[state.status]:
+        if RANK[status] <= RANK[state.status]:
             return False
         self._move(state, status, item.description)
         return True
@@ -282,19 +301,72 @@ class DeliveryTracker:
         """Everything the tracker knows about one message, or ``None``."""
         message_id = _message_id(message_id)
         with self._lock:
-            key = self._aliases.get(message_id, message_id)
-            state = self._states.get(key)
-            if state is None:
-                return None
-            return TrackedMessage(
-                message_id=key,
-                status=state.status,
-                description=state.description,
-                sent_at=state.sent_at,
-                updated_at=state.updated_at,
-                read=state.read,
-                channel=state.channel,
-            )
+            return self._snapshot(message_id)
+
+    def _snapshot(self, message_id: str) -> TrackedMessage | None:
+        key = self._aliases.get(message_id, message_id)
+        state = self._states.get(key)
+        if state is None:
+            return None
+        return TrackedMessage(
+            message_id=key,
+            status=state.status,
+            description=state.description,
+            sent_at=state.sent_at,
+            updated_at=state.updated_at,
+            read=state.read,
+            channel=state.channel,
+        )
+
+    async def wait(
+        self,
+        message_id: str,
+        *,
+        timeout: float | None = None,  # noqa: ASYNC109 - returns what is known, never raises
+    ) -> TrackedMessage | None:
+        """Wait until the message is final (DELIVERED, ERROR, EXPIRED) or ``timeout`` passes.
+
+        Wakes on the ``feed`` that makes it final, from any thread or event
+        loop, without polling. Cancelling the wait leaves nothing behind.
+
+        Args:
+            message_id: the id the SDK sent (or the platform's, once linked).
+            timeout: seconds to wait at most (anyio's clock); ``None`` waits forever.
+
+        Returns:
+            What the tracker knows then: final, or not yet after a timeout
+            (``None`` when it never heard of the message).
+        """
+        message_id = _message_id(message_id)
+        if timeout is not None and (
+            isinstance(timeout, bool)
+            or not isinstance(timeout, (int, float))
+            or math.isnan(timeout)
+            or timeout < 0
+        ):
+            raise ValidationError("timeout", f"must be a non-negative number, got {timeout!r}")
+        deadline = math.inf if timeout is None else anyio.current_time() + timeout
+        while True:
+            event = anyio.Event()
+            wake = waker(event)
+            with self._lock:
+                known = self._snapshot(message_id)
+                if known is not None and known.status.is_final:
+                    return known
+                key = self._aliases.get(message_id, message_id)
+                self._waiters.setdefault(key, []).append(wake)
+            try:
+                with anyio.move_on_after(deadline - anyio.current_time()):
+                    await event.wait()
+            finally:
+                with self._lock:
+                    waiting = self._waiters.get(key)
+                    if waiting is not None and wake in waiting:
+                        waiting.remove(wake)
+                        if not waiting:
+                            del self._waiters[key]
+            if not event.is_set():
+                return self.get(message_id)
 
     def pending(
         self, older_than: datetime | None = None, *, channel: Channel | None = None

@@ -23,6 +23,20 @@ the older response shape, but their delivery callbacks are the guide's
 ``customerMessageId``), not the older payload with a ``status`` string: the
 simulator speaks one callback dialect, the one ``qlara.webhooks`` parses.
 
+It also keeps the account's channel assets: WhatsApp sender numbers (one
+seeded, more with ``sim.add_phone_number``), WhatsApp templates with Meta's
+review on the simulator clock (``approve_template``, ``reject_template``,
+``review_templates(after=...)``; a send of a known, unapproved template is a
+400), RCS templates, the media library, inbound files at ``/api/files/{key}``
+(``inject_inbound(..., media=b"...")``, ``add_file``), and the inbox: inbound
+messages become conversations that a reply answers within WhatsApp's 24-hour
+window and is refused after it.
+
+The account half of the API is there too (contacts, lists, imports,
+campaigns, exports, credit, subscription, social profiles, API keys); its
+state is ``sim.platform``, a ``PlatformState`` whose credit, prices, quota and
+export timing a test may set.
+
 A 400 names the offending field by its full wire path, e.g.
 ``body.body.suggestions[0].text``; suggestion labels over 25 characters are
 refused there as the SDK refuses them.
@@ -34,6 +48,7 @@ from qlara.testing._faults import Fault as Fault
 from qlara.testing._faults import Faults as Faults
 from qlara.testing._faults import Malformed as Malformed
 from qlara.testing._faults import Status as Status
+from qlara.testing._platform import PlatformState as PlatformState
 from qlara.testing._server import Server as Server
 from qlara.testing._server import serve as serve
 from qlara.testing._simulator import Simulator as Simulator
@@ -49,6 +64,7 @@ __all__ = [
     "Faults",
     "Lifecycle",
     "Malformed",
+    "PlatformState",
     "SentMessage",
     "Server",
     "SimRequest",

@@ -17,6 +17,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from qlara._redact import mask_url
+
 __all__ = ["HttpDispatcher", "is_loopback"]
 
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")
@@ -120,7 +122,8 @@ class HttpDispatcher:
             try:
                 response = client.post(url, json=event)
             except httpx.HTTPError as exc:
-                problem = f"{type(exc).__name__}: {exc}"
+                # The URL may hold the receiver's token: never logged whole.
+                problem = f"{type(exc).__name__}: {exc}".replace(url, mask_url(url))
             else:
                 if response.is_success:
                     self.delivered += 1

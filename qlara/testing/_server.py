@@ -270,8 +270,25 @@ def serve_handler(handler: Handler, *, host: str = "127.0.0.1", port: int = 0) -
         server.stop()
 
 
+class SimulatorServer(Server):
+    """A running loopback server of a ``Simulator`` (what ``serve`` yields).
+
+    Attributes:
+        sim: the simulator it serves (never ``None`` here).
+    """
+
+    sim: Simulator
+
+    def __init__(self, sim: Simulator, *, host: str = "127.0.0.1", port: int = 0) -> None:
+        async def handle(request: SimRequest) -> SimResponse:
+            return sim.handle(request)
+
+        super().__init__(handle, host=host, port=port, sim=sim, ticker=sim.tick)
+        self.sim = sim
+
+
 @contextlib.contextmanager
-def serve(sim: Simulator, *, host: str = "127.0.0.1", port: int = 0) -> Iterator[Server]:
+def serve(sim: Simulator, *, host: str = "127.0.0.1", port: int = 0) -> Iterator[SimulatorServer]:
     """Serve a simulator over real HTTP/1.1 on loopback, in a background thread.
 
     Args:
@@ -280,7 +297,7 @@ def serve(sim: Simulator, *, host: str = "127.0.0.1", port: int = 0) -> Iterator
         port: the port; 0 picks a free one (read it back from ``server.port``).
 
     Yields:
-        The running ``Server``: give ``server.base_url`` to a client. Leaving the
+        The running ``SimulatorServer``: give ``server.base_url`` to a client. Leaving the
         block stops the server and the simulator's callback thread.
 
     Example::
@@ -289,10 +306,7 @@ def serve(sim: Simulator, *, host: str = "127.0.0.1", port: int = 0) -> Iterator
             client = qlara.Qlara(api_key="any", base_url=server.base_url)
     """
 
-    async def handle(request: SimRequest) -> SimResponse:
-        return sim.handle(request)
-
-    server = Server(handle, host=host, port=port, sim=sim, ticker=sim.tick)
+    server = SimulatorServer(sim, host=host, port=port)
     server.start()
     try:
         yield server

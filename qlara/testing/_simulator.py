@@ -17,11 +17,13 @@ from typing import TYPE_CHECKING, Any
 
 from qlara._models import Channel
 from qlara._ratelimit import RateLimit
-from qlara.testing import _events, _routes
+from qlara.testing import _events, _exports, _inbox, _routes
+from qlara.testing._assets import AssetControls, AssetState
 from qlara.testing._dispatch import HttpDispatcher, is_loopback
 from qlara.testing._encoding import sms_parts
 from qlara.testing._faults import Delay, Drop, Faults, Malformed, Status, status_response
 from qlara.testing._limits import KeyLimiter
+from qlara.testing._platform import PlatformState
 from qlara.testing._sends import Parsed, answer, new_id
 from qlara.testing._state import MARKS, Lifecycle, SentMessage
 from qlara.testing._timeline import Timeline
@@ -37,7 +39,7 @@ __all__ = ["Simulator"]
 Event = dict[str, Any]
 
 
-class Simulator:
+class Simulator(AssetControls):
     """An offline Qlara platform, as its documentation describes it.
 
     Args:
@@ -97,10 +99,14 @@ class Simulator:
         self.exports: list[Mapping[str, Any]] = []
         self.webhook: dict[str, Any] | None = None
         self._by_id: dict[str, SentMessage] = {}
-        self._marks: dict[str, str] = {}
+        self._marks: dict[tuple[str, Channel | None], str] = {}
         self._timeline = Timeline(self.lifecycle, self.wall)
         self._pending: list[Event] = []
         self._limiter = None if self._rate_limit is None else KeyLimiter(self._rate_limit)
+        # sender numbers, templates, media, files, the inbox (issue 10; see _assets.py)
+        self.assets = AssetState()
+        # Contacts, lists, campaigns, exports, credit and keys (issue 11).
+        self.platform = PlatformState()
 
     # -- clock ---------------------------------------------------------------
 
@@ -128,19 +134,27 @@ class Simulator:
 
     # -- test controls --------------------------------------------------------
 
-    def mark_number(self, destination: str, status: str) -> None:
-        """Decide how messages to ``destination`` end.
+    def mark_number(
+        self, destination: str, status: str, *, channel: Channel | str | None = None
+    ) -> None:
+        """Decide how messages to ``destination`` end, on one channel or on all.
 
         ``"ERROR"`` / ``"EXPIRED"``: fail after being SENT. ``"SENT"`` or
         ``"UNKNOWN"``: never reach a final state. ``"RECEIVED"``: end as RECEIVED.
         ``"REJECTED"``: the send itself answers ``accepted: false``.
         ``"DELIVERED"``: the default.
+
+        Args:
+            channel: only messages sent on this channel (``"WHATSAPP"``, say, so
+                the number is unreachable on WhatsApp but gets its SMS); a mark
+                for one channel wins over a mark for all of them.
         """
         status = status.upper()
         if status not in MARKS:
             raise ValueError(f"status must be one of {', '.join(sorted(MARKS))}, got {status!r}")
+        selected = None if channel is None else Channel(channel)
         with self._lock:
-            self._marks[destination] = status
+            self._marks[destination, selected] = status
 
     def inject_inbound(
         self,
@@ -151,8 +165,21 @@ class Simulator:
         channel: Channel | str = Channel.WHATSAPP,
         message_type: str = "TEXT",
         media_key: str | None = None,
+        media: bytes | None = None,
+        media_type: str = "image/jpeg",
     ) -> Event:
-        """Simulate a reply from ``source``: an INBOUND callback event, sent now."""
+        """Simulate a message from ``source``: an INBOUND callback event, sent now.
+
+        It also lands in the inbox, in the conversation of ``source`` with
+        ``destination`` on ``channel`` (made on the first message), and opens
+        WhatsApp's 24-hour reply window. ``media`` stores a file the customer
+        sent (downloadable at ``/api/files/{mediaKey}``); its key is the event's
+        ``mediaKey``.
+        """
+        if media is not None:
+            media_key = self.add_file(media, media_type, key=media_key)
+            if message_type == "TEXT":
+                message_type = "VIDEO" if media_type.startswith("video/") else "IMAGE"
         event = _events.inbound(
             source=source,
             destination=destination,
@@ -163,6 +190,7 @@ class Simulator:
             moment=self.wall(),
         )
         with self._lock:
+            _inbox.record_inbound(self.assets, event, self.now(), self.wall())
             self._emit(event)
         self._flush()
         return event
@@ -268,6 +296,8 @@ class Simulator:
     def _handle_locked(self, request: SimRequest) -> SimResponse:
         if not request.path.startswith("/api/"):
             return error_response(404, "No endpoint here; the API lives under /api", request.path)
+        if request.path.startswith(_exports.DOWNLOAD_PREFIX):
+            return _exports.download(self, request)  # a time-limited link: no credentials
         key = credential(request.headers)
         if key is None:
             return error_response(
@@ -303,7 +333,7 @@ class Simulator:
         message_id = parsed.message_id or new_id()
         platform_id = message_id if parsed.dialect == "current" else new_id()
         self.attempt_counts[message_id] += 1
-        mark = self._marks.get(parsed.destination, "DELIVERED")
+        mark = self.mark_of(parsed.destination, parsed.channel)
         accepted = mark != "REJECTED"
         if accepted and not parsed.simulation:
             self._track(parsed, data, message_id, platform_id, mark)
@@ -367,6 +397,19 @@ class Simulator:
 
     def lookup(self, message_id: str) -> SentMessage | None:
         return self._by_id.get(message_id)
+
+    def mark_of(self, destination: str, channel: Channel | None = None) -> str:
+        """How messages to ``destination`` on ``channel`` end (``mark_number``; DELIVERED
+        by default); a mark for that channel wins over one for every channel."""
+        marks = self._marks
+        found = marks.get((destination, channel)) if channel is not None else None
+        return found or marks.get((destination, None), "DELIVERED")
+
+    def forget(self, message_id: str) -> None:
+        """Withdraw a tracked message (a cancelled campaign's): it is no longer reported."""
+        message = self._by_id.pop(message_id, None)
+        if message is not None and message in self.sent:
+            self.sent.remove(message)
 
     def all_messages(self) -> list[SentMessage]:
         return list(self._by_id.values())

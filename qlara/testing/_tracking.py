@@ -9,13 +9,13 @@ reading, so that a send followed by a status poll works as users expect.
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from qlara._models import Channel
 from qlara.testing._events import iso
+from qlara.testing._exports import new_job
 from qlara.testing._state import SentMessage
 from qlara.testing._wire import SimRequest, SimResponse, error_response, json_response
 
@@ -171,6 +171,6 @@ def export(sim: Simulator, request: SimRequest) -> SimResponse:
             _moment({field: data.get(field) or ""}, field)
     except _BadQueryError as exc:
         return error_response(400, str(exc), request.path)
-    job = {"exportId": str(uuid.uuid4()), "status": "PENDING", **data}
-    sim.exports.append(job)
+    job = new_job(sim, "MESSAGE_HISTORY", data)  # waited for and downloaded like any export
+    sim.exports.append({"exportId": job["exportId"], "status": "PENDING", **data})
     return json_response(202, {"exportId": job["exportId"], "status": "PENDING"})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from typing_extensions import assert_type
 
 import qlara
@@ -62,3 +64,84 @@ async def tracking(client: qlara.AsyncQlara) -> None:
     assert_type(tracker.status("order-1"), qlara.DeliveryStatus | None)
     config = await client.webhooks.set("https://hooks.example.com/qlara")
     assert_type(config, qlara.WebhookConfig)
+
+
+async def know_before_you_send(client: qlara.AsyncQlara, sync_client: qlara.Qlara) -> None:
+    from qlara import webhooks
+
+    cost = qlara.segments("Ciao Françoise")
+    assert_type(cost, qlara.Segments)
+    assert_type(cost.parts, int)
+    assert_type(cost.ucs2_characters, tuple[str, ...])
+    message = qlara.SmsMessage(destination="+393401234567", body="x", sender="S")
+    assert_type(message.segments(), qlara.Segments)
+    async for item in client.send_many([message], max_parts=2):
+        assert_type(item, qlara.Outcome)
+    chain = [message, message]
+    outcome = await client.send_with_fallback(chain, deliver_within=60.0)
+    assert_type(outcome, qlara.FallbackOutcome)
+    assert_type(outcome.delivered_by, qlara.Channel | None)
+    assert_type(outcome.steps[0], qlara.FallbackStep)
+    assert_type(outcome.steps[0].status, qlara.MessageStatus | None)
+    assert_type(outcome.steps[0].channel, qlara.Channel)
+    tracker = webhooks.DeliveryTracker()
+    blocking = sync_client.send_with_fallback(chain, deliver_within=5, tracker=tracker)
+    assert_type(blocking, qlara.FallbackOutcome)
+    assert_type(await tracker.wait("id", timeout=1.0), webhooks.TrackedMessage | None)
+
+
+async def channel_assets_usage() -> None:
+    """Issue 10: numbers, templates, media, files and the inbox, as users see their types."""
+    async with qlara.AsyncQlara() as client:
+        number = (await client.whatsapp.phone_numbers.list().first_page()).items[0]
+        assert_type(number, qlara.PhoneNumber)
+        template = await client.whatsapp.templates.create(
+            phone_number_id=number.id, name="hi", lang="en", category="UTILITY", body="Hi {name}"
+        )
+        assert_type(template, qlara.WhatsAppTemplateDetails)
+        assert_type(template.body, qlara.TemplateComponent | None)
+        checked = await client.whatsapp.templates.check(template.id, {"name": "Ada"})
+        assert_type(checked.status, str | None)
+        stored = await client.rcs.templates.create(
+            name="t", description="d", body=qlara.RcsText(text="Hi")
+        )
+        assert_type(stored, qlara.RcsTemplate)
+        image = await client.media.upload(b"\x89PNG...", name="card")
+        assert_type(image, qlara.MediaItem)
+        assert_type(await client.files.download("mk"), bytes)
+        async for chat in client.inbox.list(unread_only=True):
+            assert_type(chat, qlara.Conversation)
+            reply = await client.inbox.reply(chat.id, "Hello")
+            assert_type(reply, qlara.InboxReply)
+
+
+def sync_channel_assets_usage() -> None:
+    with qlara.Qlara() as client:
+        for user in client.inbox.assignable_users():
+            assert_type(user, qlara.AssignableUser)
+        for template in client.whatsapp.templates.list(status="APPROVED"):
+            assert_type(template, qlara.WhatsAppTemplateDetails)
+
+
+async def platform_admin(client: qlara.AsyncQlara, sync: qlara.Qlara) -> None:
+    contact = await client.contacts.create(phone_number="+393401234567")
+    assert_type(contact, qlara.Contact)
+    async for item in client.contacts.lists.contacts(1, search="ada"):
+        assert_type(item, qlara.Contact)
+    imported = await client.contacts.upload(b"firstName,phoneNumber\n", 1)
+    assert_type(imported.summary, qlara.ImportSummary)
+    price = await client.campaigns.launch(12, max_price=10.0)
+    assert_type(price.amount, float | None)
+    campaign = await client.campaigns.get(12)
+    assert_type(campaign.status, qlara.CampaignStatus | None)
+    moment = datetime.now(timezone.utc)
+    job = await client.messages.export_history(start=moment, end=moment)
+    assert_type(await client.exports.wait(job), qlara.ExportJob)
+    assert_type(await client.exports.download(job), bytes)
+    assert_type(await client.exports.download(job, to="report.csv"), str)
+    assert_type(sync.exports.download(job), bytes)
+    key = await client.api_keys.create("CI")
+    assert_type(key.reveal(), str)
+    assert_type((await client.account.credit()).available_credit, float | None)
+    for profile in sync.socials.list():
+        assert_type(profile, qlara.SocialProfile)

@@ -1,0 +1,127 @@
+"""Pure readers from the media-library and inbox endpoints' JSON to the models.
+
+Lenient like every reader (see ``_channel_wire``): unknown fields stay in
+``raw``, odd optional fields read as ``None``; an item that is not an object
+or has no usable id is a ``MalformedResponseError``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from qlara._models._time import parse_timestamp
+from qlara._models.channel import channel_or_none
+from qlara._models.inbox import AssignableUser, Conversation, InboxMessage, InboxReply, MediaItem
+from qlara._resources._channel_wire import optional_id, read_id, read_object, unwrap, upper
+from qlara._wire import count as _count
+from qlara._wire import text as _text
+
+__all__ = [
+    "parse_assignable_user",
+    "parse_conversation",
+    "parse_inbox_message",
+    "parse_media",
+    "parse_reply",
+]
+
+
+def _bool(value: Any) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
+def parse_media(data: Any) -> MediaItem:
+    """A media-library item (the upload answer, or one listed)."""
+    item = read_object(unwrap(data, "data", "media"), "media item")
+    return MediaItem(
+        id=read_id(item, "media item", "mediaId", "id"),
+        name=_text(item.get("name")),
+        description=_text(item.get("description")),
+        url=_text(item.get("url")),
+        mime_type=_text(item.get("mimeType") or item.get("contentType")),
+        size=_count(item.get("size")),
+        width=_count(item.get("width")),
+        height=_count(item.get("height")),
+        folder_id=optional_id(item.get("folderId")),
+        created_at=parse_timestamp(item.get("createdAt")),
+        raw=item,
+    )
+
+
+def parse_assignable_user(data: Any) -> AssignableUser:
+    item = read_object(data, "assignable user")
+    return AssignableUser(
+        id=read_id(item, "assignable user", "id", "userId"),
+        name=_text(item.get("displayName") or item.get("name")),
+        avatar_url=_text(item.get("avatarUrl") or item.get("avatar")),
+        raw=item,
+    )
+
+
+def _assignee(item: Mapping[str, Any]) -> AssignableUser | None:
+    value = item.get("assignee")
+    if isinstance(value, Mapping) and optional_id(value.get("id", value.get("userId"))):
+        return parse_assignable_user(value)
+    user_id = optional_id(value) or optional_id(item.get("assigneeId"))
+    return None if user_id is None else AssignableUser(id=user_id)
+
+
+def _preview(value: Any) -> str | None:
+    if isinstance(value, Mapping):
+        return _text(value.get("text") or value.get("preview") or value.get("content"))
+    return _text(value)
+
+
+def parse_conversation(data: Any) -> Conversation:
+    """An inbox conversation (listed, or fetched by ``chatId``)."""
+    item = read_object(unwrap(data, "data", "conversation"), "conversation")
+    last = item.get("lastMessage")
+    date = item.get("lastMessageDate")
+    if date is None and isinstance(last, Mapping):
+        date = last.get("timestamp") or last.get("date")
+    return Conversation(
+        id=read_id(item, "conversation", "chatId", "id"),
+        channel=channel_or_none(upper(item.get("channel"))),
+        contact=_text(item.get("contact") or item.get("phoneNumber") or item.get("source")),
+        unread_count=_count(item.get("unreadCount", item.get("unread"))),
+        last_message=_preview(item.get("lastMessagePreview") or last),
+        last_message_date=parse_timestamp(date),
+        assignee=_assignee(item),
+        archived=_bool(item.get("archived")),
+        raw=item,
+    )
+
+
+def parse_inbox_message(data: Any) -> InboxMessage:
+    """One message of a conversation."""
+    item = read_object(data, "inbox message")
+    content = item.get("content")
+    text = item.get("text")
+    if text is None and isinstance(content, Mapping):
+        text = content.get("text")
+    elif text is None and isinstance(content, str):
+        text = content
+    media_key = item.get("mediaKey")
+    if media_key is None and isinstance(content, Mapping):
+        media_key = content.get("mediaKey")
+    return InboxMessage(
+        id=read_id(item, "inbox message", "id", "messageId"),
+        direction=upper(item.get("direction")),
+        timestamp=parse_timestamp(item.get("timestamp") or item.get("date")),
+        text=_text(text),
+        media_key=_text(media_key),
+        status=upper(item.get("status") or item.get("deliveryStatus")),
+        raw=item,
+    )
+
+
+def parse_reply(data: Any) -> InboxReply:
+    """The answer to a reply: often empty (202), sometimes the message's id."""
+    if data is None:
+        return InboxReply()
+    item = read_object(data, "reply answer")
+    return InboxReply(
+        message_id=_text(item.get("messageId") or item.get("id")),
+        status=upper(item.get("status")),
+        raw=item,
+    )

@@ -1,0 +1,342 @@
+"""``client.exports``: CSV exports prepared in the background, waited for and downloaded.
+
+Start one (``contacts``, ``delivery_reports``, or
+``client.messages.export_history``), then ``wait(job)`` polls it (every 5 s
+by default; the documentation asks for 5-10 s) until it can be downloaded,
+and ``download(job, to=path)`` fetches the file from its time-limited link.
+That link may be on another host: it is fetched with no API key and outside
+the client's rate limit, so the key never reaches a third party.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any, TypeVar, overload
+from urllib.parse import urlsplit
+
+import anyio
+
+from qlara._blocking import SyncResource, blocking, blocking_iter
+from qlara._errors import APIError, APITimeoutError, MalformedResponseError, ValidationError
+from qlara._http import TimeoutTypes
+from qlara._models.account import ExportJob
+from qlara._pagination import AsyncPager
+from qlara._raw import RawResponse
+from qlara._request import Answer, Request, Route
+from qlara._resources import _admin_args as _a
+from qlara._resources import _tracking_args as _t
+from qlara._resources._account_wire import parse_export
+from qlara._resources._base import AsyncResource, call_options, check_limit
+
+__all__ = ["AsyncExports", "ExportRef", "Exports", "export_id"]
+
+EXPORTS = Route("/partner-gateway/v1/exports")
+ExportRef = ExportJob | int | str
+
+
+def export_id(job: object, field: str = "export") -> int | str:
+    """The id of an ``ExportJob`` (or an id itself)."""
+    if isinstance(job, ExportJob):
+        if job.id is None:
+            raise ValidationError(
+                field,
+                "this export job has no id (the platform's 202 carried none): find it with "
+                "client.exports.list()",
+            )
+        return job.id
+    return _a.one_id(field, job)
+
+
+def _link(job: ExportJob) -> str:
+    url = job.download_url
+    if url is None:
+        raise MalformedResponseError(
+            f"malformed export answer: export {job.id} is available for download but has no "
+            "download URL @ $.downloadUrl"
+        )
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise MalformedResponseError(
+            f"malformed export answer: the download URL of export {job.id} is not an absolute "
+            "http(s) URL @ $.downloadUrl"
+        )
+    return url
+
+
+def _read_job(answer: RawResponse, identifier: int | str) -> ExportJob:
+    try:
+        data = answer.json()
+    except MalformedResponseError:
+        data = answer.text.strip()
+        if not data.startswith(("https://", "http://")):
+            raise MalformedResponseError(
+                f"malformed export answer: neither JSON nor a download URL @ $ "
+                f"(export {identifier})",
+                status_code=answer.status_code,
+            ) from None
+    if isinstance(data, str) and data.startswith(("https://", "http://")):
+        return ExportJob(
+            id=identifier,
+            status="COMPLETED",
+            is_available_for_download=True,
+            download_url=data,
+            raw={"downloadUrl": data},
+        )
+    try:
+        return parse_export(data, identifier)
+    except MalformedResponseError as exc:
+        raise MalformedResponseError(str(exc), status_code=answer.status_code) from exc
+
+
+PathT = TypeVar("PathT", bound="str | os.PathLike[str]")
+
+
+class AsyncExports(AsyncResource):
+    """List, start, wait for and download export jobs."""
+
+    def list(
+        self,
+        *,
+        limit: int = 100,
+        timeout: TimeoutTypes = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> AsyncPager[ExportJob]:
+        """Every export job, newest as the platform orders them."""
+        return self._paged(
+            EXPORTS,
+            item=parse_export,
+            limit=check_limit(limit),
+            options=call_options(timeout, extra_headers, extra_body),
+            what="export page",
+        )
+
+    async def get(
+        self,
+        export: ExportRef,
+        *,
+        timeout: TimeoutTypes = None,  # noqa: ASYNC109 - the per-request timeout
+        extra_headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> ExportJob:
+        """One job, with its time-limited ``download_url`` once it is ready."""
+        identifier = export_id(export)
+        # Read raw: the reference says this answers "a time-limited download URL",
+        # which may come as a job object, a JSON string or a plain-text URL.
+        request: Request[RawResponse] = EXPORTS.request(
+            "GET", "{id}", id=identifier, answer=Answer.RAW, what="export"
+        )
+        answer = await self._call(request, call_options(timeout, extra_headers, extra_body))
+        return _read_job(answer, identifier)
+
+    async def regenerate(
+        self,
+        export: ExportRef,
+        *,
+        timeout: TimeoutTypes = None,  # noqa: ASYNC109 - the per-request timeout
+        extra_headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> ExportJob:
+        """Prepare an expired export again (``POST /exports/{id}``)."""
+        identifier = export_id(export)
+        request = EXPORTS.request(
+            "POST",
+            "{id}",
+            id=identifier,
+            parse=lambda d: parse_export(d, identifier),
+            what="export",
+        )
+        return await self._call(request, call_options(timeout, extra_headers, extra_body))
+
+    async def contacts(
+        self,
+        *,
+        list_ids: Iterable[int | str] | None = None,
+        contact_ids: Iterable[int | str] | None = None,
+        timeout: TimeoutTypes = None,  # noqa: ASYNC109 - the per-request timeout
+        extra_headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> ExportJob:
+        """Export contacts: those of ``list_ids``, or ``contact_ids``, or (neither) all of them.
+
+        Raises:
+            ValidationError: both given, or an empty list.
+        """
+        if list_ids is not None and contact_ids is not None:
+            raise ValidationError("contact_ids", "give list_ids or contact_ids, not both")
+        body: dict[str, Any] = {}
+        if list_ids is not None:
+            body["listIds"] = _a.id_list("list_ids", list_ids)
+        if contact_ids is not None:
+            body["contactIds"] = _a.id_list("contact_ids", contact_ids)
+        request = EXPORTS.request("POST", "contacts", json=body, parse=parse_export, what="export")
+        return await self._call(request, call_options(timeout, extra_headers, extra_body))
+
+    async def delivery_reports(
+        self,
+        *,
+        campaign_id: int | str | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        timeout: TimeoutTypes = None,  # noqa: ASYNC109 - the per-request timeout
+        extra_headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> ExportJob:
+        """Export delivery reports: of one campaign, or of a period (``start`` and ``end``).
+
+        Raises:
+            ValidationError: neither or both kinds given, only one end of the
+                period, or a naive datetime.
+        """
+        if campaign_id is not None:
+            if start is not None or end is not None:
+                raise ValidationError("campaign_id", "give campaign_id or start and end, not both")
+            body: dict[str, Any] = {"campaignId": _a.one_id("campaign_id", campaign_id)}
+        else:
+            if start is None or end is None:
+                raise ValidationError(
+                    "start" if start is None else "end",
+                    "give campaign_id, or both start and end (timezone-aware datetimes)",
+                )
+            _t.aware("start", start)
+            _t.aware("end", end)
+            body = {"startDateTime": _t.instant(start), "endDateTime": _t.instant(end)}
+        request = EXPORTS.request(
+            "POST", "delivery-reports", json=body, parse=parse_export, what="export"
+        )
+        return await self._call(request, call_options(timeout, extra_headers, extra_body))
+
+    async def wait(
+        self,
+        export: ExportRef,
+        *,
+        timeout: float = 600.0,  # noqa: ASYNC109 - a deadline for the whole wait
+        interval: float = 5.0,
+        request_timeout: TimeoutTypes = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> ExportJob:
+        """Poll the job every ``interval`` seconds until it can be downloaded.
+
+        An ``EXPIRED`` job is regenerated once; expiring again is an error.
+
+        Args:
+            timeout: seconds to wait in all.
+            interval: seconds between polls (the documentation asks for 5 to 10).
+            request_timeout: the timeout of each request.
+
+        Returns:
+            The job, ready (``download_url`` set).
+
+        Raises:
+            APITimeoutError: not ready within ``timeout``.
+            APIError: the job failed, or expired again after being regenerated.
+        """
+        identifier = export_id(export)
+        timeout = _t.seconds("timeout", timeout)
+        interval = _t.seconds("interval", interval)
+        deadline = anyio.current_time() + timeout
+        regenerated = False
+        while True:
+            job = await self.get(
+                identifier,
+                timeout=request_timeout,
+                extra_headers=extra_headers,
+                extra_body=extra_body,
+            )
+            if job.is_available_for_download:
+                return job
+            if job.is_failed:
+                raise APIError(f"export {identifier} failed on the platform (status {job.status})")
+            if job.is_expired:
+                if regenerated:
+                    raise APIError(f"export {identifier} expired again after it was regenerated")
+                regenerated = True
+                await self.regenerate(
+                    identifier, timeout=request_timeout, extra_headers=extra_headers
+                )
+                continue
+            remaining = deadline - anyio.current_time()
+            if remaining <= 0:
+                raise APITimeoutError(
+                    f"export {identifier} was not ready for download within {timeout:g} s "
+                    f"(status {job.status or 'unknown'})"
+                )
+            await anyio.sleep(min(interval, remaining))
+
+    @overload
+    async def download(
+        self,
+        export: ExportRef,
+        to: None = None,
+        *,
+        timeout: TimeoutTypes = None,  # noqa: ASYNC109 - the per-request timeout
+        extra_headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> bytes: ...
+
+    @overload
+    async def download(
+        self,
+        export: ExportRef,
+        to: PathT,
+        *,
+        timeout: TimeoutTypes = None,  # noqa: ASYNC109 - the per-request timeout
+        extra_headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> PathT: ...
+
+    async def download(
+        self,
+        export: ExportRef,
+        to: str | os.PathLike[str] | None = None,
+        *,
+        timeout: TimeoutTypes = None,  # noqa: ASYNC109 - the per-request timeout
+        extra_headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> bytes | str | os.PathLike[str]:
+        """Fetch the export's file: bytes, or streamed to ``to`` (that path is returned as given).
+
+        A fresh link is read first (``get``), then followed with no API key
+        (it may be on another host). ``extra_headers`` go with both requests;
+        ``extra_body`` only with the ``get``. A file written to ``to`` appears
+        complete or not at all.
+
+        Raises:
+            ValidationError: the export is not ready yet (``wait`` for it first).
+        """
+        identifier = export_id(export)
+        job = await self.get(
+            identifier, timeout=timeout, extra_headers=extra_headers, extra_body=extra_body
+        )
+        if not job.is_available_for_download:
+            raise ValidationError(
+                "export",
+                f"export {identifier} is not ready for download "
+                f"(status {job.status or 'unknown'}); wait() for it first",
+            )
+        request: Request[Any] = Request(
+            method="GET",
+            path=_link(job),
+            answer=Answer.BYTES if to is None else Answer.FILE,
+            to=to,
+            external=True,
+            what="export file",
+        )
+        options = call_options(timeout, extra_headers, None)
+        result: bytes | str | os.PathLike[str] = await self._call(request, options)
+        return result
+
+
+class Exports(SyncResource):
+    """Blocking ``client.exports``."""
+
+    list = blocking_iter(AsyncExports.list)
+    get = blocking(AsyncExports.get)
+    regenerate = blocking(AsyncExports.regenerate)
+    contacts = blocking(AsyncExports.contacts)
+    delivery_reports = blocking(AsyncExports.delivery_reports)
+    wait = blocking(AsyncExports.wait)
+    download = blocking(AsyncExports.download)

@@ -1,0 +1,202 @@
+"""``client.rcs.templates``: stored RCS templates, written with the models ``rcs.send`` takes.
+
+A template's ``body`` is the same ``RcsText`` / ``RcsCard`` / ``RcsCarousel``
+an inline send takes (suggestions and ``fallback_sms`` included), serialized
+by the same converter: the platform stores the inner body and keeps the kind
+in ``type``. No approval is documented for RCS templates; they can be sent
+with ``client.rcs.send(template_id=...)`` at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from qlara._blocking import SyncResource, blocking, blocking_iter
+from qlara._converter import unstructure
+from qlara._errors import MalformedResponseError, ValidationError
+from qlara._http import CallOptions, TimeoutTypes
+from qlara._models.rcs import RcsBody, RcsCard, RcsCarousel, RcsText
+from qlara._models.templates import RcsTemplate
+from qlara._pagination import AsyncPager
+from qlara._request import Answer, Request, Route
+from qlara._resources._base import AsyncResource, call_options, check_limit
+from qlara._resources._channel_wire import has_id, parse_rcs_template
+from qlara._resources._ids import check_id
+
+RCS_TEMPLATES = Route("/message-server/rcs/templates")
+TYPES = frozenset({"TEXT", "CARD", "CAROUSEL"})
+
+
+def _text(field: str, value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(field, f"must be non-empty text, got {value!r}")
+    return value
+
+
+def template_body(name: object, description: object, kind: object, body: object) -> dict[str, Any]:
+    """``{name, description, type, body}``; ``type`` follows from a model body when not given."""
+    if kind is not None and (not isinstance(kind, str) or kind.upper() not in TYPES):
+        raise ValidationError("type", f"must be TEXT, CARD or CAROUSEL, got {kind!r}")
+    given = None if kind is None else kind.upper()
+    if isinstance(body, (RcsText, RcsCard, RcsCarousel)):
+        wire = unstructure(body)
+        if given is not None and given != wire["type"]:
+            raise ValidationError(
+                "type", f"is {given} but the body is an {type(body).__name__} ({wire['type']})"
+            )
+        given, inner = wire["type"], wire["body"]
+    elif isinstance(body, Mapping):
+        if given is None:
+            raise ValidationError("type", "is required with a dict body (TEXT, CARD or CAROUSEL)")
+        inner = dict(body)
+    else:
+        raise ValidationError(
+            "body", f"must be RcsText, RcsCard, RcsCarousel or a dict, got {type(body).__name__}"
+        )
+    return {
+        "name": _text("name", name),
+        "description": _text("description", description),
+        "type": given,
+        "body": inner,
+    }
+
+
+class AsyncRcsTemplates(AsyncResource):
+    """List, create, replace and remove stored RCS templates."""
+
+    def list(
+        self,
+        *,
+        limit: int = 100,
+        timeout: TimeoutTypes = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> AsyncPager[RcsTemplate]:
+        """Every RCS template, a page at a time."""
+        return self._paged(
+            RCS_TEMPLATES,
+            item=parse_rcs_template,
+            limit=check_limit(limit),
+            options=call_options(timeout, extra_headers, extra_body),
+            what="RCS templates page",
+        )
+
+    async def get(
+        self,
+        template_id: int | str,
+        *,
+        timeout: TimeoutTypes = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> RcsTemplate:
+        """One template (``NotFoundError`` when there is none)."""
+        return await self._get(template_id, call_options(timeout, extra_headers, extra_body))
+
+    async def create(
+        self,
+        *,
+        name: str,
+        description: str,
+        body: RcsBody | Mapping[str, Any],
+        type: str | None = None,  # noqa: A002 - the platform's field name
+        timeout: TimeoutTypes = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> RcsTemplate:
+        """Store a template.
+
+        Args:
+            body: ``RcsText``, ``RcsCard`` or ``RcsCarousel`` (checked as for a
+                send), or a dict sent as given (then ``type`` is required).
+            type: ``TEXT``, ``CARD`` or ``CAROUSEL``; follows from a model body.
+        """
+        request = RCS_TEMPLATES.request(
+            "POST",
+            json=template_body(name, description, type, body),
+            parse=_parse_written,
+            what="RCS template",
+        )
+        return await self._after_write(request, call_options(timeout, extra_headers, extra_body))
+
+    async def update(
+        self,
+        template_id: int | str,
+        *,
+        name: str,
+        description: str,
+        body: RcsBody | Mapping[str, Any],
+        type: str | None = None,  # noqa: A002 - the platform's field name
+        timeout: TimeoutTypes = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> RcsTemplate:
+        """Replace a template (PUT: every field is sent, as for ``create``)."""
+        identifier = check_id("template_id", template_id)
+        request = RCS_TEMPLATES.request(
+            "PUT",
+            "{id}",
+            id=identifier,
+            json=template_body(name, description, type, body),
+            parse=_parse_written,
+            what="RCS template",
+        )
+        options = call_options(timeout, extra_headers, extra_body)
+        return await self._after_write(request, options, identifier)
+
+    async def delete(
+        self,
+        template_id: int | str,
+        *,
+        timeout: TimeoutTypes = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Remove a template (``NotFoundError`` when there is none)."""
+        request: Request[None] = RCS_TEMPLATES.request(
+            "DELETE", "{id}", id=check_id("template_id", template_id), answer=Answer.NOTHING
+        )
+        await self._call(request, call_options(timeout, extra_headers, extra_body))
+
+    async def _get(self, template_id: object, options: CallOptions) -> RcsTemplate:
+        request = RCS_TEMPLATES.request(
+            "GET",
+            "{id}",
+            id=check_id("template_id", template_id),
+            parse=parse_rcs_template,
+            what="RCS template",
+        )
+        return await self._call(request, options)
+
+    async def _after_write(
+        self,
+        request: Request[RcsTemplate | None],
+        options: CallOptions,
+        template_id: int | str | None = None,
+    ) -> RcsTemplate:
+        """The written template; fetched again when the platform answered without it."""
+        written = await self._call(request, options)
+        if written is not None:
+            return written
+        if template_id is None:
+            raise MalformedResponseError("the platform created a template but did not say its id")
+        return await self._get(
+            template_id, call_options(options.timeout, options.extra_headers, None)
+        )
+
+
+def _parse_written(data: Any) -> RcsTemplate | None:
+    """A write's answer: the template, or ``None`` for an empty answer or a bare ack."""
+    if not has_id(data, "id", "templateId"):
+        return None
+    return parse_rcs_template(data)
+
+
+class RcsTemplates(SyncResource):
+    """Blocking ``client.rcs.templates``."""
+
+    list = blocking_iter(AsyncRcsTemplates.list)
+    get = blocking(AsyncRcsTemplates.get)
+    create = blocking(AsyncRcsTemplates.create)
+    update = blocking(AsyncRcsTemplates.update)
+    delete = blocking(AsyncRcsTemplates.delete)

@@ -1,0 +1,140 @@
+"""``AsyncPager`` and ``Pager``: page shapes, stop rules, laziness, and the sync twin."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any
+
+import httpx
+import pytest
+
+import qlara
+from qlara._pagination import read_page
+from tests.conftest import KEY
+
+MakeClient = Callable[..., qlara.AsyncQlara]
+FROM = datetime(2026, 1, 1, tzinfo=timezone.utc)
+TO = datetime(2026, 2, 1, tzinfo=timezone.utc)
+
+
+def item(n: int) -> dict[str, Any]:
+    return {"customerMessageId": f"m{n}", "deliveryStatus": "DELIVERED"}
+
+
+def identity(raw: Any) -> Any:
+    return raw
+
+
+@pytest.mark.parametrize(
+    ("answer", "has_more"),
+    [
+        ([1, 2], True),
+        ({"data": [1, 2]}, True),
+        ({"messages": [1, 2]}, True),
+        ({"phoneNumbers": [1, 2]}, True),
+        ({"content": [1, 2], "last": True}, False),
+        ({"content": [1, 2], "last": False}, True),
+        ({"data": [1, 2], "totalPages": 1}, False),
+        ({"data": [1, 2], "total": 2}, False),
+        ({"data": [1, 2], "hasMore": False}, False),
+        ({"profiles": [1, 2], "total": 9}, True),
+        ({"data": {"content": [1, 2], "last": True}}, True),
+    ],
+)
+def test_page_shapes(answer: Any, has_more: bool) -> None:
+    """Every documented page shape yields its items, and its end when it states one."""
+    page = read_page(answer, identity, page=0, limit=2)
+    assert page.items == (1, 2)
+    assert page.has_more is has_more
+    assert page.raw == answer
+
+
+def test_empty_and_malformed_pages() -> None:
+    """Empty answers are empty pages; an answer with no list is MalformedResponseError."""
+    empties: list[Any] = [None, [], {}, {"data": None}]
+    for empty in empties:
+        assert read_page(empty, identity, page=0, limit=5).has_more is False
+    for broken in ("x", 7, {"a": 1, "b": 2}, {"a": [1], "b": [2]}):
+        with pytest.raises(qlara.MalformedResponseError):
+            read_page(broken, identity, page=0, limit=5)
+
+
+def paged(items: list[dict[str, Any]], shape: str = "array") -> Callable[[httpx.Request], Any]:
+    def handler(request: httpx.Request) -> httpx.Response:
+        page, limit = int(request.url.params["page"]), int(request.url.params["limit"])
+        chunk = items[page * limit : (page + 1) * limit]
+        if shape == "spring":
+            last = (page + 1) * limit >= len(items)
+            return httpx.Response(200, json={"content": chunk, "last": last, "number": page})
+        return httpx.Response(200, json=chunk)
+
+    return handler
+
+
+async def test_pager_walks_every_page_lazily(make_client: MakeClient) -> None:
+    """async for reads all pages; a break fetches nothing further."""
+    calls: list[str] = []
+    inner = paged([item(n) for n in range(5)])
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request.url.params["page"])
+        response: httpx.Response = inner(request)
+        return response
+
+    client = make_client(handler)
+    pager = client.messages.history(channel="SMS", from_=FROM, to=TO, limit=2)
+    assert calls == []  # nothing until iterated
+    ids = [status.customer_message_id async for status in pager]
+    assert ids == [f"m{n}" for n in range(5)]
+    assert calls == ["0", "1", "2", "3"]  # stops at the first empty page
+    calls.clear()
+    async for _ in pager:
+        break
+    assert calls == ["0"]
+    page = await pager.first_page()
+    assert isinstance(page, qlara.Page)
+    assert (len(page.items), page.page, page.has_more) == (2, 0, True)
+
+
+async def test_spring_pages_stop_at_last(make_client: MakeClient) -> None:
+    """A page that says it is the last ends the walk without another request."""
+    calls: list[str] = []
+    inner = paged([item(n) for n in range(4)], shape="spring")
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request.url.params["page"])
+        response: httpx.Response = inner(request)
+        return response
+
+    client = make_client(handler)
+    pager = client.messages.history(channel="SMS", from_=FROM, to=TO, limit=2)
+    assert len([s async for s in pager]) == 4
+    assert calls == ["0", "1"]
+
+
+async def test_a_server_ignoring_page(make_client: MakeClient) -> None:
+    """A repeated short page ends the walk; a repeated full page is MalformedResponseError."""
+    short = make_client(lambda r: httpx.Response(200, json=[item(1)]))
+    pager = short.messages.history(channel="SMS", from_=FROM, to=TO, limit=5)
+    assert [s.customer_message_id async for s in pager] == ["m1"]
+    full = make_client(lambda r: httpx.Response(200, json=[item(1), item(2)]))
+    pager = full.messages.history(channel="SMS", from_=FROM, to=TO, limit=2)
+    with pytest.raises(qlara.MalformedResponseError, match="repeats"):
+        async for _ in pager:
+            pass
+
+
+def test_sync_pager_is_a_plain_iterator() -> None:
+    """The blocking pager iterates lazily, stops on close() and offers first_page()."""
+    handler = paged([item(n) for n in range(5)])
+    with qlara.Qlara(KEY, transport=httpx.MockTransport(handler), rate_limit=None) as client:
+        pager = client.messages.history(channel="SMS", from_=FROM, to=TO, limit=2)
+        assert isinstance(pager, qlara.Pager)
+        assert next(pager).customer_message_id == "m0"
+        assert [s.customer_message_id for s in pager] == [f"m{n}" for n in range(1, 5)]
+        again = client.messages.history(channel="SMS", from_=FROM, to=TO, limit=2)
+        first = again.first_page()
+        assert [s.customer_message_id for s in first.items] == ["m0", "m1"]
+        assert next(again).customer_message_id == "m0"
+        again.close()
