@@ -4,9 +4,9 @@ Each argument gets a valid value or junk of every kind (None, bools, ints,
 floats with nan/inf, text, bytes, containers, objects). A message that
 builds must also send (on a MockTransport that accepts everything) or fail
 with a QlaraError: a model that accepts what the serializer cannot write is
-a crash deferred to the send. The known defects of issue 9 (fixed on branch
-``harden``) are kept out of the broad strategies and pinned by the narrow
-xfail tests at the end, so the lead can drop the marks after the merge.
+a crash deferred to the send. The inputs issue 9 found crashing (huge ints,
+containers in enum fields, colliding action types, sets in free-form bodies)
+are in the broad strategies, and pinned by the narrow tests at the end.
 ``FUZZ_EXAMPLES=2000 uv run pytest tests/test_fuzz_*.py`` digs deeper.
 """
 
@@ -39,7 +39,10 @@ FUZZ = settings(
 SCALAR_JUNK = st.one_of(
     st.none(),
     st.booleans(),
-    st.integers(-(10**30), 10**30),  # not 4,300+ digits: issue 9 defect 6, pinned below
+    st.integers(-(10**30), 10**30),
+    st.sampled_from([-5000, 5000]).map(
+        lambda digits: (1 if digits > 0 else -1) * 10 ** abs(digits)
+    ),
     st.floats(),
     st.just(math.nan),
     st.text(max_size=30),
@@ -372,10 +375,9 @@ def test_the_sync_client_builds_or_refuses(arguments: dict[str, Any]) -> None:
     client.close()
 
 
-# -- the known defects of issue 9, pinned narrowly (remove the marks after merging `harden`) --
+# -- the defects issue 9 reported, pinned narrowly --
 
 DESTINATION = "+393401234567"
-KNOWN = "issue 9 defect {}, fixed on branch harden"
 
 
 def _wire_chip(action: qlara.RcsAction) -> Any:
@@ -392,7 +394,6 @@ def _wire_chip(action: qlara.RcsAction) -> Any:
     return sent[0]["body"]["body"]["suggestions"][0]
 
 
-@pytest.mark.xfail(reason=KNOWN.format(6), strict=False)
 @pytest.mark.parametrize("kind", ["text", "kind", "type"])
 def test_an_action_type_that_collides_with_the_chip_fields_is_refused_or_sent_right(
     kind: str,
@@ -419,7 +420,6 @@ ENUM_FIELDS: list[tuple[Callable[..., Any], dict[str, Any], str]] = [
 ]
 
 
-@pytest.mark.xfail(reason=KNOWN.format(6), strict=False)
 @pytest.mark.parametrize(("constructor", "base", "field"), ENUM_FIELDS)
 @pytest.mark.parametrize("value", [["TALL"], {"a": 1}])
 def test_an_enum_field_given_a_container_is_a_validation_error(
@@ -430,7 +430,6 @@ def test_an_enum_field_given_a_container_is_a_validation_error(
         constructor(**base, **{field: value})
 
 
-@pytest.mark.xfail(reason=KNOWN.format(6), strict=False)
 @pytest.mark.parametrize(
     ("constructor", "base", "field"),
     [(c, b, f) for c, b, f in ENUM_FIELDS if f in {"orientation", "card_width"}],
@@ -446,7 +445,6 @@ def test_an_enum_field_with_a_default_refuses_none(
 HUGE = 10**5000
 
 
-@pytest.mark.xfail(reason=KNOWN.format(6), strict=False)
 @pytest.mark.parametrize(
     "build",
     [
@@ -454,7 +452,9 @@ HUGE = 10**5000
         lambda: qlara.RcsMessage(destination=DESTINATION, agent_id=1, template_id=-HUGE),
         lambda: qlara.RcsFallback(agent_id=-HUGE, template_id=1),
         lambda: qlara.RateLimit(per_second=-HUGE),
+        lambda: qlara.RateLimit(per_minute=HUGE),  # built, it could not even be printed
         lambda: qlara.RetryPolicy(max_backoff=-HUGE),
+        lambda: qlara.RetryPolicy(max_retry_after=HUGE),  # too big for a float
         lambda: qlara.WhatsAppMessage(
             destination=DESTINATION, phone_number_id=-HUGE, template=qlara.WhatsAppTemplate(id=1)
         ),
@@ -462,11 +462,17 @@ HUGE = 10**5000
 )
 def test_an_int_of_thousands_of_digits_is_a_validation_error(build: Callable[[], Any]) -> None:
     """An out-of-range int too long to print is a ValidationError, not a bare ValueError."""
-    with pytest.raises(qlara.ValidationError):
+    with pytest.raises(qlara.ValidationError, match="about 5001 digits"):
         build()
 
 
-@pytest.mark.xfail(reason=KNOWN.format(6), strict=False)
+@pytest.mark.parametrize("option", ["timeout", "max_retries"])
+def test_a_client_option_of_thousands_of_digits_is_a_configuration_error(option: str) -> None:
+    """A negative client option too long to print is a ConfigurationError, not a ValueError."""
+    with pytest.raises(qlara.ConfigurationError, match="about 5001 digits"):
+        qlara.AsyncQlara(api_key="k", **{option: -HUGE})
+
+
 @pytest.mark.parametrize(
     "build",
     [
@@ -485,7 +491,6 @@ def test_a_part_of_the_wrong_type_is_a_validation_error(build: Callable[[], Any]
         build()
 
 
-@pytest.mark.xfail(reason=KNOWN.format(5), strict=False)
 @pytest.mark.parametrize(
     "body", [{"tags": {"a", "b"}}, {"x": object()}, {1: "one", "two": 2}, {"n": [set()]}]
 )
@@ -495,7 +500,6 @@ def test_a_free_form_body_json_cannot_carry_is_refused(body: dict[Any, Any]) -> 
         qlara.WhatsAppMessage(destination=DESTINATION, phone_number_id=5, body=body)
 
 
-@pytest.mark.xfail(reason=KNOWN.format(13), strict=False)
 @pytest.mark.parametrize("message_id", ["a,b", "a/b"])
 def test_an_id_that_cannot_be_polled_is_refused(message_id: str) -> None:
     """A message_id with ',' or '/' is refused at construction."""
