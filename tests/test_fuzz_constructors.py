@@ -470,7 +470,7 @@ def test_an_int_of_thousands_of_digits_is_a_validation_error(build: Callable[[],
 def test_a_client_option_of_thousands_of_digits_is_a_configuration_error(option: str) -> None:
     """A negative client option too long to print is a ConfigurationError, not a ValueError."""
     with pytest.raises(qlara.ConfigurationError, match="about 5001 digits"):
-        qlara.AsyncQlara(api_key="k", **{option: -HUGE})
+        qlara.AsyncQlara(api_key="k", **{option: -HUGE})  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
