@@ -84,7 +84,7 @@ class Answer:
 
 ANSWERS = st.builds(Answer, STATUSES, BODIES, HEADERS)
 FUZZ = settings(
-    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "40")),
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "25")),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )

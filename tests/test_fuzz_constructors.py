@@ -29,7 +29,7 @@ from tests import strategies as valid
 
 OK = (qlara.ValidationError, qlara.ConfigurationError)
 FUZZ = settings(
-    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "100")),
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "60")),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )

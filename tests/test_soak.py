@@ -71,7 +71,7 @@ def test_kill_and_resume_sends_nothing_twice(tmp_path: Path, seed: int) -> None:
         seed=seed, fault_rate=0.2, kinds=("slow", "error_500_after", "close_after", "rate_limited")
     )
     with serve(platform) as base_url:
-        report = kill_and_resume(platform, base_url, tmp_path, count=150, seed=seed, kills=2)
+        report = kill_and_resume(platform, base_url, tmp_path, count=120, seed=seed, kills=2)
     _show(f"kill and resume, seed {seed}", report)
     assert report.violations == []
     assert report.kills == 2
