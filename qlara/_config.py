@@ -16,6 +16,7 @@ import attrs
 from qlara._auth import BasicAuth, Secret
 from qlara._errors import ConfigurationError
 from qlara._limiter import SharedLimitFactory
+from qlara._models._validate import show
 from qlara._ratelimit import RateLimit
 from qlara._retry import RetryPolicy
 from qlara._version import __version__
@@ -126,12 +127,14 @@ def check_timeout(value: object) -> None:
     if value is None or hasattr(value, "as_dict"):
         return
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
-        raise ConfigurationError(f"timeout must be seconds >= 0 or an httpx.Timeout, got {value!r}")
+        raise ConfigurationError(
+            f"timeout must be seconds >= 0 or an httpx.Timeout, got {show(value)}"
+        )
 
 
 def check_max_retries(value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ConfigurationError(f"max_retries must be an integer >= 0, got {value!r}")
+        raise ConfigurationError(f"max_retries must be an integer >= 0, got {show(value)}")
 
 
 def resolve(

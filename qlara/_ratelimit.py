@@ -40,19 +40,26 @@ import anyio
 import attrs
 
 from qlara._errors import ValidationError
+from qlara._models._validate import show
 
 __all__ = ["RateLimit", "RateLimiter", "Schedule"]
 
 
+MAX_REQUESTS = 10**9
+"""A bound on either budget far past any plan's (and small enough to print)."""
+
+
 def _positive_int(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValidationError(attribute.name, f"must be a positive integer, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_REQUESTS:
+        raise ValidationError(
+            attribute.name, f"must be an integer from 1 to {MAX_REQUESTS:,}, got {show(value)}"
+        )
 
 
 def _margin(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
     valid = isinstance(value, (int, float)) and not isinstance(value, bool)
     if not valid or not 0 <= value <= 1:  # type: ignore[operator]
-        raise ValidationError(attribute.name, f"must be between 0 and 1 second, got {value!r}")
+        raise ValidationError(attribute.name, f"must be between 0 and 1 second, got {show(value)}")
 
 
 @attrs.frozen(kw_only=True)

@@ -18,6 +18,7 @@ from typing import Any
 import attrs
 
 from qlara._errors import ValidationError
+from qlara._models._validate import show
 
 __all__ = [
     "Action",
@@ -53,15 +54,19 @@ def classify_status(status_code: int) -> Safety:
     return Safety.FINAL
 
 
+def _finite(value: float) -> bool:
+    """``value >= 0`` and finite as a float (an int too big for a float is not)."""
+    try:
+        seconds = float(value)
+    except OverflowError:
+        return False
+    return math.isfinite(seconds) and seconds >= 0
+
+
 def _non_negative(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or not value >= 0
-        or math.isinf(value)
-    ):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not _finite(value):
         raise ValidationError(
-            attribute.name, f"must be a finite number of seconds >= 0, got {value!r}"
+            attribute.name, f"must be a finite number of seconds >= 0, got {show(value)}"
         )
 
 

@@ -361,3 +361,29 @@ async def test_handler_runs_even_if_the_answer_cannot_be_sent() -> None:
     scope = {"type": "http", "method": "POST", "headers": [], "query_string": b""}
     await webhooks.asgi_app(recorder)(scope, receive, send)
     assert len(recorder.events) == 1
+
+
+@pytest.mark.parametrize(
+    ("method", "query", "body"),
+    [
+        ("GET", b"token=s3cret", DELIVERY),  # 405
+        ("POST", b"token=wrong", DELIVERY),  # 401
+        ("POST", b"token=s3cret", b"x" * 2000),  # 413
+        ("POST", b"token=s3cret", b"not json"),  # 400
+    ],
+)
+async def test_a_refusal_the_server_cannot_send_is_not_an_application_error(
+    method: str, query: bytes, body: bytes
+) -> None:
+    """When the server refuses our 4xx (it already answered a broken request), the app returns."""
+    inbox = [{"type": "http.request", "body": body, "more_body": False}]
+
+    async def receive() -> dict[str, Any]:
+        return inbox.pop(0) if inbox else {"type": "http.disconnect"}
+
+    async def send(message: Any) -> None:
+        raise RuntimeError("can't handle event type Response when state=MUST_CLOSE")
+
+    scope = {"type": "http", "method": method, "headers": [], "query_string": query}
+    app = webhooks.asgi_app(Recorder(), token="s3cret", max_body=1000)
+    await app(scope, receive, send)  # no exception: uvicorn would log it as an app crash

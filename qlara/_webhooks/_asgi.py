@@ -98,20 +98,20 @@ class WebhookReceiver:
             problem = "only POST is accepted"
             if scope.get("method") in ("GET", "HEAD"):
                 problem = self._redirect_hint(scope)
-            await _respond(send, 405, problem, [(b"allow", b"POST")])
+            await _refuse(send, 405, problem, [(b"allow", b"POST")])
             return
         if not self._authorised(scope):
             log.debug("refused a callback without a valid token")
-            await _respond(send, 401, "missing or wrong webhook token")
+            await _refuse(send, 401, "missing or wrong webhook token")
             return
         declared = _content_length(scope)
         if declared is not None and declared > self._max_body:
-            await _respond(send, 413, f"the body exceeds {self._max_body} bytes")
+            await _refuse(send, 413, f"the body exceeds {self._max_body} bytes")
             return
         try:
             body = await self._read(receive)
         except _TooLargeError:
-            await _respond(send, 413, f"the body exceeds {self._max_body} bytes")
+            await _refuse(send, 413, f"the body exceeds {self._max_body} bytes")
             return
         except _DisconnectedError:
             return
@@ -119,11 +119,11 @@ class WebhookReceiver:
             event = parse(body)
         except WebhookError as exc:
             log.debug("refused a callback body: %s", exc)
-            await _respond(send, 400, str(exc))
+            await _refuse(send, 400, str(exc))
             return
         except Exception:  # parse promises WebhookError only; a bad body is still never a 5xx
             log.debug("refused a callback body that could not be read", exc_info=True)
-            await _respond(send, 400, "the callback body could not be read")
+            await _refuse(send, 400, "the callback body could not be read")
             return
         try:
             await _respond(send, 200, None)
@@ -236,6 +236,20 @@ def _content_length(scope: Scope) -> int | None:
             except ValueError:
                 return None
     return None
+
+
+async def _refuse(
+    send: Send, status: int, error: str, headers: list[tuple[bytes, bytes]] | None = None
+) -> None:
+    """Answer a 4xx; a connection the server already gave up on is no error of ours.
+
+    uvicorn, for one, answers a request whose body breaks HTTP framing itself,
+    and then raises on the application's own answer: the caller has its 4xx.
+    """
+    try:
+        await _respond(send, status, error, headers)
+    except Exception:
+        log.debug("could not answer %d to a refused callback", status, exc_info=True)
 
 
 async def _respond(
