@@ -333,3 +333,78 @@ async def test_a_cancelled_pack_is_listed_as_unreported() -> None:
     unknown = run.unreported
     assert sorted(o.index for o in unknown) == [0, 1, 2, 3]
     assert all(isinstance(o.error, qlara.OutcomeUnknownError) for o in unknown)
+
+
+def _ids_and_numbers(request: httpx.Request) -> list[tuple[str, str]]:
+    items = json.loads(request.content)["messages"]
+    return [pair for item in items for pair in zip(item["ids"], item["destinations"], strict=True)]
+
+
+@pytest.mark.parametrize(
+    ("answer", "accepted"),
+    [
+        (lambda sent: httpx.Response(200, json={"status": "ok"}), True),
+        (lambda sent: httpx.Response(200), True),
+        (lambda sent: httpx.Response(202), True),
+        (lambda sent: httpx.Response(200, json={"globalId": "g"}), True),
+        (lambda sent: httpx.Response(200, json={"accepted": True, "results": []}), True),
+        (
+            lambda sent: httpx.Response(
+                200, json={"accepted": True, "results": [{"id": i} for i, _ in sent]}
+            ),
+            True,
+        ),
+        (
+            lambda sent: httpx.Response(
+                200, json={"results": [{"destination": n[1:], "accepted": True} for _, n in sent]}
+            ),
+            True,
+        ),
+        (
+            lambda sent: httpx.Response(
+                200, json={"status": "error", "message": "Insufficient credit", "code": 2}
+            ),
+            False,
+        ),
+    ],
+)
+async def test_answers_without_per_id_verdicts(
+    make_client: MakeClient,
+    answer: Callable[[list[tuple[str, str]]], httpx.Response],
+    accepted: bool,
+) -> None:
+    """A 2xx with no per-id verdict gives the request's verdict to each message, once each."""
+    requests: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        requests.append(request)
+        return answer(_ids_and_numbers(request))
+
+    messages = [personal(i) for i in range(4)]
+    got = await collect(make_client(handler).send_many(messages, sms_per_request=4))
+    assert len(requests) == 1
+    assert sorted(o.index for o in got) == [0, 1, 2, 3]
+    assert all(o.error is None and o.result is not None for o in got)
+    assert [o.ok for o in got] == [accepted] * 4
+    if not accepted:
+        assert got[0].result is not None
+        assert got[0].result.results[qlara.Channel.SMS].reasons == ("code 2: Insufficient credit",)
+
+
+async def test_results_by_a_shared_number(make_client: MakeClient) -> None:
+    """Results keyed by number only: a number sent twice takes them if they agree, else unknown."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent = _ids_and_numbers(request)
+        verdict = {number(0): True, number(1): False}
+        results = [{"destination": n, "accepted": verdict.get(n, True)} for _, n in sent]
+        results[-1]["accepted"] = not results[-1]["accepted"]  # the second of number(1) differs
+        return httpx.Response(200, json={"results": results})
+
+    messages = [personal(0), personal(0), personal(1), personal(1)]
+    got = await collect(make_client(handler).send_many(messages, sms_per_request=4))
+    by_index = {o.index: o for o in got}
+    assert by_index[0].ok
+    assert by_index[1].ok
+    assert isinstance(by_index[2].error, qlara.OutcomeUnknownError)
+    assert isinstance(by_index[3].error, qlara.OutcomeUnknownError)

@@ -345,3 +345,27 @@ def test_sync_legacy_send_and_credit() -> None:
         assert result.results[0].accepted is True
         assert client.sms.legacy.credit() == sim.credit
     assert sim.count("s1") == 1
+
+
+@pytest.mark.parametrize(
+    ("response", "accepted"),
+    [
+        (httpx.Response(200), None),
+        (httpx.Response(202), None),
+        (httpx.Response(200, json={"status": "ok"}), True),
+        (
+            httpx.Response(200, json={"status": "error", "message": "Wrong sender", "code": 18}),
+            False,
+        ),
+    ],
+)
+async def test_minimal_answers_are_read(
+    make_client: MakeClient, response: httpx.Response, accepted: bool | None
+) -> None:
+    """An empty 2xx or a bare JSend status is an answer, not an unknown outcome."""
+    client = make_client(lambda request: response)
+    item = qlara.LegacySms(ids=["a"], destinations=[DESTINATION], sender="Shop", body="Hi")
+    result = await client.sms.legacy.send([item], global_id="g-1")
+    assert result.global_id == "g-1"
+    assert result.accepted is accepted
+    assert result.results == ()
