@@ -99,6 +99,11 @@ def legacy_text(message: SmsMessage) -> str | None:
     values = message.placeholders
     if values is None:
         return message.body  # nothing to fill: the text goes as written, as on Universal
+    if any(
+        not _PLACEHOLDER.fullmatch(f"{{{name}}}") and f"{{{name}}}" in message.body
+        for name in values
+    ):
+        return None  # a token the SDK does not render (``{first name}``): the platform decides
     missing = False
 
     def fill(match: re.Match[str]) -> str:

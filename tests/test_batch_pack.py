@@ -408,3 +408,25 @@ async def test_results_by_a_shared_number(make_client: MakeClient) -> None:
     assert by_index[1].ok
     assert isinstance(by_index[2].error, qlara.OutcomeUnknownError)
     assert isinstance(by_index[3].error, qlara.OutcomeUnknownError)
+
+
+async def test_a_token_the_sdk_cannot_render_goes_alone(make_client: MakeClient) -> None:
+    """A placeholder named outside the `{name}` token syntax is left to SMS Universal."""
+    paths: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        paths.append(request.url.path)
+        if request.url.path.endswith(LEGACY):
+            return httpx.Response(200, json={"status": "ok"})
+        return accepted()(request)
+
+    odd = qlara.SmsMessage(
+        destination=number(1),
+        body="Hi {first name}",
+        sender="Shop",
+        placeholders={"first name": "Ann"},
+    )
+    messages = [personal(0), odd, personal(2)]
+    got = await collect(make_client(handler).send_many(messages, sms_per_request=3))
+    assert all(o.ok for o in got)
+    assert sorted(paths) == ["/api/message-server/sms/send", "/api/services/sms/send"]
