@@ -430,3 +430,23 @@ async def test_a_token_the_sdk_cannot_render_goes_alone(make_client: MakeClient)
     got = await collect(make_client(handler).send_many(messages, sms_per_request=3))
     assert all(o.ok for o in got)
     assert sorted(paths) == ["/api/message-server/sms/send", "/api/services/sms/send"]
+
+
+async def test_one_id_travels_once_per_request(make_client: MakeClient) -> None:
+    """Inputs sharing a message_id never share a request, so each has its own verdict."""
+    legacy_ids: list[list[str]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith(LEGACY):
+            sent = [i for i, _ in _ids_and_numbers(request)]
+            legacy_ids.append(sent)
+            return httpx.Response(
+                200, json={"results": [{"id": i, "accepted": True} for i in sent]}
+            )
+        return accepted()(request)
+
+    messages = [personal(0), *(personal(i, message_id="dup") for i in (1, 2, 3))]
+    got = await collect(make_client(handler).send_many(messages, sms_per_request=4))
+    assert sorted(o.index for o in got) == [0, 1, 2, 3]
+    assert all(len(ids) == len(set(ids)) for ids in legacy_ids)
+    assert sum(ids.count("dup") for ids in legacy_ids) == 1

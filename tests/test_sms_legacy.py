@@ -174,7 +174,7 @@ def test_items_are_validated(fields: dict[str, Any], field: str) -> None:
 
 
 async def test_send_arguments_are_validated(make_client: MakeClient) -> None:
-    """An empty list, a non-item, a bad flag or an id over max_id_len (64 unset) sends nothing."""
+    """A bad list, item or flag, an id over max_id_len (64 unset) or repeated sends nothing."""
     seen, handler = recorder()
     client = make_client(handler)
     item = qlara.LegacySms(ids=["x" * 10], destinations=[DESTINATION], sender="Shop", body="Hi")
@@ -184,6 +184,7 @@ async def test_send_arguments_are_validated(make_client: MakeClient) -> None:
         (client.sms.legacy.send([item], simulation="yes"), "simulation"),  # type: ignore[arg-type]
         (client.sms.legacy.send([item], max_id_len=5), "messages[0].ids[0]"),
         (client.sms.legacy.send([attrs.evolve(item, ids=["y" * 65])]), "messages[0].ids[0]"),
+        (client.sms.legacy.send([item, attrs.evolve(item, body="Bye")]), "messages[1].ids[0]"),
     ]:
         with pytest.raises(qlara.ValidationError) as caught:
             await call

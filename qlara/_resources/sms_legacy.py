@@ -177,6 +177,7 @@ class AsyncSmsLegacy(AsyncResource):
             )
         }
         items = []
+        seen: dict[str, int] = {}
         limit = max_id_len if max_id_len is not None else MAX_ID_LENGTH  # the documented default
         for position, item in enumerate(given):
             message = item
@@ -184,6 +185,12 @@ class AsyncSmsLegacy(AsyncResource):
                 ids = tuple(_sending.new_message_id() for _ in message.destinations)
                 message = attrs.evolve(message, ids=ids)
             for number, item_id in enumerate(message.ids or ()):
+                if seen.setdefault(item_id, position) != position:
+                    raise ValidationError(
+                        f"messages[{position}].ids[{number}]",
+                        f"repeats the id {item_id!r} of messages[{seen[item_id]}]: "
+                        "the answer's verdicts go by id",
+                    )
                 if len(item_id) > limit:
                     raise ValidationError(
                         f"messages[{position}].ids[{number}]",
