@@ -246,10 +246,12 @@ def verdicts(answer: LegacySendResult, entries: list[Entry]) -> list[LegacyResul
     no per-message results at all, the request's verdict is every message's.
     An answer that lists results but none for a message leaves it unknown.
     """
+    sent = {entry.message.message_id for entry in entries}
     by_id = {r.id: r for r in answer.results if r.id is not None}
     by_destination: dict[str, list[LegacyResult]] = {}
     for r in answer.results:
-        if r.id is None and r.destination is not None:
+        # Without an id of ours (none, or the platform's own), a result goes by its number.
+        if r.id not in sent and r.destination is not None:
             by_destination.setdefault(_digits(r.destination), []).append(r)
     counts: dict[str, int] = {}
     for entry in entries:

@@ -450,3 +450,25 @@ async def test_one_id_travels_once_per_request(make_client: MakeClient) -> None:
     assert sorted(o.index for o in got) == [0, 1, 2, 3]
     assert all(len(ids) == len(set(ids)) for ids in legacy_ids)
     assert sum(ids.count("dup") for ids in legacy_ids) == 1
+
+
+async def test_results_with_the_platforms_own_ids_go_by_number(make_client: MakeClient) -> None:
+    """Results carrying ids not ours are matched by number, the id kept as the platform's."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent = _ids_and_numbers(request)
+        results = [
+            {"id": f"p-{n}", "destination": n, "accepted": n != number(2), "statusCode": 200}
+            for _, n in sent
+        ]
+        results[2]["statusCode"] = 403
+        return httpx.Response(200, json={"globalId": "g", "accepted": True, "results": results})
+
+    got = await collect(
+        make_client(handler).send_many([personal(i) for i in range(4)], sms_per_request=4)
+    )
+    assert [o.ok for o in sorted(got, key=lambda o: o.index)] == [True, True, False, True]
+    assert all(o.result is not None for o in got)
+    first = next(o for o in got if o.index == 0)
+    assert first.result is not None
+    assert first.result.platform_message_id == f"p-{number(0)}"
