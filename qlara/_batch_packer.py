@@ -138,7 +138,11 @@ class Packer:
         held = await self._collect(index, item)
         outcomes: list[Outcome] = []
         if held is not None:
-            await self._send(held, outcomes)
+            try:
+                await self._send(held, outcomes)
+            except BaseException:  # cancelled: the answered requests' outcomes stay known
+                self.batch._keep_undelivered(outcomes)
+                raise
         return outcomes
 
     async def round(self) -> None:

@@ -472,3 +472,62 @@ async def test_results_with_the_platforms_own_ids_go_by_number(make_client: Make
     first = next(o for o in got if o.index == 0)
     assert first.result is not None
     assert first.result.platform_message_id == f"p-{number(0)}"
+
+
+@pytest.mark.parametrize("stop", ["break", "cancel"])
+async def test_a_packs_outcomes_left_untaken_are_unreported(
+    make_client: MakeClient, stop: str
+) -> None:
+    """Stopping after one outcome of an answered pack lists each of the others in unreported."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent = [i for i, _ in _ids_and_numbers(request)]
+        return httpx.Response(200, json={"results": [{"id": i, "accepted": True} for i in sent]})
+
+    run = make_client(handler).send_many([personal(i) for i in range(40)], sms_per_request=40)
+    got: list[qlara.Outcome] = []
+    with anyio.CancelScope() as scope:
+        async with run as outcomes:
+            async for outcome in outcomes:
+                got.append(outcome)
+                if stop == "cancel":
+                    scope.cancel()
+                break
+    assert len(got) == 1
+    assert sorted(o.index for o in [*got, *run.unreported]) == list(range(40))
+    assert all(o.ok for o in run.unreported)
+
+
+async def test_answered_requests_of_a_cut_off_unit_are_unreported() -> None:
+    """A pack cut off on the wire beside an answered single send: both are in unreported."""
+    answered = anyio.Event()
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith(LEGACY):
+            await answered.wait()
+            await anyio.sleep(30)
+        response = accepted()(request)
+        answered.set()
+        return response
+
+    messages = [personal(0), personal(1, campaign_id="spring"), personal(2)]
+    async with qlara.AsyncQlara(
+        api_key=KEY, transport=httpx.MockTransport(handler), rate_limit=None
+    ) as client:
+        run = client.send_many(messages, sms_per_request=3)
+        with anyio.move_on_after(5) as scope:
+            async with anyio.create_task_group() as group:
+
+                async def consume() -> None:
+                    async with run as outcomes:
+                        async for _ in outcomes:
+                            pass
+
+                group.start_soon(consume)
+                await answered.wait()
+                await anyio.wait_all_tasks_blocked()
+                scope.cancel()
+    listed = {o.index: o for o in run.unreported}
+    assert sorted(listed) == [0, 1, 2]
+    assert listed[1].ok
+    assert isinstance(listed[0].error, qlara.OutcomeUnknownError)
