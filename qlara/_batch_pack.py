@@ -26,7 +26,7 @@ request that may have landed (read timeout, dropped connection, 5xx, an
 unreadable 2xx) makes each of its messages an ``OutcomeUnknownError``; none is
 sent again. The journal's ``start`` records carry the pack's ``globalId``, so
 it shows which inputs travelled together; a resume looks every started SMS up
-with ``client.messages.statuses`` (100 ids a request): found means landed,
+with ``client.messages.statuses`` (up to 100 ids a request): found means landed,
 absent means never arrived (sent now, same id), a failed lookup is unknown.
 """
 
