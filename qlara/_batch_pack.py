@@ -323,5 +323,5 @@ def _result(message: SmsMessage, verdict: LegacyResult, answer: LegacySendResult
         simulation=message.simulation if answer.simulation is None else answer.simulation,
         results={Channel.SMS: ChannelResult(accepted=accepted, reasons=reasons, status_code=code)},
         platform_message_id=verdict.id,
-        raw={"globalId": answer.global_id, **verdict.raw} if verdict.raw else dict(answer.raw),
+        raw={"globalId": answer.global_id, **(verdict.raw or answer.raw)},
     )

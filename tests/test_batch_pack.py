@@ -386,6 +386,7 @@ async def test_answers_without_per_id_verdicts(
     assert sorted(o.index for o in got) == [0, 1, 2, 3]
     assert all(o.error is None and o.result is not None for o in got)
     assert [o.ok for o in got] == [accepted] * 4
+    assert all(o.result is not None and o.result.raw.get("globalId") for o in got)
     if not accepted:
         assert got[0].result is not None
         assert got[0].result.results[qlara.Channel.SMS].reasons == ("code 2: Insufficient credit",)
