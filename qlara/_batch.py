@@ -445,18 +445,25 @@ class SendMany:
                 except Exception as exc:  # noqa: BLE001 - kept and raised by __anext__
                     self._fail(exc)
                     return
+                sent = 0
                 try:
                     for outcome in ready:
                         try:
                             outcomes.send_nowait(outcome)  # the caller is waiting: no loop trip
-                        except anyio.WouldBlock:  # noqa: PERF203 - the rare case
+                        except anyio.WouldBlock:  # the rare case
                             await outcomes.send(outcome)
+                        sent += 1
                 except (anyio.BrokenResourceError, anyio.ClosedResourceError):
-                    self._undelivered[outcome.index] = outcome
+                    self._keep_undelivered(ready[sent:])
                     return
-                except BaseException:  # cancelled holding an outcome the caller never got
-                    self._undelivered[outcome.index] = outcome
+                except BaseException:  # cancelled holding outcomes the caller never got
+                    self._keep_undelivered(ready[sent:])
                     raise
+
+    def _keep_undelivered(self, outcomes: list[Outcome]) -> None:
+        """Keep outcomes a worker held (a whole pack's) that the caller never got."""
+        for outcome in outcomes:
+            self._undelivered[outcome.index] = outcome
 
     def _fail(self, exc: BaseException) -> None:
         if self._failure is None:

@@ -26,7 +26,7 @@ request that may have landed (read timeout, dropped connection, 5xx, an
 unreadable 2xx) makes each of its messages an ``OutcomeUnknownError``; none is
 sent again. The journal's ``start`` records carry the pack's ``globalId``, so
 it shows which inputs travelled together; a resume looks every started SMS up
-with ``client.messages.statuses`` (100 ids a request): found means landed,
+with ``client.messages.statuses`` (up to 100 ids a request): found means landed,
 absent means never arrived (sent now, same id), a failed lookup is unknown.
 """
 
@@ -35,6 +35,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from typing import Any
+
+import attrs
 
 from qlara._converter import format_scheduled_date
 from qlara._errors import (
@@ -97,6 +99,11 @@ def legacy_text(message: SmsMessage) -> str | None:
     values = message.placeholders
     if values is None:
         return message.body  # nothing to fill: the text goes as written, as on Universal
+    if any(
+        not _PLACEHOLDER.fullmatch(f"{{{name}}}") and f"{{{name}}}" in message.body
+        for name in values
+    ):
+        return None  # a token the SDK does not render (``{first name}``): the platform decides
     missing = False
 
     def fill(match: re.Match[str]) -> str:
@@ -210,31 +217,60 @@ def body_of(entries: list[Entry], global_id: str) -> dict[str, Any]:
     )
 
 
+def _digits(number: str) -> str:
+    """A number as digits only: ``+39 340...``, ``0039340...`` and ``39340...`` compare equal."""
+    digits = "".join(c for c in number if c.isdigit())
+    return digits[2:] if number.lstrip().startswith("00") else digits
+
+
+def _request_verdict(answer: LegacySendResult, size: int) -> bool | None:
+    """What the answer says of the whole request: accepted, rejected, or ``None`` (it is unclear).
+
+    ``accepted`` (``true``/``false``, or a count equal to the request's
+    messages or 0) or a JSend ``status`` decides. A 2xx that says nothing
+    either way (an empty body, ``{}``, only the ``globalId``) accepts the
+    request: the Legacy format refuses with a 4xx/5xx and an error body.
+    """
+    overall = answer.accepted
+    if isinstance(overall, int) and not isinstance(overall, bool):
+        return True if overall == size else False if overall == 0 else None
+    if overall is None and not any(k in answer.raw for k in ("accepted", "status", "results")):
+        return True
+    return overall
+
+
 def verdicts(answer: LegacySendResult, entries: list[Entry]) -> list[LegacyResult | None]:
-    """Each entry's verdict, by id (or by a destination only it has); ``None``: unknown."""
+    """Each entry's verdict, by id (or by its destination); ``None``: unknown.
+
+    A result listed without a verdict of its own takes the request's; with
+    no per-message results at all, the request's verdict is every message's.
+    An answer that lists results but none for a message leaves it unknown.
+    """
+    sent = {entry.message.message_id for entry in entries}
     by_id = {r.id: r for r in answer.results if r.id is not None}
     by_destination: dict[str, list[LegacyResult]] = {}
     for r in answer.results:
-        if r.id is None and r.destination is not None:
-            by_destination.setdefault(r.destination, []).append(r)
+        # Without an id of ours (none, or the platform's own), a result goes by its number.
+        if r.id not in sent and r.destination is not None:
+            by_destination.setdefault(_digits(r.destination), []).append(r)
     counts: dict[str, int] = {}
     for entry in entries:
-        counts[entry.message.destination] = counts.get(entry.message.destination, 0) + 1
-    overall = answer.accepted
-    if isinstance(overall, int) and not isinstance(overall, bool):
-        overall = True if overall == len(entries) else False if overall == 0 else None
+        key = _digits(entry.message.destination)
+        counts[key] = counts.get(key, 0) + 1
+    overall = _request_verdict(answer, len(entries))
     found: list[LegacyResult | None] = []
     for entry in entries:
         message_id = entry.message.message_id
         result = by_id.get(message_id) if message_id is not None else None
         destination = entry.message.destination
-        if (
-            result is None
-            and counts[destination] == 1
-            and len(by_destination.get(destination, ())) == 1
-        ):
-            result = by_destination[destination][0]
-        if result is None and not answer.results and isinstance(overall, bool):
+        if result is None:
+            # By number, when its results agree for every message sent to it.
+            same = by_destination.get(_digits(destination), [])
+            if len(same) == counts[_digits(destination)] and len({r.accepted for r in same}) == 1:
+                result = same[0]
+        if result is not None and result.accepted is None and overall is not None:
+            result = attrs.evolve(result, accepted=overall)
+        if result is None and not answer.results and overall is not None:
             result = LegacyResult(id=message_id, destination=destination, accepted=overall)
         found.append(result if result is not None and result.accepted is not None else None)
     return found
@@ -263,14 +299,29 @@ def outcomes_of(answer: LegacySendResult, pack: list[Entry], global_id: str) -> 
     return outcomes
 
 
+def _reasons(verdict: LegacyResult, answer: LegacySendResult) -> tuple[str, ...]:
+    """Why a message was not accepted: its ``statusCode``, or the answer's words and code."""
+    if verdict.status_code is not None:
+        return (f"statusCode {verdict.status_code}",)
+    for data in (verdict.raw, answer.raw):
+        words = next(
+            (data[k] for k in ("message", "description", "reason") if isinstance(data.get(k), str)),
+            None,
+        )
+        code = data.get("code")
+        if words or code is not None:
+            return (f"code {code}: {words}" if code is not None else str(words),)
+    return ("not accepted",)
+
+
 def _result(message: SmsMessage, verdict: LegacyResult, answer: LegacySendResult) -> SendResult:
     accepted = bool(verdict.accepted)
     code = verdict.status_code
-    reasons = () if accepted else (f"statusCode {code}" if code is not None else "not accepted",)
+    reasons = () if accepted else _reasons(verdict, answer)
     return SendResult(
         message_id=str(message.message_id),
         simulation=message.simulation if answer.simulation is None else answer.simulation,
         results={Channel.SMS: ChannelResult(accepted=accepted, reasons=reasons, status_code=code)},
         platform_message_id=verdict.id,
-        raw={"globalId": answer.global_id, **verdict.raw} if verdict.raw else dict(answer.raw),
+        raw={"globalId": answer.global_id, **(verdict.raw or answer.raw)},
     )

@@ -53,6 +53,7 @@ class _Held:
         self.packs: list[list[Entry]] = []
         self.singles: list[tuple[int, Any]] = []
         self.earlier: list[Entry] = []
+        self.ids: set[str] = set()  # one id per request: the answer's verdicts go by id
         self.count = 0
         self.full = False
 
@@ -109,12 +110,18 @@ class Packer:
                     f"{journal.path}: journal belongs to another input: messages[{index}] has "
                     f"message_id {item.message_id!r}, the journal started {earlier!r} there"
                 )
+            if earlier in held.ids:
+                return False
+            held.ids.add(earlier)
             held.earlier.append(Entry(index, item, message, text))
             return True
         if message.message_id is None:
             message = with_message_id(message, derived_id(batch._namespace, index))
         if batch._max_parts is not None and too_many_parts(index, message, batch._max_parts):
             return False  # alone through _process, which refuses it before anything is sent
+        if message.message_id in held.ids:
+            return False  # an id twice in one request: its verdict could not tell them apart
+        held.ids.add(str(message.message_id))
         held.add(Entry(index, item, message, text))
         return True
 
@@ -131,7 +138,11 @@ class Packer:
         held = await self._collect(index, item)
         outcomes: list[Outcome] = []
         if held is not None:
-            await self._send(held, outcomes)
+            try:
+                await self._send(held, outcomes)
+            except BaseException:  # cancelled: the answered requests' outcomes stay known
+                self.batch._keep_undelivered(outcomes)
+                raise
         return outcomes
 
     async def round(self) -> None:

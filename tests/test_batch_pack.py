@@ -333,3 +333,202 @@ async def test_a_cancelled_pack_is_listed_as_unreported() -> None:
     unknown = run.unreported
     assert sorted(o.index for o in unknown) == [0, 1, 2, 3]
     assert all(isinstance(o.error, qlara.OutcomeUnknownError) for o in unknown)
+
+
+def _ids_and_numbers(request: httpx.Request) -> list[tuple[str, str]]:
+    items = json.loads(request.content)["messages"]
+    return [pair for item in items for pair in zip(item["ids"], item["destinations"], strict=True)]
+
+
+@pytest.mark.parametrize(
+    ("answer", "accepted"),
+    [
+        (lambda sent: httpx.Response(200, json={"status": "ok"}), True),
+        (lambda sent: httpx.Response(200), True),
+        (lambda sent: httpx.Response(202), True),
+        (lambda sent: httpx.Response(200, json={"globalId": "g"}), True),
+        (lambda sent: httpx.Response(200, json={"accepted": True, "results": []}), True),
+        (
+            lambda sent: httpx.Response(
+                200, json={"accepted": True, "results": [{"id": i} for i, _ in sent]}
+            ),
+            True,
+        ),
+        (
+            lambda sent: httpx.Response(
+                200, json={"results": [{"destination": n[1:], "accepted": True} for _, n in sent]}
+            ),
+            True,
+        ),
+        (
+            lambda sent: httpx.Response(
+                200, json={"status": "error", "message": "Insufficient credit", "code": 2}
+            ),
+            False,
+        ),
+    ],
+)
+async def test_answers_without_per_id_verdicts(
+    make_client: MakeClient,
+    answer: Callable[[list[tuple[str, str]]], httpx.Response],
+    accepted: bool,
+) -> None:
+    """A 2xx with no per-id verdict gives the request's verdict to each message, once each."""
+    requests: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        requests.append(request)
+        return answer(_ids_and_numbers(request))
+
+    messages = [personal(i) for i in range(4)]
+    got = await collect(make_client(handler).send_many(messages, sms_per_request=4))
+    assert len(requests) == 1
+    assert sorted(o.index for o in got) == [0, 1, 2, 3]
+    assert all(o.error is None and o.result is not None for o in got)
+    assert [o.ok for o in got] == [accepted] * 4
+    assert all(o.result is not None and o.result.raw.get("globalId") for o in got)
+    if not accepted:
+        assert got[0].result is not None
+        assert got[0].result.results[qlara.Channel.SMS].reasons == ("code 2: Insufficient credit",)
+
+
+async def test_results_by_a_shared_number(make_client: MakeClient) -> None:
+    """Results keyed by number only: a number sent twice takes them if they agree, else unknown."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent = _ids_and_numbers(request)
+        verdict = {number(0): True, number(1): False}
+        results = [{"destination": n, "accepted": verdict.get(n, True)} for _, n in sent]
+        results[-1]["accepted"] = not results[-1]["accepted"]  # the second of number(1) differs
+        return httpx.Response(200, json={"results": results})
+
+    messages = [personal(0), personal(0), personal(1), personal(1)]
+    got = await collect(make_client(handler).send_many(messages, sms_per_request=4))
+    by_index = {o.index: o for o in got}
+    assert by_index[0].ok
+    assert by_index[1].ok
+    assert isinstance(by_index[2].error, qlara.OutcomeUnknownError)
+    assert isinstance(by_index[3].error, qlara.OutcomeUnknownError)
+
+
+async def test_a_token_the_sdk_cannot_render_goes_alone(make_client: MakeClient) -> None:
+    """A placeholder named outside the `{name}` token syntax is left to SMS Universal."""
+    paths: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        paths.append(request.url.path)
+        if request.url.path.endswith(LEGACY):
+            return httpx.Response(200, json={"status": "ok"})
+        return accepted()(request)
+
+    odd = qlara.SmsMessage(
+        destination=number(1),
+        body="Hi {first name}",
+        sender="Shop",
+        placeholders={"first name": "Ann"},
+    )
+    messages = [personal(0), odd, personal(2)]
+    got = await collect(make_client(handler).send_many(messages, sms_per_request=3))
+    assert all(o.ok for o in got)
+    assert sorted(paths) == ["/api/message-server/sms/send", "/api/services/sms/send"]
+
+
+async def test_one_id_travels_once_per_request(make_client: MakeClient) -> None:
+    """Inputs sharing a message_id never share a request, so each has its own verdict."""
+    legacy_ids: list[list[str]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith(LEGACY):
+            sent = [i for i, _ in _ids_and_numbers(request)]
+            legacy_ids.append(sent)
+            return httpx.Response(
+                200, json={"results": [{"id": i, "accepted": True} for i in sent]}
+            )
+        return accepted()(request)
+
+    messages = [personal(0), *(personal(i, message_id="dup") for i in (1, 2, 3))]
+    got = await collect(make_client(handler).send_many(messages, sms_per_request=4))
+    assert sorted(o.index for o in got) == [0, 1, 2, 3]
+    assert all(len(ids) == len(set(ids)) for ids in legacy_ids)
+    assert sum(ids.count("dup") for ids in legacy_ids) == 1
+
+
+async def test_results_with_the_platforms_own_ids_go_by_number(make_client: MakeClient) -> None:
+    """Results carrying ids not ours are matched by number, the id kept as the platform's."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent = _ids_and_numbers(request)
+        results = [
+            {"id": f"p-{n}", "destination": n, "accepted": n != number(2), "statusCode": 200}
+            for _, n in sent
+        ]
+        results[2]["statusCode"] = 403
+        return httpx.Response(200, json={"globalId": "g", "accepted": True, "results": results})
+
+    got = await collect(
+        make_client(handler).send_many([personal(i) for i in range(4)], sms_per_request=4)
+    )
+    assert [o.ok for o in sorted(got, key=lambda o: o.index)] == [True, True, False, True]
+    assert all(o.result is not None for o in got)
+    first = next(o for o in got if o.index == 0)
+    assert first.result is not None
+    assert first.result.platform_message_id == f"p-{number(0)}"
+
+
+@pytest.mark.parametrize("stop", ["break", "cancel"])
+async def test_a_packs_outcomes_left_untaken_are_unreported(
+    make_client: MakeClient, stop: str
+) -> None:
+    """Stopping after one outcome of an answered pack lists each of the others in unreported."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent = [i for i, _ in _ids_and_numbers(request)]
+        return httpx.Response(200, json={"results": [{"id": i, "accepted": True} for i in sent]})
+
+    run = make_client(handler).send_many([personal(i) for i in range(40)], sms_per_request=40)
+    got: list[qlara.Outcome] = []
+    with anyio.CancelScope() as scope:
+        async with run as outcomes:
+            async for outcome in outcomes:
+                got.append(outcome)
+                if stop == "cancel":
+                    scope.cancel()
+                break
+    assert len(got) == 1
+    assert sorted(o.index for o in [*got, *run.unreported]) == list(range(40))
+    assert all(o.ok for o in run.unreported)
+
+
+async def test_answered_requests_of_a_cut_off_unit_are_unreported() -> None:
+    """A pack cut off on the wire beside an answered single send: both are in unreported."""
+    answered = anyio.Event()
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith(LEGACY):
+            await answered.wait()
+            await anyio.sleep(30)
+        response = accepted()(request)
+        answered.set()
+        return response
+
+    messages = [personal(0), personal(1, campaign_id="spring"), personal(2)]
+    async with qlara.AsyncQlara(
+        api_key=KEY, transport=httpx.MockTransport(handler), rate_limit=None
+    ) as client:
+        run = client.send_many(messages, sms_per_request=3)
+        with anyio.move_on_after(5) as scope:
+            async with anyio.create_task_group() as group:
+
+                async def consume() -> None:
+                    async with run as outcomes:
+                        async for _ in outcomes:
+                            pass
+
+                group.start_soon(consume)
+                await answered.wait()
+                await anyio.wait_all_tasks_blocked()
+                scope.cancel()
+    listed = {o.index: o for o in run.unreported}
+    assert sorted(listed) == [0, 1, 2]
+    assert listed[1].ok
+    assert isinstance(listed[0].error, qlara.OutcomeUnknownError)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+import attrs
 import httpx
 import pytest
 
@@ -173,7 +174,7 @@ def test_items_are_validated(fields: dict[str, Any], field: str) -> None:
 
 
 async def test_send_arguments_are_validated(make_client: MakeClient) -> None:
-    """An empty list, a non-item, a bad flag or an id over max_id_len sends nothing."""
+    """A bad list, item or flag, an id over max_id_len (64 unset) or repeated sends nothing."""
     seen, handler = recorder()
     client = make_client(handler)
     item = qlara.LegacySms(ids=["x" * 10], destinations=[DESTINATION], sender="Shop", body="Hi")
@@ -182,6 +183,8 @@ async def test_send_arguments_are_validated(make_client: MakeClient) -> None:
         (client.sms.legacy.send(["nope"]), "messages[0]"),  # type: ignore[list-item]
         (client.sms.legacy.send([item], simulation="yes"), "simulation"),  # type: ignore[arg-type]
         (client.sms.legacy.send([item], max_id_len=5), "messages[0].ids[0]"),
+        (client.sms.legacy.send([attrs.evolve(item, ids=["y" * 65])]), "messages[0].ids[0]"),
+        (client.sms.legacy.send([item, attrs.evolve(item, body="Bye")]), "messages[1].ids[0]"),
     ]:
         with pytest.raises(qlara.ValidationError) as caught:
             await call
@@ -345,3 +348,27 @@ def test_sync_legacy_send_and_credit() -> None:
         assert result.results[0].accepted is True
         assert client.sms.legacy.credit() == sim.credit
     assert sim.count("s1") == 1
+
+
+@pytest.mark.parametrize(
+    ("response", "accepted"),
+    [
+        (httpx.Response(200), None),
+        (httpx.Response(202), None),
+        (httpx.Response(200, json={"status": "ok"}), True),
+        (
+            httpx.Response(200, json={"status": "error", "message": "Wrong sender", "code": 18}),
+            False,
+        ),
+    ],
+)
+async def test_minimal_answers_are_read(
+    make_client: MakeClient, response: httpx.Response, accepted: bool | None
+) -> None:
+    """An empty 2xx or a bare JSend status is an answer, not an unknown outcome."""
+    client = make_client(lambda request: response)
+    item = qlara.LegacySms(ids=["a"], destinations=[DESTINATION], sender="Shop", body="Hi")
+    result = await client.sms.legacy.send([item], global_id="g-1")
+    assert result.global_id == "g-1"
+    assert result.accepted is accepted
+    assert result.results == ()

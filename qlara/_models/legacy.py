@@ -97,6 +97,16 @@ def _flag(value: Any) -> bool | None:
     return value if isinstance(value, bool) else None
 
 
+_OK = frozenset({"ok", "success", "accepted"})
+_REFUSED = frozenset({"error", "fail", "failed", "ko", "rejected"})
+
+
+def _status(value: Any) -> bool | None:
+    """A JSend-style ``status``: ``"ok"`` accepts the request, ``"error"`` refuses it."""
+    word = value.strip().lower() if isinstance(value, str) else None
+    return True if word in _OK else False if word in _REFUSED else None
+
+
 def _code(value: Any) -> int | None:
     if isinstance(value, bool):
         return None
@@ -157,7 +167,9 @@ class LegacySendResult:
     Attributes:
         global_id: the request's ``globalId`` (the SDK sends one: yours, or a UUID4).
         accepted: the answer's own ``accepted``: ``True``/``False``, a count of
-            accepted messages, or ``None`` when it has none.
+            accepted messages; without one, a JSend ``status`` (``"ok"``:
+            ``True``, ``"error"``: ``False``, its ``code`` and ``message`` in
+            ``raw``); ``None`` when the answer says neither.
         results: one verdict per message, when the answer lists them.
         simulation: echoed when the answer says so.
         raw: the decoded answer, whatever its shape.
@@ -175,13 +187,15 @@ class LegacySendResult:
 
     @classmethod
     def read(cls, data: Any, sent_global_id: str | None = None) -> LegacySendResult:
-        """Read the wholesale shape; tolerate others (a bare list of results, no results).
+        """Read the wholesale shape; tolerate others (a bare list of results, no results, no body).
 
         Raises:
             TypeError: the answer is not a JSON object or list (the pipeline
                 turns it into ``MalformedResponseError``, or for a send an
                 ``OutcomeUnknownError``).
         """
+        if data is None:  # an empty 2xx body
+            data = {}
         if isinstance(data, list):
             data = {"results": data}
         if not isinstance(data, Mapping):
@@ -200,7 +214,7 @@ class LegacySendResult:
         if isinstance(accepted, bool) or (isinstance(accepted, int) and accepted >= 0):
             pass
         else:
-            accepted = None
+            accepted = _status(data.get("status")) if accepted is None else None
         return cls(
             global_id=_string(data.get("globalId")) or sent_global_id,
             accepted=accepted,

@@ -20,7 +20,7 @@ from qlara._blocking import SyncResource, blocking
 from qlara._converter import format_scheduled_date
 from qlara._errors import MalformedResponseError, ValidationError
 from qlara._http import CallOptions, HttpCore, TimeoutTypes
-from qlara._models.legacy import LegacySendResult, LegacySms
+from qlara._models.legacy import MAX_ID_LENGTH, LegacySendResult, LegacySms
 from qlara._request import Route
 from qlara._resources import _sending
 from qlara._resources._base import AsyncResource, call_options
@@ -177,17 +177,24 @@ class AsyncSmsLegacy(AsyncResource):
             )
         }
         items = []
-        limit = max_id_len if max_id_len is not None else None
+        seen: dict[str, int] = {}
+        limit = max_id_len if max_id_len is not None else MAX_ID_LENGTH  # the documented default
         for position, item in enumerate(given):
             message = item
             if message.ids is None:
                 ids = tuple(_sending.new_message_id() for _ in message.destinations)
                 message = attrs.evolve(message, ids=ids)
             for number, item_id in enumerate(message.ids or ()):
-                if limit is not None and len(item_id) > limit:
+                if seen.setdefault(item_id, position) != position:
                     raise ValidationError(
                         f"messages[{position}].ids[{number}]",
-                        f"is {len(item_id)} characters, more than max_id_len={limit}",
+                        f"repeats the id {item_id!r} of messages[{seen[item_id]}]: "
+                        "the answer's verdicts go by id",
+                    )
+                if len(item_id) > limit:
+                    raise ValidationError(
+                        f"messages[{position}].ids[{number}]",
+                        f"is {len(item_id)} characters, more than maxIdLen {limit}",
                     )
             items.append(_item(message))
         body = build_body(
