@@ -34,6 +34,7 @@ from collections.abc import (
     AsyncIterator,
     Iterable,
     Iterator,
+    Sized,
 )
 from contextlib import AsyncExitStack
 from types import TracebackType
@@ -63,13 +64,12 @@ from qlara._errors import (
     ValidationError,
 )
 from qlara._guards import check_max_parts, too_many_parts
-from qlara._http import CallOptions, HttpCore
+from qlara._http import CallOptions
 from qlara._journal import Journal, JournalError
 from qlara._models.outcome import Outcome
-from qlara._resources import _sending
 
 if TYPE_CHECKING:
-    from qlara._client import AsyncQlara
+    from qlara._batch_link import BatchLink
 
 __all__ = ["SendMany"]
 
@@ -127,8 +127,7 @@ class SendMany:
 
     def __init__(
         self,
-        client: AsyncQlara,
-        http: HttpCore,
+        link: BatchLink,
         messages: Iterable[Any] | AsyncIterable[Any],
         *,
         concurrency: int = 16,
@@ -138,15 +137,18 @@ class SendMany:
         hand_over: bool = True,
         max_parts: int | None = None,
         sms_per_request: int = 1,
+        checked: bool = False,
     ) -> None:
-        self.total: int | None = check_arguments(
-            messages, concurrency, journal, on_progress, options
+        # The blocking facade checks the arguments in the caller's thread, once.
+        self.total: int | None = (
+            (len(messages) if isinstance(messages, Sized) else None)
+            if checked
+            else check_arguments(messages, concurrency, journal, on_progress, options)
         )
         self._max_parts = check_max_parts(max_parts)
         per_request = check_sms_per_request(sms_per_request)
         self._packer = Packer(self, per_request) if per_request > 1 else None
-        self._client = client
-        self._http = http
+        self._link = link
         self._messages = messages
         self._concurrency = concurrency
         self._journal = Journal(journal) if journal is not None else None
@@ -320,7 +322,7 @@ class SendMany:
     def _open(self) -> None:
         """Check the client, open the input and the journal, report the starting counts."""
         self._opened = True
-        self._http.connection.check_usable()
+        self._link.check_usable()
         messages = self._messages
         if isinstance(messages, AsyncIterable):
             self._async_source = aiter(messages)
@@ -545,7 +547,7 @@ class SendMany:
                     f"{journal.path}: journal belongs to another input: messages[{index}] has "
                     f"message_id {caller_id!r}, the journal started {earlier!r} there"
                 )
-            reconciled = await reconcile(self._client, index, message, earlier)
+            reconciled = await reconcile(self._link.status, index, message, earlier)
             if reconciled is not None:
                 return reconciled
         elif message.message_id is None:
@@ -563,7 +565,7 @@ class SendMany:
     ) -> Outcome:
         message_id = message.message_id
         journal = self._journal
-        limiter = self._http.limiter
+        limiter = self._link.limiter
         # Take the rate-limit slot first, so the journal says "start" only when
         # the message is really about to go out, not while it waits its turn.
         token = await limiter.reserve()
@@ -576,7 +578,7 @@ class SendMany:
             self._in_flight[index] = message
             answered = False  # False when cancelled on the wire: ``unreported`` lists it
             try:
-                result = await _sending.send(self._http, message, None, self._options)
+                result = await self._link.send(message, self._options)
                 answered = True
             except QlaraError as exc:
                 answered = True
@@ -604,5 +606,6 @@ class SendMany:
             return True
         if isinstance(exc, RateLimitError):
             retry_after = exc.retry_after
-            return retry_after is not None and retry_after > self._http.retry_policy.max_retry_after
-        return self._http.connection.closed
+            return retry_after is not None and retry_after > self._link.max_retry_after
+        closed: bool = self._link.is_closed()
+        return closed

@@ -8,11 +8,12 @@ hashed for the journal fails alone (``unencodable``) instead of ending the run.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from qlara._batch_input import message_digest
 from qlara._errors import NotFoundError, OutcomeUnknownError, QlaraError, ValidationError
-from qlara._models import ChannelResult, SendResult
+from qlara._models import Channel, ChannelResult, SendResult
 from qlara._models.outcome import Outcome
 
 __all__ = ["cut_off", "digest_of", "interrupted", "reconcile", "unencodable"]
@@ -52,15 +53,12 @@ def interrupted(message_id: str, why: str, cause: QlaraError) -> OutcomeUnknownE
     )
 
 
-async def reconcile(client: Any, index: int, message: Any, message_id: str) -> Outcome | None:
+async def reconcile(
+    status: Callable[[str, Channel], Awaitable[Any]], index: int, message: Any, message_id: str
+) -> Outcome | None:
     """Ask the platform about a message an earlier run started; ``None``: never arrived."""
-    status = getattr(getattr(client, "messages", None), "status", None)
-    if status is None:
-        cause = QlaraError("this client cannot look up message statuses")
-        error = interrupted(message_id, "its status cannot be looked up", cause)
-        return Outcome(index=index, message=message, error=error)
     try:
-        found = await status(message_id, channel=message.channel)
+        found = await status(message_id, message.channel)
     except NotFoundError:
         return None
     except QlaraError as exc:

@@ -31,7 +31,6 @@ from qlara._errors import JournalError, OutcomeUnknownError, QlaraError, Validat
 from qlara._guards import too_many_parts
 from qlara._models import Channel, ChannelResult, SendResult, SmsMessage
 from qlara._models.outcome import Outcome
-from qlara._resources import sms_legacy
 from qlara._resources._sending import new_message_id
 
 if TYPE_CHECKING:
@@ -202,17 +201,14 @@ class Packer:
 
     async def _reconcile(self, entries: list[Entry], outcomes: list[Outcome]) -> list[Entry]:
         """Look up SMS an earlier run started; return those that never arrived."""
-        statuses = getattr(getattr(self.batch._client, "messages", None), "statuses", None)
-        ids = [entry.message.message_id for entry in entries]
+        ids = [str(entry.message.message_id) for entry in entries]
         problem: QlaraError | None = None
         found: dict[str, Any] = {}
-        if statuses is None:
-            problem = QlaraError("this client cannot look up message statuses")
-        else:
-            try:
-                found = {s.customer_message_id: s for s in await statuses(ids, channel=Channel.SMS)}
-            except QlaraError as exc:
-                problem = exc
+        try:
+            answers = await self.batch._link.statuses(ids, Channel.SMS)
+            found = {s.customer_message_id: s for s in answers}
+        except QlaraError as exc:
+            problem = exc
         unsent = []
         for entry in entries:
             message_id = str(entry.message.message_id)
@@ -240,7 +236,7 @@ class Packer:
     async def _send_pack(self, pack: list[Entry], outcomes: list[Outcome]) -> None:
         batch = self.batch
         global_id = new_message_id()
-        limiter = batch._http.limiter
+        limiter = batch._link.limiter
         token = await limiter.reserve()
         try:
             # Nothing goes on the wire once the caller's scope is cancelled.
@@ -259,9 +255,7 @@ class Packer:
             for entry in pack:  # cut off on the wire: ``unreported`` lists them as unknown
                 batch._in_flight[entry.index] = entry.message
             try:
-                answer = await sms_legacy.post(
-                    batch._http, body_of(pack, global_id), batch._options
-                )
+                answer = await batch._link.send_legacy(body_of(pack, global_id), batch._options)
             except QlaraError as exc:
                 _landed(batch, pack)
                 if batch._batch_wide(exc):

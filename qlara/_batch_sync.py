@@ -34,6 +34,7 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 
 from qlara._batch import SendMany
 from qlara._batch_input import JournalPath, ProgressCallback, check_arguments
+from qlara._batch_link import link_of
 from qlara._batch_pack import check_sms_per_request
 from qlara._errors import ValidationError
 from qlara._guards import check_max_parts
@@ -254,7 +255,7 @@ def _iterate(
     total = check_arguments(messages, concurrency)
 
     def make(feed: _Feed) -> SendMany:
-        batch = SendMany(async_client, async_client._http, feed, hand_over=False, **make_args)
+        batch = SendMany(link_of(async_client), feed, hand_over=False, checked=True, **make_args)
         batch.total = total
         return batch
 

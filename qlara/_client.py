@@ -16,6 +16,7 @@ import sniffio
 from qlara._auth import BasicAuth
 from qlara._batch import SendMany
 from qlara._batch_input import ProgressCallback
+from qlara._batch_link import link_of
 from qlara._config import (
     DEFAULT_RATE_LIMIT,
     ClientConfig,
@@ -371,8 +372,7 @@ class AsyncQlara:
                 inputs are not journaled, so a resume sends them.
         """
         return SendMany(
-            self,
-            self._http,
+            link_of(self),
             messages,
             concurrency=concurrency,
             journal=journal,
