@@ -138,7 +138,7 @@ async def test_rcs_templates_on_the_simulator() -> None:
         with pytest.raises(qlara.BadRequestError, match="card"):
             await client.rcs.templates.create(name="x", description="d", type="CARD", body={})
         result = await client.rcs.send(
-            destination="+393401234567", agent_id=10, template_id=int(made.id)
+            destination="+393401234567", agent_id=10, template_id=made.id
         )
         await client.rcs.templates.delete(made.id)
         with pytest.raises(qlara.NotFoundError):
@@ -148,6 +148,26 @@ async def test_rcs_templates_on_the_simulator() -> None:
     assert replaced.description == "e"
     assert [t.id for t in listed] == [made.id]
     assert result.accepted
+
+
+async def test_a_template_read_with_a_text_id_is_sent_by_its_number() -> None:
+    """An RcsTemplate whose id came as "7" goes into rcs.send as templateId 7."""
+    recorder = Recorder(
+        {
+            ("GET", f"{RCS}/7"): {"id": "7", "type": "TEXT", "body": {"text": "Hi"}},
+            ("POST", "/api/message-server/rcs/send"): {
+                "messageId": "m",
+                "results": {"rcs": {"accepted": True}},
+            },
+        }
+    )
+    async with client_for(recorder) as client:
+        stored = await client.rcs.templates.get(7)
+        await client.rcs.send(destination="+393401234567", agent_id=10, template_id=stored.id)
+        with pytest.raises(qlara.ValidationError) as caught:
+            await client.rcs.send(destination="+393401234567", agent_id=10, template_id="tpl")
+    assert recorder.body()["templateId"] == 7
+    assert caught.value.field == "template_id"
 
 
 async def test_media_upload_on_the_wire() -> None:

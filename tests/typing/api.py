@@ -154,3 +154,15 @@ async def fleet_usage() -> None:
         await client.sms.send(destination="+393401234567", body="Hi", sender="Shop")
     with qlara.Qlara(rate_limit=qlara.redis.SharedRateLimit("redis://localhost/1")) as blocking:
         blocking.sms.send(destination="+393401234567", body="Hi", sender="Shop")
+
+
+async def readme_channel_assets(client: qlara.AsyncQlara, card: qlara.RcsCard) -> None:
+    """The README's WhatsApp/RCS lines as written there: a read model's ids and URL flow on."""
+    image = await client.media.upload("autumn-sale.png", name="autumn-sale")
+    assert image.url is not None
+    qlara.RcsCard(title="Autumn sale", media=qlara.RcsMedia(file_url=image.url))
+    stored = await client.rcs.templates.create(name="autumn_sale", description="x", body=card)
+    await client.rcs.send(destination="+393401234567", agent_id=10, template_id=stored.id)
+    qlara.RcsFallback(agent_id=10, template_id=stored.id)
+    template = await client.whatsapp.templates.get(42)
+    assert_type(template.placeholders, tuple[str, ...])
