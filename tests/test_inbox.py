@@ -108,6 +108,27 @@ async def test_inbox_writes_on_the_wire() -> None:
 
 
 @pytest.mark.parametrize(
+    ("answer", "message_id"),
+    [
+        (httpx.Response(202, text="Accepted"), None),
+        (httpx.Response(202, json="queued"), None),
+        (httpx.Response(202, json=["m-1"]), None),
+        (httpx.Response(202, json={"messageId": 991}), "991"),
+        (httpx.Response(200, json={"data": {"id": "m-2"}}), "m-2"),
+    ],
+)
+async def test_any_2xx_answer_to_a_reply_is_an_accepted_reply(
+    answer: httpx.Response, message_id: str | None
+) -> None:
+    """A 202 with a text ack or a bare JSON value is accepted, never a MalformedResponseError."""
+    recorder = Recorder({("POST", f"{INBOX}/reply"): answer})
+    async with client_for(recorder) as client:
+        reply = await client.inbox.reply("c-1", "Hi")
+    assert reply.message_id == message_id
+    assert len(recorder.requests) == 1
+
+
+@pytest.mark.parametrize(
     ("call", "field"),
     [
         (lambda c: c.inbox.reply("c-1"), "text"),

@@ -7,6 +7,7 @@ or has no usable id is a ``MalformedResponseError``.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -115,11 +116,19 @@ def parse_inbox_message(data: Any) -> InboxMessage:
     )
 
 
-def parse_reply(data: Any) -> InboxReply:
-    """The answer to a reply: often empty (202), sometimes the message's id."""
-    if data is None:
+def parse_reply(content: bytes) -> InboxReply:
+    """The 2xx answer to a reply: often empty (202), sometimes the message's id.
+
+    Never raises: the reply was accepted, whatever the body (text, a bare
+    JSON string) says.
+    """
+    try:
+        data = json.loads(content) if content else None
+    except (ValueError, RecursionError):
         return InboxReply()
-    item = read_object(data, "reply answer")
+    item = unwrap(data, "data", "message")
+    if not isinstance(item, Mapping):
+        return InboxReply()
     return InboxReply(
         message_id=_text(item.get("messageId") or item.get("id")),
         status=upper(item.get("status")),

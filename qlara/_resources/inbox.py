@@ -19,6 +19,7 @@ from qlara._errors import ValidationError
 from qlara._http import CallOptions, TimeoutTypes
 from qlara._models.inbox import AssignableUser, Conversation, InboxMessage, InboxReply
 from qlara._pagination import AsyncPager
+from qlara._raw import RawResponse
 from qlara._request import Answer, Request, Route
 from qlara._resources._base import AsyncResource, call_options, check_limit
 from qlara._resources._ids import check_id, optional_id
@@ -146,7 +147,9 @@ class AsyncInbox(AsyncResource):
         """Answer the customer in this conversation (202 Accepted).
 
         Sends ``{"chatId", "text", "mediaUrl"}`` (the platform does not
-        document the field names; ``extra_body`` is merged in).
+        document the field names; ``extra_body`` is merged in). Any 2xx is an
+        accepted reply: its body is read for a message id when it is a JSON
+        object, and otherwise kept out of the way (never an error).
 
         Raises:
             ValidationError: neither ``text`` nor ``media_url`` (nor ``extra_body``).
@@ -164,10 +167,13 @@ class AsyncInbox(AsyncResource):
             body["mediaUrl"] = media_url
         if len(body) == 1 and not extra_body:
             raise ValidationError("text", "give text or media_url (or the fields in extra_body)")
-        request = CONVERSATIONS.request(
-            "POST", "reply", json=body, parse=parse_reply, what="reply answer"
+        # Read as it came: the reply was accepted whatever the 2xx body says (an
+        # ack in text, a bare string), and raising would invite a second send.
+        request: Request[RawResponse] = CONVERSATIONS.request(
+            "POST", "reply", json=body, answer=Answer.RAW
         )
-        return await self._call(request, call_options(timeout, extra_headers, extra_body))
+        answer = await self._call(request, call_options(timeout, extra_headers, extra_body))
+        return parse_reply(answer.content)
 
     async def mark_read(
         self,
