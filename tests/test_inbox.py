@@ -159,6 +159,44 @@ async def test_inbox_listings_check_their_arguments_at_the_call() -> None:
             client.inbox.messages("c", id_from=1.5)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize(
+    "value", [datetime(2026, 4, 1), 20260401, ""], ids=["naive", "number", "empty"]
+)
+def test_a_bad_date_from_is_named_by_its_argument(value: Any) -> None:
+    """A naive time or a non-date is refused as 'date_from' (the argument), not 'dateFrom'."""
+    client = qlara.Qlara(KEY, transport=httpx.MockTransport(Recorder()), rate_limit=None)
+    with client, pytest.raises(qlara.ValidationError) as caught:
+        client.inbox.list(date_from=value)
+    assert caught.value.field == "date_from"
+
+
+async def test_conversations_read_other_spellings_of_their_fields() -> None:
+    """An unread counter, a contact object, a channel object and "false" are read, not dropped."""
+    conversation = {
+        "id": 9,
+        "channel": {"id": 3, "type": "rcs"},
+        "unreadCounter": 4,
+        "contact": {"name": "Bob", "phoneNumber": "+393401234567"},
+        "archived": "false",
+    }
+    message = {"id": 1, "content": {"type": "TEXT", "body": "Hello"}}
+    recorder = Recorder(
+        {
+            ("GET", INBOX): [conversation],
+            ("GET", f"{INBOX}/9/messages"): _one_page([message]),
+        }
+    )
+    async with client_for(recorder) as client:
+        chat = (await client.inbox.list().first_page()).items[0]
+        said = (await client.inbox.messages(chat.id).first_page()).items[0]
+    assert chat.channel is qlara.Channel.RCS
+    assert chat.unread_count == 4
+    assert chat.contact == "+393401234567"
+    assert chat.archived is False
+    assert chat.raw == conversation
+    assert said.text == "Hello"
+
+
 async def test_inbound_messages_become_conversations_on_the_simulator() -> None:
     """Two messages from one customer are one conversation, unread 2, newest first in the list."""
     sim = Simulator()

@@ -12,9 +12,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from qlara._models._time import parse_timestamp
-from qlara._models.channel import channel_or_none
+from qlara._models.channel import Channel, channel_or_none
 from qlara._models.inbox import AssignableUser, Conversation, InboxMessage, InboxReply, MediaItem
 from qlara._resources._channel_wire import optional_id, read_id, read_object, unwrap, upper
+from qlara._wire import boolean, first_text
 from qlara._wire import count as _count
 from qlara._wire import text as _text
 
@@ -25,10 +26,6 @@ __all__ = [
     "parse_media",
     "parse_reply",
 ]
-
-
-def _bool(value: Any) -> bool | None:
-    return value if isinstance(value, bool) else None
 
 
 def parse_media(data: Any) -> MediaItem:
@@ -67,10 +64,37 @@ def _assignee(item: Mapping[str, Any]) -> AssignableUser | None:
     return None if user_id is None else AssignableUser(id=user_id)
 
 
+def _unread(item: Mapping[str, Any]) -> int | None:
+    for key in ("unreadCount", "unreadCounter", "unreadMessages", "unread"):
+        found = _count(item.get(key))
+        if found is not None:
+            return found
+    return None
+
+
 def _preview(value: Any) -> str | None:
     if isinstance(value, Mapping):
         return _text(value.get("text") or value.get("preview") or value.get("content"))
     return _text(value)
+
+
+def _contact(item: Mapping[str, Any]) -> str | None:
+    """The customer: a number or name, or an object holding one."""
+    for key in ("contact", "customer", "phoneNumber", "source"):
+        value = item.get(key)
+        if isinstance(value, Mapping):
+            value = first_text(value, "phoneNumber", "number", "name", "displayName")
+        found = _text(value)
+        if found is not None:
+            return found
+    return None
+
+
+def _channel(item: Mapping[str, Any]) -> Channel | None:
+    value = item.get("channel")
+    if isinstance(value, Mapping):
+        value = first_text(value, "type", "name", "channel")
+    return channel_or_none(upper(value) or upper(item.get("channelType")))
 
 
 def parse_conversation(data: Any) -> Conversation:
@@ -82,13 +106,13 @@ def parse_conversation(data: Any) -> Conversation:
         date = last.get("timestamp") or last.get("date")
     return Conversation(
         id=read_id(item, "conversation", "chatId", "id"),
-        channel=channel_or_none(upper(item.get("channel"))),
-        contact=_text(item.get("contact") or item.get("phoneNumber") or item.get("source")),
-        unread_count=_count(item.get("unreadCount", item.get("unread"))),
+        channel=_channel(item),
+        contact=_contact(item),
+        unread_count=_unread(item),
         last_message=_preview(item.get("lastMessagePreview") or last),
         last_message_date=parse_timestamp(date),
         assignee=_assignee(item),
-        archived=_bool(item.get("archived")),
+        archived=boolean(item.get("archived", item.get("isArchived"))),
         raw=item,
     )
 
@@ -99,7 +123,7 @@ def parse_inbox_message(data: Any) -> InboxMessage:
     content = item.get("content")
     text = item.get("text")
     if text is None and isinstance(content, Mapping):
-        text = content.get("text")
+        text = content.get("text") or content.get("body")
     elif text is None and isinstance(content, str):
         text = content
     media_key = item.get("mediaKey")

@@ -29,6 +29,7 @@ from qlara._resources._inbox_wire import (
     parse_inbox_message,
     parse_reply,
 )
+from qlara._resources._tracking_args import aware
 
 CONVERSATIONS = Route("/partner-gateway/v1/inbox/conversations")
 
@@ -41,6 +42,18 @@ def _order_by(value: object) -> str | None:
             "order_by", f"must be a field name, '-' first for descending, got {value!r}"
         )
     return value
+
+
+def _date_from(value: object) -> datetime | date | str | None:
+    """An aware datetime, a date, or ISO text as given; named ``date_from`` when wrong."""
+    if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
+        return value
+    if isinstance(value, datetime):
+        aware("date_from", value)
+        return value
+    if isinstance(value, str) and value.strip():
+        return value
+    raise ValidationError("date_from", f"must be a datetime, a date or ISO text, got {value!r}")
 
 
 def _channel_ids(value: object) -> list[int | str] | None:
@@ -80,7 +93,7 @@ class AsyncInbox(AsyncResource):
             CONVERSATIONS,
             item=parse_conversation,
             query={
-                "dateFrom": date_from,
+                "dateFrom": _date_from(date_from),
                 "channelIds": _channel_ids(channel_ids),
                 "unreadOnly": unread_only,
                 "orderBy": _order_by(order_by),
