@@ -270,6 +270,35 @@ def test_the_template_check_accepts(template: Any, placeholders: Any) -> None:
     check_template(template, placeholders)
 
 
+def _per_component(header: str, body: str, url: str | None = None) -> Any:
+    components: list[dict[str, Any]] = [
+        {"type": "HEADER", "format": "TEXT", "text": header},
+        {"type": "BODY", "text": body},
+    ]
+    if url is not None:
+        components.append({"type": "BUTTONS", "buttons": [{"type": "URL", "url": url}]})
+    return parse_whatsapp_template({"id": 8, "status": "APPROVED", "components": components})
+
+
+@pytest.mark.parametrize(
+    ("placeholders", "fits"),
+    [
+        ({"order": "A1", "name": "Ada"}, True),
+        ({"order": "A1", "name": "Ada", "code": "X"}, True),
+        ({"name": "Ada"}, True),
+        ({"a": "1", "b": "2", "c": "3", "d": "4"}, False),
+    ],
+)
+def test_meta_numbers_each_component_from_one(placeholders: Any, fits: bool) -> None:
+    """Header {{1}}, body {{1}}, button {{1}}: one to three named values fit, four do not."""
+    template = _per_component("Order {{1}}", "Hi {{1}}", "https://t.test/{{1}}")
+    if fits:
+        check_template(template, placeholders)
+    else:
+        with pytest.raises(qlara.ValidationError, match="has 1 to 3 placeholder"):
+            check_template(template, placeholders)
+
+
 def _accepted(request: httpx.Request) -> dict[str, Any]:
     message_id = json.loads(request.content)["messageId"]
     return {"messageId": message_id, "results": {"whatsapp": {"accepted": True}}}
