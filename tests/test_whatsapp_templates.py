@@ -456,7 +456,7 @@ def test_the_cache_keeps_only_approved_templates() -> None:
 
 
 async def test_a_write_answered_without_the_template_reads_it_again() -> None:
-    """An update answered by a bare ack is read again; a create without an id is malformed."""
+    """An update answered by a bare ack is read again; a create not found either is malformed."""
     recorder = Recorder(
         {
             ("PATCH", f"{BASE}/templates/42"): {"success": True},
@@ -481,7 +481,31 @@ async def test_a_write_answered_without_the_template_reads_it_again() -> None:
     assert replaced.id == 3
     assert number.id == 7
     calls = [r.method for r in recorder.requests]
-    assert calls == ["PATCH", "GET", "PUT", "GET", "GET", "POST"]
+    assert calls == ["PATCH", "GET", "PUT", "GET", "GET", "POST", "GET"]
+
+
+@pytest.mark.parametrize("ack", [httpx.Response(201), httpx.Response(201, json={"ok": True})])
+async def test_a_create_answered_by_an_ack_finds_the_template_by_name(ack: Any) -> None:
+    """A 201 without the template: the number's listing gives it (same name and language)."""
+    listed = [
+        {"id": 40, "name": "order_shipped", "language": "en", "status": "APPROVED"},
+        {"id": 41, "name": "order_shipped", "language": "it", "status": "PENDING"},
+    ]
+    recorder = Recorder(
+        {
+            ("POST", f"{BASE}/templates"): ack,
+            ("GET", f"{BASE}/templates"): lambda r: {
+                "data": listed if r.url.params["page"] == "0" else []
+            },
+        }
+    )
+    async with client_for(recorder) as client:
+        made = await client.whatsapp.templates.create(
+            phone_number_id=5, name="order_shipped", lang="it", category="UTILITY", body="Ciao"
+        )
+    assert made.id == 41
+    assert made.status == "PENDING"
+    assert recorder.query(1)["phoneNumberId"] == "5"
 
 
 NAMES = st.lists(
