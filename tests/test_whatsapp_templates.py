@@ -299,6 +299,15 @@ def test_meta_numbers_each_component_from_one(placeholders: Any, fits: bool) -> 
             check_template(template, placeholders)
 
 
+def test_empty_components_fall_back_to_the_written_fields() -> None:
+    """An answer with "components": [] beside a create-dialect body still has its tokens."""
+    answer = {"id": 3, "status": "APPROVED", "components": [], "body": "Hi {name}"}
+    template = parse_whatsapp_template(answer)
+    assert template.placeholders == ("name",)
+    with pytest.raises(qlara.ValidationError, match="missing name"):
+        check_template(template, {})
+
+
 def _accepted(request: httpx.Request) -> dict[str, Any]:
     message_id = json.loads(request.content)["messageId"]
     return {"messageId": message_id, "results": {"whatsapp": {"accepted": True}}}

@@ -168,9 +168,10 @@ def parse_whatsapp_template(data: Any) -> WhatsAppTemplateDetails:
     """A template in either dialect: Meta's ``components`` or the create dialect's fields."""
     item = read_object(unwrap(data, "data", "template"), "WhatsApp template")
     raw_components = item.get("components")
+    components: tuple[TemplateComponent, ...] = ()
     if isinstance(raw_components, list):
         components = tuple(c for c in (_component(x) for x in raw_components) if c is not None)
-    else:
+    if not components:  # no (readable) components: the create dialect's fields, if any
         components = _written_components(item)
     return WhatsAppTemplateDetails(
         id=read_id(item, "WhatsApp template", "id", "templateId"),
