@@ -67,6 +67,20 @@ async def test_phone_numbers_list_and_get_on_the_wire() -> None:
     assert recorder.last.method == "GET"
 
 
+@pytest.mark.parametrize("value", ["", "  ", True, 1.5, None])
+async def test_a_blank_or_odd_phone_number_id_is_refused_before_sending(value: Any) -> None:
+    """get(" ") and templates.list(phone_number_id=" ") raise ValidationError, sending nothing."""
+    recorder = Recorder()
+    async with client_for(recorder) as client:
+        with pytest.raises(qlara.ValidationError) as caught:
+            await client.whatsapp.phone_numbers.get(value)
+        if value is not None:
+            with pytest.raises(qlara.ValidationError):
+                client.whatsapp.templates.list(phone_number_id=value)
+    assert caught.value.field == "phone_number_id"
+    assert recorder.requests == []
+
+
 def test_a_phone_number_prefers_id_over_phone_number_id() -> None:
     """The Postman collection says the item's ``id`` is what a send takes (D7)."""
     assert parse_phone_number({"id": 5, "phoneNumberId": "1093"}).id == 5
