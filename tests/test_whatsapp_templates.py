@@ -327,6 +327,29 @@ def _accepted(request: httpx.Request) -> dict[str, Any]:
     return {"messageId": message_id, "results": {"whatsapp": {"accepted": True}}}
 
 
+async def test_a_checked_send_by_name_finds_a_listed_item_without_a_language() -> None:
+    """A listing item with only id, name and status is the named template of the check."""
+    recorder = Recorder(
+        {
+            ("GET", f"{BASE}/templates"): lambda r: {
+                "data": [{"id": 7, "name": "hello", "status": "APPROVED"}]
+                if r.url.params["page"] == "0"
+                else []
+            },
+            ("GET", f"{BASE}/templates/7"): {"id": 7, "name": "hello", "status": "APPROVED"},
+            ("POST", f"{BASE}/send"): _accepted,
+        }
+    )
+    async with client_for(recorder) as client:
+        await client.whatsapp.send(
+            destination=DESTINATION,
+            phone_number_id=5,
+            template=qlara.WhatsAppTemplate(name="hello", language="en"),
+            check_template=True,
+        )
+    assert [r.method for r in recorder.requests][-1] == "POST"
+
+
 async def test_check_template_send_reuses_an_approved_template_for_a_few_minutes() -> None:
     """check_template=True fetches once, reuses the approved template, refetches after 5 min."""
     now = [0.0]
