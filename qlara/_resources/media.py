@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from qlara._blocking import SyncResource, blocking, blocking_iter
 from qlara._errors import ValidationError
@@ -231,7 +231,42 @@ class Media(SyncResource):
 class Files(SyncResource):
     """Blocking ``client.files``."""
 
-    download = blocking(AsyncFiles.download)
+    if TYPE_CHECKING:  # the twin of an overloaded method: bytes, or the path given as `to`
+
+        @overload
+        def download(
+            self,
+            media_key: str,
+            to: None = None,
+            *,
+            timeout: TimeoutTypes = None,
+            extra_headers: Mapping[str, str] | None = None,
+            extra_body: Mapping[str, Any] | None = None,
+        ) -> bytes: ...
+
+        @overload
+        def download(
+            self,
+            media_key: str,
+            to: PathT,
+            *,
+            timeout: TimeoutTypes = None,
+            extra_headers: Mapping[str, str] | None = None,
+            extra_body: Mapping[str, Any] | None = None,
+        ) -> PathT: ...
+
+        def download(
+            self,
+            media_key: str,
+            to: str | os.PathLike[str] | None = None,
+            *,
+            timeout: TimeoutTypes = None,
+            extra_headers: Mapping[str, str] | None = None,
+            extra_body: Mapping[str, Any] | None = None,
+        ) -> bytes | str | os.PathLike[str]: ...
+
+    else:
+        download = blocking(AsyncFiles.download)
 
 
 __all__ = ["MAX_BYTES", "AsyncFiles", "AsyncMedia", "Files", "Media", "media_kind"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from pathlib import Path
 
 from typing_extensions import assert_type
 
@@ -118,6 +119,9 @@ async def channel_assets_usage() -> None:
 
 def sync_channel_assets_usage() -> None:
     with qlara.Qlara() as client:
+        assert_type(client.files.download("mk"), bytes)
+        assert_type(client.files.download("mk", to="photo.jpg"), str)
+        assert_type(client.files.download("mk", to=Path("photo.jpg")), Path)
         for user in client.inbox.assignable_users():
             assert_type(user, qlara.AssignableUser)
         for template in client.whatsapp.templates.list(status="APPROVED"):
