@@ -150,6 +150,24 @@ async def test_rcs_templates_on_the_simulator() -> None:
     assert result.accepted
 
 
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"id": 1, "body": {"type": "TEXT", "body": {"text": "Hi"}}},
+        {"id": 1, "type": "TEXT", "body": {"type": "TEXT", "body": {"text": "Hi"}}},
+    ],
+    ids=["type-inside", "type-twice"],
+)
+async def test_an_rcs_template_stored_in_the_send_shape_is_read(answer: Any) -> None:
+    """A body holding {"type", "body"} (the send's shape) is read as that body."""
+    recorder = Recorder({("GET", f"{RCS}/1"): answer})
+    async with client_for(recorder) as client:
+        stored = await client.rcs.templates.get(1)
+    assert stored.type == "TEXT"
+    assert stored.body == qlara.RcsText(text="Hi")
+    assert stored.raw == answer
+
+
 async def test_a_template_read_with_a_text_id_is_sent_by_its_number() -> None:
     """An RcsTemplate whose id came as "7" goes into rcs.send as templateId 7."""
     recorder = Recorder(

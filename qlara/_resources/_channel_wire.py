@@ -199,11 +199,16 @@ def parse_rcs_template(data: Any) -> RcsTemplate:
     """A stored RCS template; its body read into ``RcsText``/``RcsCard``/``RcsCarousel``."""
     item = read_object(unwrap(data, "data", "template"), "RCS template")
     kind = upper(item.get("type"))
+    body = item.get("body")
+    if isinstance(body, Mapping) and isinstance(body.get("body"), Mapping):
+        # The send's wire shape stored whole: {"type": "TEXT", "body": {...}}.
+        kind = kind or upper(body.get("type"))
+        body = body["body"]
     return RcsTemplate(
         id=read_id(item, "RCS template", "id", "templateId"),
         name=_text(item.get("name")),
         description=_text(item.get("description")),
         type=kind,
-        body=_rcs_body(kind, item.get("body")),
+        body=_rcs_body(kind, body),
         raw=item,
     )
