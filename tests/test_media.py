@@ -229,6 +229,42 @@ async def test_media_upload_is_checked_before_sending(source: bytes, message: st
     assert recorder.requests == []
 
 
+@pytest.mark.parametrize(
+    ("source", "name", "filename", "mime"),
+    [
+        (b"\x00\x00\x00\x08free" + b"\x00" * 40, "clip.mp4", "clip.mp4", "video/mp4"),
+        (b"placeholder bytes", "logo.png", "logo.png", "image/png"),
+        (b"\x89PNG\r\n\x1a\n" + b"\x00" * 20, "logo.png", "logo.png", "image/png"),
+        (b"\xff\xd8\xff\xe0" + b"\x00" * 20, "photo.jpeg", "photo.jpeg", "image/jpeg"),
+        (b"\xff\xd8\xff\xe0" + b"\x00" * 20, "photo", "photo.jpg", "image/jpeg"),
+    ],
+)
+async def test_a_supported_name_vouches_for_bytes_without_a_known_signature(
+    source: bytes, name: str, filename: str, mime: str
+) -> None:
+    """Bytes no signature recognises go out when their name says JPEG/PNG/GIF/MP4, named once."""
+    recorder = Recorder({("POST", MEDIA): {"mediaId": "med_1"}})
+    async with client_for(recorder) as client:
+        await client.media.upload(source, name=name)
+    content = recorder.last.content
+    assert f'name="file"; filename="{filename}"'.encode() in content
+    assert f"Content-Type: {mime}".encode() in content
+
+
+async def test_a_file_whose_bytes_and_name_say_nothing_supported_is_refused(
+    tmp_path: Path,
+) -> None:
+    """A PDF named report.pdf is refused before sending, naming 'file'."""
+    path = tmp_path / "report.pdf"
+    path.write_bytes(b"%PDF-1.7")
+    recorder = Recorder()
+    async with client_for(recorder) as client:
+        with pytest.raises(qlara.ValidationError) as caught:
+            await client.media.upload(path, name="report")
+    assert caught.value.field == "file"
+    assert recorder.requests == []
+
+
 class Unseekable(io.RawIOBase):
     """A pipe-like stream: readable, no tell() or seek()."""
 
