@@ -238,6 +238,7 @@ async def test_media_upload_is_checked_before_sending(source: bytes, message: st
         (b"\xff\xd8\xff\xe0" + b"\x00" * 20, "photo.jpeg", "photo.jpeg", "image/jpeg"),
         (b"\xff\xd8\xff\xe0" + b"\x00" * 20, "photo", "photo.jpg", "image/jpeg"),
     ],
+    ids=["mp4-free-box", "named-png", "png", "jpeg-named-jpeg", "jpeg-unnamed"],
 )
 async def test_a_supported_name_vouches_for_bytes_without_a_known_signature(
     source: bytes, name: str, filename: str, mime: str
