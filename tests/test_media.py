@@ -266,6 +266,44 @@ async def test_a_file_whose_bytes_and_name_say_nothing_supported_is_refused(
     assert recorder.requests == []
 
 
+@pytest.mark.parametrize(
+    ("path", "answer", "listing"),
+    [
+        (
+            MEDIA,
+            {"media": [{"mediaId": "med_1"}], "folders": [{"id": 4}]},
+            lambda c: c.media.list(),
+        ),
+        (
+            "/api/partner-gateway/v1/inbox/conversations",
+            {"conversations": [{"chatId": "c-1"}], "channels": [{"id": 3}]},
+            lambda c: c.inbox.list(),
+        ),
+        (
+            "/api/partner-gateway/v1/inbox/conversations/assignable-users",
+            {"users": [{"userId": 7}], "teams": [{"id": 1}]},
+            lambda c: c.inbox.assignable_users(),
+        ),
+        (
+            "/api/message-server/whatsapp/templates",
+            {"templates": [{"id": 42}], "categories": ["UTILITY"]},
+            lambda c: c.whatsapp.templates.list(),
+        ),
+        (RCS, {"templates": [{"id": 3}], "types": ["TEXT"]}, lambda c: c.rcs.templates.list()),
+    ],
+    ids=["media", "conversations", "users", "whatsapp-templates", "rcs-templates"],
+)
+async def test_a_listing_beside_another_list_is_read_by_its_noun(
+    path: str, answer: Any, listing: Any
+) -> None:
+    """{"media": [...], "folders": [...]} and the like: the endpoint's own list is the page."""
+    recorder = Recorder({("GET", path): answer})
+    async with client_for(recorder) as client:
+        page = await listing(client).first_page()
+    assert len(page.items) == 1
+    assert {k: page.raw[k] for k in answer} == answer  # nothing the platform said is lost
+
+
 class Unseekable(io.RawIOBase):
     """A pipe-like stream: readable, no tell() or seek()."""
 

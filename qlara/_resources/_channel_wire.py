@@ -8,7 +8,7 @@ not that thing at all: an item that is not an object, or has no usable id
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from qlara._converter import converter
@@ -25,6 +25,7 @@ from qlara._wire import text as _text
 
 __all__ = [
     "has_id",
+    "listed_under",
     "optional_id",
     "parse_phone_number",
     "parse_rcs_template",
@@ -91,6 +92,23 @@ def unwrap(data: Any, *keys: str) -> Any:
             if isinstance(inner, list) and len(inner) == 1 and isinstance(inner[0], Mapping):
                 return inner[0]
     return data
+
+
+def listed_under(*keys: str) -> Callable[[Any], Any]:
+    """A page envelope: the items under one of ``keys`` when the answer names them so.
+
+    ``{"media": [...], "folders": [...]}`` holds two lists, which the generic
+    page reader cannot choose between; the endpoint's own noun settles it.
+    """
+
+    def envelope(data: Any) -> Any:
+        if isinstance(data, Mapping) and not isinstance(data.get("data"), (list, Mapping)):
+            for key in keys:
+                if isinstance(data.get(key), list):
+                    return {**data, "data": data[key]}
+        return data
+
+    return envelope
 
 
 def has_id(data: Any, *keys: str) -> bool:

@@ -22,6 +22,7 @@ from qlara._pagination import AsyncPager
 from qlara._raw import RawResponse
 from qlara._request import Answer, Request, Route
 from qlara._resources._base import AsyncResource, call_options, check_limit
+from qlara._resources._channel_wire import listed_under
 from qlara._resources._ids import check_id, optional_id
 from qlara._resources._inbox_wire import (
     parse_assignable_user,
@@ -101,6 +102,7 @@ class AsyncInbox(AsyncResource):
             limit=check_limit(limit),
             options=call_options(timeout, extra_headers, extra_body),
             what="conversations page",
+            envelope=listed_under("conversations", "chats"),
         )
 
     async def get(
@@ -287,6 +289,7 @@ class AsyncInbox(AsyncResource):
             limit=check_limit(limit),
             options=call_options(timeout, extra_headers, extra_body),
             what="assignable users page",
+            envelope=listed_under("users", "assignableUsers"),
         )
 
     async def _nothing(

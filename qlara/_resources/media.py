@@ -22,6 +22,7 @@ from qlara._models.inbox import MediaItem
 from qlara._pagination import AsyncPager
 from qlara._request import Answer, Request, Route
 from qlara._resources._base import AsyncResource, call_options, check_limit
+from qlara._resources._channel_wire import listed_under
 from qlara._resources._ids import check_id
 from qlara._resources._inbox_wire import parse_media
 from qlara._upload import FileSource, Upload, upload
@@ -164,6 +165,7 @@ class AsyncMedia(AsyncResource):
             limit=check_limit(limit),
             options=call_options(timeout, extra_headers, extra_body),
             what="media page",
+            envelope=listed_under("media", "files"),
         )
 
     async def delete(

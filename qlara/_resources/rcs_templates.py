@@ -21,7 +21,7 @@ from qlara._models.templates import RcsTemplate
 from qlara._pagination import AsyncPager
 from qlara._request import Answer, Request, Route
 from qlara._resources._base import AsyncResource, call_options, check_limit
-from qlara._resources._channel_wire import has_id, parse_rcs_template
+from qlara._resources._channel_wire import has_id, listed_under, parse_rcs_template
 from qlara._resources._ids import check_id
 
 RCS_TEMPLATES = Route("/message-server/rcs/templates")
@@ -80,6 +80,7 @@ class AsyncRcsTemplates(AsyncResource):
             limit=check_limit(limit),
             options=call_options(timeout, extra_headers, extra_body),
             what="RCS templates page",
+            envelope=listed_under("templates"),
         )
 
     async def get(
