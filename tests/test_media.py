@@ -381,6 +381,25 @@ async def test_files_download_on_the_wire(tmp_path: Path) -> None:
     assert target.read_bytes() == photo
 
 
+async def test_a_download_to_a_folder_is_refused_naming_to(tmp_path: Path) -> None:
+    """files.download(to=<folder>) raises before sending; a save onto a folder is 'to' too."""
+    recorder = Recorder(
+        {
+            ("GET", "/api/partner-gateway/v1/exports/9"): "https://files.test/report.csv",
+            ("GET", "/report.csv"): httpx.Response(200, content=b"a,b\n"),
+        }
+    )
+    async with client_for(recorder) as client:
+        with pytest.raises(qlara.ValidationError) as caught:
+            await client.files.download("mk", to=tmp_path)
+        assert recorder.requests == []
+        with pytest.raises(qlara.ValidationError) as saved:
+            await client.exports.download(9, to=tmp_path)
+    assert caught.value.field == "to"
+    assert saved.value.field == "to"
+    assert [p.name for p in tmp_path.iterdir()] == []
+
+
 async def test_a_customers_photo_downloads_from_the_simulator(tmp_path: Path) -> None:
     """inject_inbound(media=...) stores the photo under the event's mediaKey."""
     sim = Simulator()

@@ -234,6 +234,8 @@ class AsyncFiles(AsyncResource):
             raise ValidationError("media_key", f"must be a non-empty string, got {media_key!r}")
         if to is not None and not isinstance(to, (str, os.PathLike)):
             raise ValidationError("to", f"must be a path or None, got {type(to).__name__}")
+        if to is not None and os.path.isdir(to):  # noqa: ASYNC240 - one stat, before sending
+            raise ValidationError("to", f"is a folder, not a file path: {os.fspath(to)!r}")
         options = call_options(timeout, extra_headers, extra_body)
         if to is None:
             request: Request[Any] = FILES.request(
