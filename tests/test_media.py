@@ -398,7 +398,7 @@ async def test_a_download_to_a_folder_is_refused_naming_to(tmp_path: Path) -> No
             await client.exports.download(9, to=tmp_path)
     assert caught.value.field == "to"
     assert saved.value.field == "to"
-    assert os.listdir(tmp_path) == []  # noqa: ASYNC240 - after the calls, a test check
+    assert os.listdir(tmp_path) == []
 
 
 async def test_a_customers_photo_downloads_from_the_simulator(tmp_path: Path) -> None:
