@@ -169,6 +169,31 @@ async def test_an_rcs_template_stored_in_the_send_shape_is_read(answer: Any) -> 
     assert stored.raw == answer
 
 
+async def test_an_rcs_create_answered_by_an_ack_is_found_by_name_and_type() -> None:
+    """A 201 without the template: the one listed with its name and type; two is malformed."""
+    listed = [
+        {"id": 1, "name": "promo", "type": "CARD"},
+        {"id": 2, "name": "promo", "type": "TEXT", "body": {"text": "Hi"}},
+    ]
+    recorder = Recorder(
+        {
+            ("POST", RCS): httpx.Response(201),
+            ("GET", RCS): lambda r: listed if r.url.params["page"] == "0" else [],
+        }
+    )
+    async with client_for(recorder) as client:
+        made = await client.rcs.templates.create(
+            name="promo", description="d", body=qlara.RcsText(text="Hi")
+        )
+        listed.append({"id": 3, "name": "promo", "type": "TEXT"})
+        with pytest.raises(qlara.MalformedResponseError, match="2 listed templates"):
+            await client.rcs.templates.create(
+                name="promo", description="d", body=qlara.RcsText(text="Hi")
+            )
+    assert made.id == 2
+    assert made.body == qlara.RcsText(text="Hi")
+
+
 async def test_a_template_read_with_a_text_id_is_sent_by_its_number() -> None:
     """An RcsTemplate whose id came as "7" goes into rcs.send as templateId 7."""
     recorder = Recorder(
