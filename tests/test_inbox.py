@@ -179,7 +179,8 @@ async def test_conversations_read_other_spellings_of_their_fields() -> None:
         "contact": {"name": "Bob", "phoneNumber": "+393401234567"},
         "archived": "false",
     }
-    message = {"id": 1, "content": {"type": "TEXT", "body": "Hello"}}
+    conversation["lastMessage"] = {"text": "Hello", "receivedDate": "2026-04-09T10:30:00Z"}
+    message = {"id": 1, "content": {"type": "TEXT", "body": "Hello"}, "sentAt": 1775730600}
     recorder = Recorder(
         {
             ("GET", INBOX): [conversation],
@@ -195,6 +196,8 @@ async def test_conversations_read_other_spellings_of_their_fields() -> None:
     assert chat.archived is False
     assert chat.raw == conversation
     assert said.text == "Hello"
+    assert said.timestamp == datetime(2026, 4, 9, 10, 30, tzinfo=timezone.utc)
+    assert chat.last_message_date == datetime(2026, 4, 9, 10, 30, tzinfo=timezone.utc)
 
 
 async def test_inbound_messages_become_conversations_on_the_simulator() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from qlara._models._time import parse_timestamp
@@ -64,6 +65,18 @@ def _assignee(item: Mapping[str, Any]) -> AssignableUser | None:
     return None if user_id is None else AssignableUser(id=user_id)
 
 
+# A message's time, as the inbox and the callbacks spell it (``receivedDate``, ``eventDate``).
+MESSAGE_TIMES = ("timestamp", "date", "receivedDate", "eventDate", "sentAt", "createdAt")
+
+
+def _first_time(item: Mapping[str, Any], *keys: str) -> datetime | None:
+    for key in keys:
+        found = parse_timestamp(item.get(key))
+        if found is not None:
+            return found
+    return None
+
+
 def _unread(item: Mapping[str, Any]) -> int | None:
     for key in ("unreadCount", "unreadCounter", "unreadMessages", "unread"):
         found = _count(item.get(key))
@@ -101,16 +114,16 @@ def parse_conversation(data: Any) -> Conversation:
     """An inbox conversation (listed, or fetched by ``chatId``)."""
     item = read_object(unwrap(data, "data", "conversation"), "conversation")
     last = item.get("lastMessage")
-    date = item.get("lastMessageDate")
+    date = _first_time(item, "lastMessageDate", "lastMessageAt", "updatedAt")
     if date is None and isinstance(last, Mapping):
-        date = last.get("timestamp") or last.get("date")
+        date = _first_time(last, *MESSAGE_TIMES)
     return Conversation(
         id=read_id(item, "conversation", "chatId", "id"),
         channel=_channel(item),
         contact=_contact(item),
         unread_count=_unread(item),
         last_message=_preview(item.get("lastMessagePreview") or last),
-        last_message_date=parse_timestamp(date),
+        last_message_date=date,
         assignee=_assignee(item),
         archived=boolean(item.get("archived", item.get("isArchived"))),
         raw=item,
@@ -132,7 +145,7 @@ def parse_inbox_message(data: Any) -> InboxMessage:
     return InboxMessage(
         id=read_id(item, "inbox message", "id", "messageId"),
         direction=upper(item.get("direction")),
-        timestamp=parse_timestamp(item.get("timestamp") or item.get("date")),
+        timestamp=_first_time(item, *MESSAGE_TIMES),
         text=_text(text),
         media_key=_text(media_key),
         status=upper(item.get("status") or item.get("deliveryStatus")),
