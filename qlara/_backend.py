@@ -195,7 +195,12 @@ async def save(
                     raise LocalFileError(
                         ValidationError("to", f"cannot be written: {exc.strerror or exc}")
                     ) from exc
-        os.replace(partial, target)
+        try:
+            os.replace(partial, target)
+        except OSError as exc:  # a folder, or a file we may not replace, under that name
+            raise LocalFileError(
+                ValidationError("to", f"cannot be written: {exc.strerror or exc}")
+            ) from exc
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(partial)

@@ -15,10 +15,18 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, settings
 
 import qlara
 from tests.bridge import Bridge
 from tests.redis_server import RedisServer, require_binary
+
+# CI machines are shared and noisy: a property test is judged on its verdicts,
+# never on how long one example took (Hypothesis's 200 ms default deadline).
+settings.register_profile(
+    "qlara", deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
+)
+settings.load_profile("qlara")
 
 KEY = "test-key-do-not-leak-3f9a"
 DESTINATION = "+393401234567"

@@ -108,6 +108,27 @@ async def test_inbox_writes_on_the_wire() -> None:
 
 
 @pytest.mark.parametrize(
+    ("answer", "message_id"),
+    [
+        (httpx.Response(202, text="Accepted"), None),
+        (httpx.Response(202, json="queued"), None),
+        (httpx.Response(202, json=["m-1"]), None),
+        (httpx.Response(202, json={"messageId": 991}), "991"),
+        (httpx.Response(200, json={"data": {"id": "m-2"}}), "m-2"),
+    ],
+)
+async def test_any_2xx_answer_to_a_reply_is_an_accepted_reply(
+    answer: httpx.Response, message_id: str | None
+) -> None:
+    """A 202 with a text ack or a bare JSON value is accepted, never a MalformedResponseError."""
+    recorder = Recorder({("POST", f"{INBOX}/reply"): answer})
+    async with client_for(recorder) as client:
+        reply = await client.inbox.reply("c-1", "Hi")
+    assert reply.message_id == message_id
+    assert len(recorder.requests) == 1
+
+
+@pytest.mark.parametrize(
     ("call", "field"),
     [
         (lambda c: c.inbox.reply("c-1"), "text"),
@@ -136,6 +157,47 @@ async def test_inbox_listings_check_their_arguments_at_the_call() -> None:
             client.inbox.list(channel_ids="3,4")
         with pytest.raises(qlara.ValidationError, match="id_from"):
             client.inbox.messages("c", id_from=1.5)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "value", [datetime(2026, 4, 1), 20260401, ""], ids=["naive", "number", "empty"]
+)
+def test_a_bad_date_from_is_named_by_its_argument(value: Any) -> None:
+    """A naive time or a non-date is refused as 'date_from' (the argument), not 'dateFrom'."""
+    client = qlara.Qlara(KEY, transport=httpx.MockTransport(Recorder()), rate_limit=None)
+    with client, pytest.raises(qlara.ValidationError) as caught:
+        client.inbox.list(date_from=value)
+    assert caught.value.field == "date_from"
+
+
+async def test_conversations_read_other_spellings_of_their_fields() -> None:
+    """An unread counter, a contact object, a channel object and "false" are read, not dropped."""
+    conversation = {
+        "id": 9,
+        "channel": {"id": 3, "type": "rcs"},
+        "unreadCounter": 4,
+        "contact": {"name": "Bob", "phoneNumber": "+393401234567"},
+        "archived": "false",
+    }
+    conversation["lastMessage"] = {"text": "Hello", "receivedDate": "2026-04-09T10:30:00Z"}
+    message = {"id": 1, "content": {"type": "TEXT", "body": "Hello"}, "sentAt": 1775730600}
+    recorder = Recorder(
+        {
+            ("GET", INBOX): [conversation],
+            ("GET", f"{INBOX}/9/messages"): _one_page([message]),
+        }
+    )
+    async with client_for(recorder) as client:
+        chat = (await client.inbox.list().first_page()).items[0]
+        said = (await client.inbox.messages(chat.id).first_page()).items[0]
+    assert chat.channel is qlara.Channel.RCS
+    assert chat.unread_count == 4
+    assert chat.contact == "+393401234567"
+    assert chat.archived is False
+    assert chat.raw == conversation
+    assert said.text == "Hello"
+    assert said.timestamp == datetime(2026, 4, 9, 10, 30, tzinfo=timezone.utc)
+    assert chat.last_message_date == datetime(2026, 4, 9, 10, 30, tzinfo=timezone.utc)
 
 
 async def test_inbound_messages_become_conversations_on_the_simulator() -> None:

@@ -139,9 +139,20 @@ async def test_unreachable_status_reports_unknown(make_client: MakeClient, tmp_p
     journal = tmp_path / "run.jsonl"
     messages = [sms(i) for i in range(6)]
     platform = Platform()
-    first = await run_until(
-        make_client(platform_handler(platform, stall_from=2)), messages, journal, stop_after=2
-    )
+    stalled = anyio.Event()
+    # The cancel comes once a stalled message is on the wire (journaled as started):
+    # cancelling before any was would leave nothing for the resume to look up.
+    handler = platform_handler(platform, stall_from=2, on_stall=stalled.set)
+    first: list[qlara.Outcome] = []
+    with anyio.fail_after(10), anyio.CancelScope() as scope:
+        async with make_client(handler).send_many(
+            messages, concurrency=4, journal=journal
+        ) as outcomes:
+            async for outcome in outcomes:
+                first.append(outcome)
+                if len(first) == 2:
+                    await stalled.wait()
+                    scope.cancel()
     posts = Counter(platform.posts)
     client = make_client(platform_handler(platform, status_error=403))
     second = await collect(client.send_many(messages, journal=journal))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import struct
 import zlib
 from pathlib import Path
@@ -138,7 +139,7 @@ async def test_rcs_templates_on_the_simulator() -> None:
         with pytest.raises(qlara.BadRequestError, match="card"):
             await client.rcs.templates.create(name="x", description="d", type="CARD", body={})
         result = await client.rcs.send(
-            destination="+393401234567", agent_id=10, template_id=int(made.id)
+            destination="+393401234567", agent_id=10, template_id=made.id
         )
         await client.rcs.templates.delete(made.id)
         with pytest.raises(qlara.NotFoundError):
@@ -148,6 +149,69 @@ async def test_rcs_templates_on_the_simulator() -> None:
     assert replaced.description == "e"
     assert [t.id for t in listed] == [made.id]
     assert result.accepted
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"id": 1, "body": {"type": "TEXT", "body": {"text": "Hi"}}},
+        {"id": 1, "type": "TEXT", "body": {"type": "TEXT", "body": {"text": "Hi"}}},
+    ],
+    ids=["type-inside", "type-twice"],
+)
+async def test_an_rcs_template_stored_in_the_send_shape_is_read(answer: Any) -> None:
+    """A body holding {"type", "body"} (the send's shape) is read as that body."""
+    recorder = Recorder({("GET", f"{RCS}/1"): answer})
+    async with client_for(recorder) as client:
+        stored = await client.rcs.templates.get(1)
+    assert stored.type == "TEXT"
+    assert stored.body == qlara.RcsText(text="Hi")
+    assert stored.raw == answer
+
+
+async def test_an_rcs_create_answered_by_an_ack_is_found_by_name_and_type() -> None:
+    """A 201 without the template: the one listed with its name and type; two is malformed."""
+    listed = [
+        {"id": 1, "name": "promo", "type": "CARD"},
+        {"id": 2, "name": "promo", "type": "TEXT", "body": {"text": "Hi"}},
+    ]
+    recorder = Recorder(
+        {
+            ("POST", RCS): httpx.Response(201),
+            ("GET", RCS): lambda r: listed if r.url.params["page"] == "0" else [],
+        }
+    )
+    async with client_for(recorder) as client:
+        made = await client.rcs.templates.create(
+            name="promo", description="d", body=qlara.RcsText(text="Hi")
+        )
+        listed.append({"id": 3, "name": "promo", "type": "TEXT"})
+        with pytest.raises(qlara.MalformedResponseError, match="2 listed templates"):
+            await client.rcs.templates.create(
+                name="promo", description="d", body=qlara.RcsText(text="Hi")
+            )
+    assert made.id == 2
+    assert made.body == qlara.RcsText(text="Hi")
+
+
+async def test_a_template_read_with_a_text_id_is_sent_by_its_number() -> None:
+    """An RcsTemplate whose id came as "7" goes into rcs.send as templateId 7."""
+    recorder = Recorder(
+        {
+            ("GET", f"{RCS}/7"): {"id": "7", "type": "TEXT", "body": {"text": "Hi"}},
+            ("POST", "/api/message-server/rcs/send"): {
+                "messageId": "m",
+                "results": {"rcs": {"accepted": True}},
+            },
+        }
+    )
+    async with client_for(recorder) as client:
+        stored = await client.rcs.templates.get(7)
+        await client.rcs.send(destination="+393401234567", agent_id=10, template_id=stored.id)
+        with pytest.raises(qlara.ValidationError) as caught:
+            await client.rcs.send(destination="+393401234567", agent_id=10, template_id="tpl")
+    assert recorder.body()["templateId"] == 7
+    assert caught.value.field == "template_id"
 
 
 async def test_media_upload_on_the_wire() -> None:
@@ -189,6 +253,81 @@ async def test_media_upload_is_checked_before_sending(source: bytes, message: st
             await client.media.upload(source)
     assert caught.value.field == "file"
     assert recorder.requests == []
+
+
+@pytest.mark.parametrize(
+    ("source", "name", "filename", "mime"),
+    [
+        (b"\x00\x00\x00\x08free" + b"\x00" * 40, "clip.mp4", "clip.mp4", "video/mp4"),
+        (b"placeholder bytes", "logo.png", "logo.png", "image/png"),
+        (b"\x89PNG\r\n\x1a\n" + b"\x00" * 20, "logo.png", "logo.png", "image/png"),
+        (b"\xff\xd8\xff\xe0" + b"\x00" * 20, "photo.jpeg", "photo.jpeg", "image/jpeg"),
+        (b"\xff\xd8\xff\xe0" + b"\x00" * 20, "photo", "photo.jpg", "image/jpeg"),
+    ],
+    ids=["mp4-free-box", "named-png", "png", "jpeg-named-jpeg", "jpeg-unnamed"],
+)
+async def test_a_supported_name_vouches_for_bytes_without_a_known_signature(
+    source: bytes, name: str, filename: str, mime: str
+) -> None:
+    """Bytes no signature recognises go out when their name says JPEG/PNG/GIF/MP4, named once."""
+    recorder = Recorder({("POST", MEDIA): {"mediaId": "med_1"}})
+    async with client_for(recorder) as client:
+        await client.media.upload(source, name=name)
+    content = recorder.last.content
+    assert f'name="file"; filename="{filename}"'.encode() in content
+    assert f"Content-Type: {mime}".encode() in content
+
+
+async def test_a_file_whose_bytes_and_name_say_nothing_supported_is_refused(
+    tmp_path: Path,
+) -> None:
+    """A PDF named report.pdf is refused before sending, naming 'file'."""
+    path = tmp_path / "report.pdf"
+    path.write_bytes(b"%PDF-1.7")
+    recorder = Recorder()
+    async with client_for(recorder) as client:
+        with pytest.raises(qlara.ValidationError) as caught:
+            await client.media.upload(path, name="report")
+    assert caught.value.field == "file"
+    assert recorder.requests == []
+
+
+@pytest.mark.parametrize(
+    ("path", "answer", "listing"),
+    [
+        (
+            MEDIA,
+            {"media": [{"mediaId": "med_1"}], "folders": [{"id": 4}]},
+            lambda c: c.media.list(),
+        ),
+        (
+            "/api/partner-gateway/v1/inbox/conversations",
+            {"conversations": [{"chatId": "c-1"}], "channels": [{"id": 3}]},
+            lambda c: c.inbox.list(),
+        ),
+        (
+            "/api/partner-gateway/v1/inbox/conversations/assignable-users",
+            {"users": [{"userId": 7}], "teams": [{"id": 1}]},
+            lambda c: c.inbox.assignable_users(),
+        ),
+        (
+            "/api/message-server/whatsapp/templates",
+            {"templates": [{"id": 42}], "categories": ["UTILITY"]},
+            lambda c: c.whatsapp.templates.list(),
+        ),
+        (RCS, {"templates": [{"id": 3}], "types": ["TEXT"]}, lambda c: c.rcs.templates.list()),
+    ],
+    ids=["media", "conversations", "users", "whatsapp-templates", "rcs-templates"],
+)
+async def test_a_listing_beside_another_list_is_read_by_its_noun(
+    path: str, answer: Any, listing: Any
+) -> None:
+    """{"media": [...], "folders": [...]} and the like: the endpoint's own list is the page."""
+    recorder = Recorder({("GET", path): answer})
+    async with client_for(recorder) as client:
+        page = await listing(client).first_page()
+    assert len(page.items) == 1
+    assert {k: page.raw[k] for k in answer} == answer  # nothing the platform said is lost
 
 
 class Unseekable(io.RawIOBase):
@@ -266,6 +405,25 @@ async def test_files_download_on_the_wire(tmp_path: Path) -> None:
     assert recorder.last.url.raw_path == b"/api/files/mk%2F1"
     assert saved == target
     assert target.read_bytes() == photo
+
+
+async def test_a_download_to_a_folder_is_refused_naming_to(tmp_path: Path) -> None:
+    """files.download(to=<folder>) raises before sending; a save onto a folder is 'to' too."""
+    recorder = Recorder(
+        {
+            ("GET", "/api/partner-gateway/v1/exports/9"): "https://files.test/report.csv",
+            ("GET", "/report.csv"): httpx.Response(200, content=b"a,b\n"),
+        }
+    )
+    async with client_for(recorder) as client:
+        with pytest.raises(qlara.ValidationError) as caught:
+            await client.files.download("mk", to=tmp_path)
+        assert recorder.requests == []
+        with pytest.raises(qlara.ValidationError) as saved:
+            await client.exports.download(9, to=tmp_path)
+    assert caught.value.field == "to"
+    assert saved.value.field == "to"
+    assert os.listdir(tmp_path) == []
 
 
 async def test_a_customers_photo_downloads_from_the_simulator(tmp_path: Path) -> None:

@@ -67,6 +67,20 @@ async def test_phone_numbers_list_and_get_on_the_wire() -> None:
     assert recorder.last.method == "GET"
 
 
+@pytest.mark.parametrize("value", ["", "  ", True, 1.5, None])
+async def test_a_blank_or_odd_phone_number_id_is_refused_before_sending(value: Any) -> None:
+    """get(" ") and templates.list(phone_number_id=" ") raise ValidationError, sending nothing."""
+    recorder = Recorder()
+    async with client_for(recorder) as client:
+        with pytest.raises(qlara.ValidationError) as caught:
+            await client.whatsapp.phone_numbers.get(value)
+        if value is not None:
+            with pytest.raises(qlara.ValidationError):
+                client.whatsapp.templates.list(phone_number_id=value)
+    assert caught.value.field == "phone_number_id"
+    assert recorder.requests == []
+
+
 def test_a_phone_number_prefers_id_over_phone_number_id() -> None:
     """The Postman collection says the item's ``id`` is what a send takes (D7)."""
     assert parse_phone_number({"id": 5, "phoneNumberId": "1093"}).id == 5
@@ -270,9 +284,70 @@ def test_the_template_check_accepts(template: Any, placeholders: Any) -> None:
     check_template(template, placeholders)
 
 
+def _per_component(header: str, body: str, url: str | None = None) -> Any:
+    components: list[dict[str, Any]] = [
+        {"type": "HEADER", "format": "TEXT", "text": header},
+        {"type": "BODY", "text": body},
+    ]
+    if url is not None:
+        components.append({"type": "BUTTONS", "buttons": [{"type": "URL", "url": url}]})
+    return parse_whatsapp_template({"id": 8, "status": "APPROVED", "components": components})
+
+
+@pytest.mark.parametrize(
+    ("placeholders", "fits"),
+    [
+        ({"order": "A1", "name": "Ada"}, True),
+        ({"order": "A1", "name": "Ada", "code": "X"}, True),
+        ({"name": "Ada"}, True),
+        ({"a": "1", "b": "2", "c": "3", "d": "4"}, False),
+    ],
+)
+def test_meta_numbers_each_component_from_one(placeholders: Any, fits: bool) -> None:
+    """Header {{1}}, body {{1}}, button {{1}}: one to three named values fit, four do not."""
+    template = _per_component("Order {{1}}", "Hi {{1}}", "https://t.test/{{1}}")
+    if fits:
+        check_template(template, placeholders)
+    else:
+        with pytest.raises(qlara.ValidationError, match="has 1 to 3 placeholder"):
+            check_template(template, placeholders)
+
+
+def test_empty_components_fall_back_to_the_written_fields() -> None:
+    """An answer with "components": [] beside a create-dialect body still has its tokens."""
+    answer = {"id": 3, "status": "APPROVED", "components": [], "body": "Hi {name}"}
+    template = parse_whatsapp_template(answer)
+    assert template.placeholders == ("name",)
+    with pytest.raises(qlara.ValidationError, match="missing name"):
+        check_template(template, {})
+
+
 def _accepted(request: httpx.Request) -> dict[str, Any]:
     message_id = json.loads(request.content)["messageId"]
     return {"messageId": message_id, "results": {"whatsapp": {"accepted": True}}}
+
+
+async def test_a_checked_send_by_name_finds_a_listed_item_without_a_language() -> None:
+    """A listing item with only id, name and status is the named template of the check."""
+    recorder = Recorder(
+        {
+            ("GET", f"{BASE}/templates"): lambda r: {
+                "data": [{"id": 7, "name": "hello", "status": "APPROVED"}]
+                if r.url.params["page"] == "0"
+                else []
+            },
+            ("GET", f"{BASE}/templates/7"): {"id": 7, "name": "hello", "status": "APPROVED"},
+            ("POST", f"{BASE}/send"): _accepted,
+        }
+    )
+    async with client_for(recorder) as client:
+        await client.whatsapp.send(
+            destination=DESTINATION,
+            phone_number_id=5,
+            template=qlara.WhatsAppTemplate(name="hello", language="en"),
+            check_template=True,
+        )
+    assert [r.method for r in recorder.requests][-1] == "POST"
 
 
 async def test_check_template_send_reuses_an_approved_template_for_a_few_minutes() -> None:
@@ -427,7 +502,7 @@ def test_the_cache_keeps_only_approved_templates() -> None:
 
 
 async def test_a_write_answered_without_the_template_reads_it_again() -> None:
-    """An update answered by a bare ack is read again; a create without an id is malformed."""
+    """An update answered by a bare ack is read again; a create not found either is malformed."""
     recorder = Recorder(
         {
             ("PATCH", f"{BASE}/templates/42"): {"success": True},
@@ -452,7 +527,31 @@ async def test_a_write_answered_without_the_template_reads_it_again() -> None:
     assert replaced.id == 3
     assert number.id == 7
     calls = [r.method for r in recorder.requests]
-    assert calls == ["PATCH", "GET", "PUT", "GET", "GET", "POST"]
+    assert calls == ["PATCH", "GET", "PUT", "GET", "GET", "POST", "GET"]
+
+
+@pytest.mark.parametrize("ack", [httpx.Response(201), httpx.Response(201, json={"ok": True})])
+async def test_a_create_answered_by_an_ack_finds_the_template_by_name(ack: Any) -> None:
+    """A 201 without the template: the number's listing gives it (same name and language)."""
+    listed = [
+        {"id": 40, "name": "order_shipped", "language": "en", "status": "APPROVED"},
+        {"id": 41, "name": "order_shipped", "language": "it", "status": "PENDING"},
+    ]
+    recorder = Recorder(
+        {
+            ("POST", f"{BASE}/templates"): ack,
+            ("GET", f"{BASE}/templates"): lambda r: {
+                "data": listed if r.url.params["page"] == "0" else []
+            },
+        }
+    )
+    async with client_for(recorder) as client:
+        made = await client.whatsapp.templates.create(
+            phone_number_id=5, name="order_shipped", lang="it", category="UTILITY", body="Ciao"
+        )
+    assert made.id == 41
+    assert made.status == "PENDING"
+    assert recorder.query(1)["phoneNumberId"] == "5"
 
 
 NAMES = st.lists(

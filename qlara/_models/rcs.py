@@ -32,6 +32,18 @@ CARD_WIDTHS = frozenset({"SMALL", "MEDIUM"})
 ACTION_TYPES = frozenset({"coordinates", "location", "calendar"})
 
 
+def template_number(value: int | str | None) -> Any:
+    """A stored template's id as a send takes it: an ``RcsTemplate.id`` read as ``"7"`` is 7.
+
+    The send documents ``templateId`` as an integer, while a template read
+    back may carry its id as text; digits are sent as the integer, anything
+    else is left for the integer check to refuse, naming the field.
+    """
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        return int(value.strip())
+    return value
+
+
 def _lower(value: object) -> object:
     return value.lower() if isinstance(value, str) else value
 
@@ -200,7 +212,8 @@ class RcsMessage(Message):
     Attributes:
         agent_id: the RCS agent configured on the account.
         body: inline content (``RcsText``, ``RcsCard`` or ``RcsCarousel``).
-        template_id: a stored RCS template.
+        template_id: a stored RCS template (an ``RcsTemplate.id``; digits
+            given as text are sent as the integer).
         enable_notification: ask for DELIVERY and READ callbacks.
         max_sms_parts: allow an SMS fallback of at most this many parts (no
             fallback happens unless it is set).
@@ -210,7 +223,9 @@ class RcsMessage(Message):
 
     agent_id: int = attrs.field(validator=v.integer(minimum=1))
     body: RcsBody | None = attrs.field(default=None, validator=_optional_body)
-    template_id: int | None = attrs.field(default=None, validator=v.optional_integer(minimum=1))
+    template_id: int | None = attrs.field(
+        default=None, converter=template_number, validator=v.optional_integer(minimum=1)
+    )
     enable_notification: bool = attrs.field(default=True, validator=v.boolean)
     max_sms_parts: int | None = attrs.field(default=None, validator=v.optional_integer(minimum=1))
 

@@ -12,7 +12,7 @@ from qlara._models import _validate as v
 from qlara._models.channel import Channel
 from qlara._models.fallback import SmsFallback
 from qlara._models.message import Message
-from qlara._models.rcs import RcsBody, _optional_body
+from qlara._models.rcs import RcsBody, _optional_body, template_number
 
 
 def _parameters(value: Sequence[object] | None) -> tuple[str, ...] | None:
@@ -62,7 +62,9 @@ class RcsFallback:
 
     agent_id: int = attrs.field(validator=v.integer(minimum=1))
     body: RcsBody | None = attrs.field(default=None, validator=_optional_body)
-    template_id: int | None = attrs.field(default=None, validator=v.optional_integer(minimum=1))
+    template_id: int | None = attrs.field(
+        default=None, converter=template_number, validator=v.optional_integer(minimum=1)
+    )
 
     def __attrs_post_init__(self) -> None:
         if self.body is not None and self.template_id is not None:

@@ -8,7 +8,7 @@ not that thing at all: an item that is not an object, or has no usable id
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from qlara._converter import converter
@@ -25,6 +25,7 @@ from qlara._wire import text as _text
 
 __all__ = [
     "has_id",
+    "listed_under",
     "optional_id",
     "parse_phone_number",
     "parse_rcs_template",
@@ -91,6 +92,23 @@ def unwrap(data: Any, *keys: str) -> Any:
             if isinstance(inner, list) and len(inner) == 1 and isinstance(inner[0], Mapping):
                 return inner[0]
     return data
+
+
+def listed_under(*keys: str) -> Callable[[Any], Any]:
+    """A page envelope: the items under one of ``keys`` when the answer names them so.
+
+    ``{"media": [...], "folders": [...]}`` holds two lists, which the generic
+    page reader cannot choose between; the endpoint's own noun settles it.
+    """
+
+    def envelope(data: Any) -> Any:
+        if isinstance(data, Mapping) and not isinstance(data.get("data"), (list, Mapping)):
+            for key in keys:
+                if isinstance(data.get(key), list):
+                    return {**data, "data": data[key]}
+        return data
+
+    return envelope
 
 
 def has_id(data: Any, *keys: str) -> bool:
@@ -168,9 +186,10 @@ def parse_whatsapp_template(data: Any) -> WhatsAppTemplateDetails:
     """A template in either dialect: Meta's ``components`` or the create dialect's fields."""
     item = read_object(unwrap(data, "data", "template"), "WhatsApp template")
     raw_components = item.get("components")
+    components: tuple[TemplateComponent, ...] = ()
     if isinstance(raw_components, list):
         components = tuple(c for c in (_component(x) for x in raw_components) if c is not None)
-    else:
+    if not components:  # no (readable) components: the create dialect's fields, if any
         components = _written_components(item)
     return WhatsAppTemplateDetails(
         id=read_id(item, "WhatsApp template", "id", "templateId"),
@@ -198,11 +217,16 @@ def parse_rcs_template(data: Any) -> RcsTemplate:
     """A stored RCS template; its body read into ``RcsText``/``RcsCard``/``RcsCarousel``."""
     item = read_object(unwrap(data, "data", "template"), "RCS template")
     kind = upper(item.get("type"))
+    body = item.get("body")
+    if isinstance(body, Mapping) and isinstance(body.get("body"), Mapping):
+        # The send's wire shape stored whole: {"type": "TEXT", "body": {...}}.
+        kind = kind or upper(body.get("type"))
+        body = body["body"]
     return RcsTemplate(
         id=read_id(item, "RCS template", "id", "templateId"),
         name=_text(item.get("name")),
         description=_text(item.get("description")),
         type=kind,
-        body=_rcs_body(kind, item.get("body")),
+        body=_rcs_body(kind, body),
         raw=item,
     )

@@ -7,13 +7,16 @@ or has no usable id is a ``MalformedResponseError``.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from qlara._models._time import parse_timestamp
-from qlara._models.channel import channel_or_none
+from qlara._models.channel import Channel, channel_or_none
 from qlara._models.inbox import AssignableUser, Conversation, InboxMessage, InboxReply, MediaItem
 from qlara._resources._channel_wire import optional_id, read_id, read_object, unwrap, upper
+from qlara._wire import boolean, first_text
 from qlara._wire import count as _count
 from qlara._wire import text as _text
 
@@ -24,10 +27,6 @@ __all__ = [
     "parse_media",
     "parse_reply",
 ]
-
-
-def _bool(value: Any) -> bool | None:
-    return value if isinstance(value, bool) else None
 
 
 def parse_media(data: Any) -> MediaItem:
@@ -66,28 +65,67 @@ def _assignee(item: Mapping[str, Any]) -> AssignableUser | None:
     return None if user_id is None else AssignableUser(id=user_id)
 
 
+# A message's time, as the inbox and the callbacks spell it (``receivedDate``, ``eventDate``).
+MESSAGE_TIMES = ("timestamp", "date", "receivedDate", "eventDate", "sentAt", "createdAt")
+
+
+def _first_time(item: Mapping[str, Any], *keys: str) -> datetime | None:
+    for key in keys:
+        found = parse_timestamp(item.get(key))
+        if found is not None:
+            return found
+    return None
+
+
+def _unread(item: Mapping[str, Any]) -> int | None:
+    for key in ("unreadCount", "unreadCounter", "unreadMessages", "unread"):
+        found = _count(item.get(key))
+        if found is not None:
+            return found
+    return None
+
+
 def _preview(value: Any) -> str | None:
     if isinstance(value, Mapping):
         return _text(value.get("text") or value.get("preview") or value.get("content"))
     return _text(value)
 
 
+def _contact(item: Mapping[str, Any]) -> str | None:
+    """The customer: a number or name, or an object holding one."""
+    for key in ("contact", "customer", "phoneNumber", "source"):
+        value = item.get(key)
+        if isinstance(value, Mapping):
+            value = first_text(value, "phoneNumber", "number", "name", "displayName")
+        found = _text(value)
+        if found is not None:
+            return found
+    return None
+
+
+def _channel(item: Mapping[str, Any]) -> Channel | None:
+    value = item.get("channel")
+    if isinstance(value, Mapping):
+        value = first_text(value, "type", "name", "channel")
+    return channel_or_none(upper(value) or upper(item.get("channelType")))
+
+
 def parse_conversation(data: Any) -> Conversation:
     """An inbox conversation (listed, or fetched by ``chatId``)."""
     item = read_object(unwrap(data, "data", "conversation"), "conversation")
     last = item.get("lastMessage")
-    date = item.get("lastMessageDate")
+    date = _first_time(item, "lastMessageDate", "lastMessageAt", "updatedAt")
     if date is None and isinstance(last, Mapping):
-        date = last.get("timestamp") or last.get("date")
+        date = _first_time(last, *MESSAGE_TIMES)
     return Conversation(
         id=read_id(item, "conversation", "chatId", "id"),
-        channel=channel_or_none(upper(item.get("channel"))),
-        contact=_text(item.get("contact") or item.get("phoneNumber") or item.get("source")),
-        unread_count=_count(item.get("unreadCount", item.get("unread"))),
+        channel=_channel(item),
+        contact=_contact(item),
+        unread_count=_unread(item),
         last_message=_preview(item.get("lastMessagePreview") or last),
-        last_message_date=parse_timestamp(date),
+        last_message_date=date,
         assignee=_assignee(item),
-        archived=_bool(item.get("archived")),
+        archived=boolean(item.get("archived", item.get("isArchived"))),
         raw=item,
     )
 
@@ -98,7 +136,7 @@ def parse_inbox_message(data: Any) -> InboxMessage:
     content = item.get("content")
     text = item.get("text")
     if text is None and isinstance(content, Mapping):
-        text = content.get("text")
+        text = content.get("text") or content.get("body")
     elif text is None and isinstance(content, str):
         text = content
     media_key = item.get("mediaKey")
@@ -107,7 +145,7 @@ def parse_inbox_message(data: Any) -> InboxMessage:
     return InboxMessage(
         id=read_id(item, "inbox message", "id", "messageId"),
         direction=upper(item.get("direction")),
-        timestamp=parse_timestamp(item.get("timestamp") or item.get("date")),
+        timestamp=_first_time(item, *MESSAGE_TIMES),
         text=_text(text),
         media_key=_text(media_key),
         status=upper(item.get("status") or item.get("deliveryStatus")),
@@ -115,11 +153,19 @@ def parse_inbox_message(data: Any) -> InboxMessage:
     )
 
 
-def parse_reply(data: Any) -> InboxReply:
-    """The answer to a reply: often empty (202), sometimes the message's id."""
-    if data is None:
+def parse_reply(content: bytes) -> InboxReply:
+    """The 2xx answer to a reply: often empty (202), sometimes the message's id.
+
+    Never raises: the reply was accepted, whatever the body (text, a bare
+    JSON string) says.
+    """
+    try:
+        data = json.loads(content) if content else None
+    except (ValueError, RecursionError):
         return InboxReply()
-    item = read_object(data, "reply answer")
+    item = unwrap(data, "data", "message")
+    if not isinstance(item, Mapping):
+        return InboxReply()
     return InboxReply(
         message_id=_text(item.get("messageId") or item.get("id")),
         status=upper(item.get("status")),

@@ -11,7 +11,8 @@ tokens. What "fit" means depends on what can be known:
   the same exact comparison;
 - numbered tokens and named keys: the platform maps names to numbers in the
   order the names appeared when the template was written, which the answer
-  does not carry, so only the count is checked.
+  does not carry, so only the count is checked (Meta numbers each component
+  and button from ``{{1}}``, so the count is a range: see ``_check_count``).
 
 Keys starting with ``shortLink`` (``shortLinkT1``: a tracked link's target)
 fill tracked links, not tokens, and are never counted.
@@ -23,7 +24,7 @@ import time
 from collections.abc import Callable, Mapping
 
 from qlara._errors import ValidationError
-from qlara._models.templates import WhatsAppTemplateDetails
+from qlara._models.templates import WhatsAppTemplateDetails, template_tokens
 
 __all__ = ["TemplateCache", "check_template"]
 
@@ -56,13 +57,7 @@ def check_template(
     needed = template.placeholders
     numbered = bool(needed) and all(token.isdigit() for token in needed)
     if numbered and keys and not all(k.isdigit() for k in keys):
-        if len(keys) != len(needed):
-            tokens = ", ".join(f"{{{{{t}}}}}" for t in needed)
-            raise ValidationError(
-                "placeholders",
-                f"template {template.id!r} has {len(needed)} placeholder(s) ({tokens}), got "
-                f"{len(keys)} ({_names(keys)})",
-            )
+        _check_count(template, keys)
         return
     missing = set(needed) - keys
     unexpected = keys - set(needed)
@@ -75,6 +70,41 @@ def check_template(
         raise ValidationError(
             "placeholders", f"do not fit template {template.id!r}: {'; '.join(parts)}"
         )
+
+
+def _groups(template: WhatsAppTemplateDetails) -> list[tuple[str, ...]]:
+    """The tokens of each part Meta numbers on its own: a component, or one button."""
+    groups: list[tuple[str, ...]] = []
+    for component in template.components:
+        if component.buttons:
+            groups.extend(button.placeholders for button in component.buttons)
+            groups.append(template_tokens(component.text))
+        else:
+            groups.append(component.placeholders)
+    return [group for group in groups if group]
+
+
+def _check_count(template: WhatsAppTemplateDetails, keys: set[str]) -> None:
+    """Named values for ``{{n}}`` tokens: only how many can be compared.
+
+    Meta numbers each component (and each button) from ``{{1}}``, so a
+    header's ``{{1}}`` and the body's are two values when the template was
+    written with two names, and one when a name was used in both. The count
+    of names therefore lies between the largest part's tokens and the sum of
+    all parts' tokens.
+    """
+    groups = _groups(template)
+    low = max(len(group) for group in groups)
+    high = sum(len(group) for group in groups)
+    if low <= len(keys) <= high:
+        return
+    tokens = "; ".join(", ".join(f"{{{{{t}}}}}" for t in group) for group in groups)
+    expected = f"{low}" if low == high else f"{low} to {high}"
+    raise ValidationError(
+        "placeholders",
+        f"template {template.id!r} has {expected} placeholder(s) ({tokens}), got "
+        f"{len(keys)} ({_names(keys)})",
+    )
 
 
 class TemplateCache:

@@ -19,8 +19,10 @@ from qlara._errors import ValidationError
 from qlara._http import CallOptions, TimeoutTypes
 from qlara._models.inbox import AssignableUser, Conversation, InboxMessage, InboxReply
 from qlara._pagination import AsyncPager
+from qlara._raw import RawResponse
 from qlara._request import Answer, Request, Route
 from qlara._resources._base import AsyncResource, call_options, check_limit
+from qlara._resources._channel_wire import listed_under
 from qlara._resources._ids import check_id, optional_id
 from qlara._resources._inbox_wire import (
     parse_assignable_user,
@@ -28,6 +30,7 @@ from qlara._resources._inbox_wire import (
     parse_inbox_message,
     parse_reply,
 )
+from qlara._resources._tracking_args import aware
 
 CONVERSATIONS = Route("/partner-gateway/v1/inbox/conversations")
 
@@ -40,6 +43,18 @@ def _order_by(value: object) -> str | None:
             "order_by", f"must be a field name, '-' first for descending, got {value!r}"
         )
     return value
+
+
+def _date_from(value: object) -> datetime | date | str | None:
+    """An aware datetime, a date, or ISO text as given; named ``date_from`` when wrong."""
+    if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
+        return value
+    if isinstance(value, datetime):
+        aware("date_from", value)
+        return value
+    if isinstance(value, str) and value.strip():
+        return value
+    raise ValidationError("date_from", f"must be a datetime, a date or ISO text, got {value!r}")
 
 
 def _channel_ids(value: object) -> list[int | str] | None:
@@ -79,7 +94,7 @@ class AsyncInbox(AsyncResource):
             CONVERSATIONS,
             item=parse_conversation,
             query={
-                "dateFrom": date_from,
+                "dateFrom": _date_from(date_from),
                 "channelIds": _channel_ids(channel_ids),
                 "unreadOnly": unread_only,
                 "orderBy": _order_by(order_by),
@@ -87,6 +102,7 @@ class AsyncInbox(AsyncResource):
             limit=check_limit(limit),
             options=call_options(timeout, extra_headers, extra_body),
             what="conversations page",
+            envelope=listed_under("conversations", "chats"),
         )
 
     async def get(
@@ -146,7 +162,9 @@ class AsyncInbox(AsyncResource):
         """Answer the customer in this conversation (202 Accepted).
 
         Sends ``{"chatId", "text", "mediaUrl"}`` (the platform does not
-        document the field names; ``extra_body`` is merged in).
+        document the field names; ``extra_body`` is merged in). Any 2xx is an
+        accepted reply: its body is read for a message id when it is a JSON
+        object, and otherwise kept out of the way (never an error).
 
         Raises:
             ValidationError: neither ``text`` nor ``media_url`` (nor ``extra_body``).
@@ -164,10 +182,13 @@ class AsyncInbox(AsyncResource):
             body["mediaUrl"] = media_url
         if len(body) == 1 and not extra_body:
             raise ValidationError("text", "give text or media_url (or the fields in extra_body)")
-        request = CONVERSATIONS.request(
-            "POST", "reply", json=body, parse=parse_reply, what="reply answer"
+        # Read as it came: the reply was accepted whatever the 2xx body says (an
+        # ack in text, a bare string), and raising would invite a second send.
+        request: Request[RawResponse] = CONVERSATIONS.request(
+            "POST", "reply", json=body, answer=Answer.RAW
         )
-        return await self._call(request, call_options(timeout, extra_headers, extra_body))
+        answer = await self._call(request, call_options(timeout, extra_headers, extra_body))
+        return parse_reply(answer.content)
 
     async def mark_read(
         self,
@@ -268,6 +289,7 @@ class AsyncInbox(AsyncResource):
             limit=check_limit(limit),
             options=call_options(timeout, extra_headers, extra_body),
             what="assignable users page",
+            envelope=listed_under("users", "assignableUsers"),
         )
 
     async def _nothing(

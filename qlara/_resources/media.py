@@ -1,8 +1,10 @@
 """``client.media`` (the media library) and ``client.files`` (inbound media downloads).
 
 An upload is checked before anything is sent: its format is read from the
-file's first bytes (JPEG, PNG, GIF or MP4; the extension and a given MIME
-type are not trusted) and its size against the platform's 5 MB limit. A file
+file's first bytes (JPEG, PNG, GIF or MP4), or, when they are not one the SDK
+recognises, from the extension of the file's name or of ``name`` (an MP4 may
+start with another box than ``ftyp``); and its size against the platform's
+5 MB limit. A file
 object that cannot tell its size is read into memory first (at most 5 MB
 plus one byte, enough to know it is too large).
 """
@@ -11,7 +13,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from qlara._blocking import SyncResource, blocking, blocking_iter
 from qlara._errors import ValidationError
@@ -20,6 +22,7 @@ from qlara._models.inbox import MediaItem
 from qlara._pagination import AsyncPager
 from qlara._request import Answer, Request, Route
 from qlara._resources._base import AsyncResource, call_options, check_limit
+from qlara._resources._channel_wire import listed_under
 from qlara._resources._ids import check_id
 from qlara._resources._inbox_wire import parse_media
 from qlara._upload import FileSource, Upload, upload
@@ -38,11 +41,31 @@ _SIGNATURES: tuple[tuple[bytes, int, str, str], ...] = (
 )
 
 
+# The same four formats by a file name's extension, for bytes no signature
+# recognises (an MP4 whose first box is not `ftyp`, say).
+_EXTENSIONS = {
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "png": "image/png",
+    "gif": "image/gif",
+    "mp4": "video/mp4",
+}
+
+
 def media_kind(head: bytes) -> tuple[str, str] | None:
     """``(mime type, extension)`` of a supported file's first bytes, or ``None``."""
     for magic, offset, mime, extension in _SIGNATURES:
         if head[offset : offset + len(magic)] == magic:
             return mime, extension
+    return None
+
+
+def _named_kind(*names: str | None) -> tuple[str, str] | None:
+    """``(mime type, extension)`` from the first name ending in a supported extension."""
+    for name in names:
+        extension = (name or "").rpartition(".")[2].lower()
+        if "." in (name or "") and extension in _EXTENSIONS:
+            return _EXTENSIONS[extension], extension
     return None
 
 
@@ -68,17 +91,18 @@ def _checked_upload(file: object, name: str | None) -> Upload:
     if size == 0:
         raise ValidationError("file", "is empty")
     head = given.head(16) if source is given.source else source[:16]
-    kind = media_kind(head)
+    kind = media_kind(head) or _named_kind(given.filename, name)
     if kind is None:
         raise ValidationError(
-            "file", "is not a JPEG, PNG, GIF or MP4 file (read from its first bytes)"
+            "file",
+            "is not a JPEG, PNG, GIF or MP4 file (neither its first bytes nor its name say so)",
         )
     mime, extension = kind
     filename = given.filename
-    if name is not None and filename == "upload":
-        filename = f"{name}.{extension}"
-    elif filename == "upload":
-        filename = f"upload.{extension}"
+    if filename == "upload":  # bytes or an unnamed stream: named after `name`
+        base = name or "upload"
+        named = _named_kind(base)
+        filename = base if named is not None and named[0] == mime else f"{base}.{extension}"
     return Upload(field="file", source=source, filename=filename, content_type=mime)
 
 
@@ -141,6 +165,7 @@ class AsyncMedia(AsyncResource):
             limit=check_limit(limit),
             options=call_options(timeout, extra_headers, extra_body),
             what="media page",
+            envelope=listed_under("media", "files"),
         )
 
     async def delete(
@@ -209,6 +234,8 @@ class AsyncFiles(AsyncResource):
             raise ValidationError("media_key", f"must be a non-empty string, got {media_key!r}")
         if to is not None and not isinstance(to, (str, os.PathLike)):
             raise ValidationError("to", f"must be a path or None, got {type(to).__name__}")
+        if to is not None and os.path.isdir(to):  # noqa: ASYNC240 - one stat, before sending
+            raise ValidationError("to", f"is a folder, not a file path: {os.fspath(to)!r}")
         options = call_options(timeout, extra_headers, extra_body)
         if to is None:
             request: Request[Any] = FILES.request(
@@ -231,7 +258,42 @@ class Media(SyncResource):
 class Files(SyncResource):
     """Blocking ``client.files``."""
 
-    download = blocking(AsyncFiles.download)
+    if TYPE_CHECKING:  # the twin of an overloaded method: bytes, or the path given as `to`
+
+        @overload
+        def download(
+            self,
+            media_key: str,
+            to: None = None,
+            *,
+            timeout: TimeoutTypes = None,
+            extra_headers: Mapping[str, str] | None = None,
+            extra_body: Mapping[str, Any] | None = None,
+        ) -> bytes: ...
+
+        @overload
+        def download(
+            self,
+            media_key: str,
+            to: PathT,
+            *,
+            timeout: TimeoutTypes = None,
+            extra_headers: Mapping[str, str] | None = None,
+            extra_body: Mapping[str, Any] | None = None,
+        ) -> PathT: ...
+
+        def download(
+            self,
+            media_key: str,
+            to: str | os.PathLike[str] | None = None,
+            *,
+            timeout: TimeoutTypes = None,
+            extra_headers: Mapping[str, str] | None = None,
+            extra_body: Mapping[str, Any] | None = None,
+        ) -> bytes | str | os.PathLike[str]: ...
+
+    else:
+        download = blocking(AsyncFiles.download)
 
 
 __all__ = ["MAX_BYTES", "AsyncFiles", "AsyncMedia", "Files", "Media", "media_kind"]

@@ -6,22 +6,20 @@ from collections.abc import Mapping
 from typing import Any
 
 from qlara._blocking import SyncResource, blocking, blocking_iter
-from qlara._errors import ValidationError
 from qlara._http import TimeoutTypes
 from qlara._models.templates import PhoneNumber
 from qlara._pagination import AsyncPager
 from qlara._request import Route
 from qlara._resources._base import AsyncResource, call_options, check_limit
 from qlara._resources._channel_wire import parse_phone_number, unwrap
+from qlara._resources._ids import check_id
 
 PHONE_NUMBERS = Route("/message-server/whatsapp/phone-numbers")
 
 
 def check_phone_number_id(value: object, field: str = "phone_number_id") -> int | str:
-    """An integer or a non-empty string: the doc sets disagree on the type (D7)."""
-    if isinstance(value, bool) or not isinstance(value, (int, str)) or value == "":
-        raise ValidationError(field, f"must be an integer or a non-empty string, got {value!r}")
-    return value
+    """An integer or a non-blank string: the doc sets disagree on the type (D7)."""
+    return check_id(field, value)
 
 
 def _parse_one(data: Any) -> PhoneNumber:

@@ -25,7 +25,7 @@ class AsyncRcs(AsyncResource):
         destination: str,
         agent_id: int,
         body: RcsBody | None = None,
-        template_id: int | None = None,
+        template_id: int | str | None = None,
         message_id: str | None = None,
         campaign_id: str | None = None,
         simulation: bool = False,

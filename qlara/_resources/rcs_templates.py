@@ -21,7 +21,7 @@ from qlara._models.templates import RcsTemplate
 from qlara._pagination import AsyncPager
 from qlara._request import Answer, Request, Route
 from qlara._resources._base import AsyncResource, call_options, check_limit
-from qlara._resources._channel_wire import has_id, parse_rcs_template
+from qlara._resources._channel_wire import has_id, listed_under, parse_rcs_template
 from qlara._resources._ids import check_id
 
 RCS_TEMPLATES = Route("/message-server/rcs/templates")
@@ -80,6 +80,7 @@ class AsyncRcsTemplates(AsyncResource):
             limit=check_limit(limit),
             options=call_options(timeout, extra_headers, extra_body),
             what="RCS templates page",
+            envelope=listed_under("templates"),
         )
 
     async def get(
@@ -110,14 +111,19 @@ class AsyncRcsTemplates(AsyncResource):
             body: ``RcsText``, ``RcsCard`` or ``RcsCarousel`` (checked as for a
                 send), or a dict sent as given (then ``type`` is required).
             type: ``TEXT``, ``CARD`` or ``CAROUSEL``; follows from a model body.
+
+        Returns:
+            The stored template. When the platform answers with a bare
+            acknowledgement, it is the one listed with this name and type
+            (``MalformedResponseError`` when that is not exactly one).
         """
+        fields = template_body(name, description, type, body)
         request = RCS_TEMPLATES.request(
-            "POST",
-            json=template_body(name, description, type, body),
-            parse=_parse_written,
-            what="RCS template",
+            "POST", json=fields, parse=_parse_written, what="RCS template"
         )
-        return await self._after_write(request, call_options(timeout, extra_headers, extra_body))
+        options = call_options(timeout, extra_headers, extra_body)
+        written = await self._call(request, options)
+        return written if written is not None else await self._find(fields, options)
 
     async def update(
         self,
@@ -168,18 +174,29 @@ class AsyncRcsTemplates(AsyncResource):
         )
         return await self._call(request, options)
 
+    async def _find(self, fields: Mapping[str, Any], options: CallOptions) -> RcsTemplate:
+        """The template a bare acknowledgement created: the one listed with its name and type."""
+        listed = await self.list(
+            timeout=options.timeout, extra_headers=options.extra_headers
+        ).to_list()
+        found = [t for t in listed if t.name == fields["name"] and t.type == fields["type"]]
+        if len(found) != 1:
+            raise MalformedResponseError(
+                f"the platform created template {fields['name']!r} but did not say its id, "
+                f"and {len(found)} listed templates have that name and type"
+            )
+        return found[0]
+
     async def _after_write(
         self,
         request: Request[RcsTemplate | None],
         options: CallOptions,
-        template_id: int | str | None = None,
+        template_id: int | str,
     ) -> RcsTemplate:
         """The written template; fetched again when the platform answered without it."""
         written = await self._call(request, options)
         if written is not None:
             return written
-        if template_id is None:
-            raise MalformedResponseError("the platform created a template but did not say its id")
         return await self._get(
             template_id, call_options(options.timeout, options.extra_headers, None)
         )

@@ -116,8 +116,10 @@ class AsyncWhatsApp(AsyncResource):
                 timeout=timeout,
                 extra_headers=extra_headers,
             ).to_list()
-            matches = [
-                t.id for t in listed if t.name == template.name and t.language == template.language
+            matches = [  # an item that does not say its language matches by name
+                t.id
+                for t in listed
+                if t.name == template.name and t.language in (None, template.language)
             ]
             if not matches:
                 raise ValidationError(

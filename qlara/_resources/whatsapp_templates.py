@@ -20,7 +20,7 @@ from qlara._models.templates import WhatsAppButton, WhatsAppTemplateDetails
 from qlara._pagination import AsyncPager
 from qlara._request import Answer, Request, Route
 from qlara._resources._base import AsyncResource, call_options, check_limit
-from qlara._resources._channel_wire import has_id, parse_whatsapp_template
+from qlara._resources._channel_wire import has_id, listed_under, parse_whatsapp_template
 from qlara._resources._ids import check_id
 from qlara._resources._template_check import TemplateCache, check_template
 from qlara._resources._template_fields import required, template_fields
@@ -65,6 +65,7 @@ class AsyncWhatsAppTemplates(AsyncResource):
             limit=check_limit(limit),
             options=call_options(timeout, extra_headers, extra_body),
             what="WhatsApp templates page",
+            envelope=listed_under("templates"),
         )
 
     async def get(
@@ -119,7 +120,9 @@ class AsyncWhatsAppTemplates(AsyncResource):
             track_button_links: track the clicks on URL buttons.
 
         Returns:
-            The new template, normally ``PENDING``.
+            The new template, normally ``PENDING``. When the platform answers
+            with a bare acknowledgement, the template is found in the number's
+            listing by its name (unique per language), at the cost of a request.
 
         Raises:
             ValidationError: an argument is invalid (a body with ``{{1}}`` tokens
@@ -148,7 +151,12 @@ class AsyncWhatsAppTemplates(AsyncResource):
             parse=_parse_written,
             what="WhatsApp template",
         )
-        return await self._after_write(request, call_options(timeout, extra_headers, extra_body))
+        options = call_options(timeout, extra_headers, extra_body)
+        written = await self._call(request, options)
+        if written is None:  # an ack without the template: find it by its unique name
+            written = await self._find(number, fields["name"], fields["lang"], options)
+        self.cache.forget(written.id)
+        return written
 
     async def update(
         self,
@@ -266,18 +274,30 @@ class AsyncWhatsAppTemplates(AsyncResource):
         )
         return await self._call(request, options)
 
+    async def _find(
+        self, number: int | str, name: str, lang: str, options: CallOptions
+    ) -> WhatsAppTemplateDetails:
+        """The template just created, from the number's listing (a name is unique per language)."""
+        listed = await self.list(
+            phone_number_id=number, timeout=options.timeout, extra_headers=options.extra_headers
+        ).to_list()  # a number has few templates; a `break` would leave the walk to the GC
+        found = [t for t in listed if t.name == name and (t.language is None or t.language == lang)]
+        if not found:
+            raise MalformedResponseError(
+                f"the platform created template {name!r} but did not say its id, and it is "
+                f"not listed for phone number {number!r}"
+            )
+        return found[-1]
+
     async def _after_write(
         self,
         request: Request[WhatsAppTemplateDetails | None],
         options: CallOptions,
-        template_id: int | str | None = None,
+        template_id: int | str,
     ) -> WhatsAppTemplateDetails:
+        """The updated template; fetched again when the platform answered without it."""
         written = await self._call(request, options)
         if written is None:
-            if template_id is None:
-                raise MalformedResponseError(
-                    "the platform created a template but did not say its id"
-                )
             refetch = call_options(options.timeout, options.extra_headers, None)
             written = await self._get(template_id, refetch)
         self.cache.forget(written.id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from pathlib import Path
 
 from typing_extensions import assert_type
 
@@ -118,6 +119,9 @@ async def channel_assets_usage() -> None:
 
 def sync_channel_assets_usage() -> None:
     with qlara.Qlara() as client:
+        assert_type(client.files.download("mk"), bytes)
+        assert_type(client.files.download("mk", to="photo.jpg"), str)
+        assert_type(client.files.download("mk", to=Path("photo.jpg")), Path)
         for user in client.inbox.assignable_users():
             assert_type(user, qlara.AssignableUser)
         for template in client.whatsapp.templates.list(status="APPROVED"):
@@ -154,3 +158,15 @@ async def fleet_usage() -> None:
         await client.sms.send(destination="+393401234567", body="Hi", sender="Shop")
     with qlara.Qlara(rate_limit=qlara.redis.SharedRateLimit("redis://localhost/1")) as blocking:
         blocking.sms.send(destination="+393401234567", body="Hi", sender="Shop")
+
+
+async def readme_channel_assets(client: qlara.AsyncQlara, card: qlara.RcsCard) -> None:
+    """The README's WhatsApp/RCS lines as written there: a read model's ids and URL flow on."""
+    image = await client.media.upload("autumn-sale.png", name="autumn-sale")
+    assert image.url is not None
+    qlara.RcsCard(title="Autumn sale", media=qlara.RcsMedia(file_url=image.url))
+    stored = await client.rcs.templates.create(name="autumn_sale", description="x", body=card)
+    await client.rcs.send(destination="+393401234567", agent_id=10, template_id=stored.id)
+    qlara.RcsFallback(agent_id=10, template_id=stored.id)
+    template = await client.whatsapp.templates.get(42)
+    assert_type(template.placeholders, tuple[str, ...])
