@@ -24,6 +24,7 @@ import contextvars
 import itertools
 import logging
 import math
+import os
 import secrets
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import TYPE_CHECKING, Any
@@ -100,6 +101,7 @@ class SharedLimiter:
         self._redis: aioredis.Redis | None = None if isinstance(config.redis, str) else config.redis
         self.fallback = RateLimiter(fallback_limit(config.limit, config.fallback_share))
         self._member = secrets.token_hex(6)
+        self._pid = os.getpid()
         self._counter = itertools.count(1)
         self._lock: anyio.Lock | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -140,6 +142,22 @@ class SharedLimiter:
                     return await client.eval(script.source, len(keys), *keys, *args)  # type: ignore[arg-type]
         except (RedisError, OSError, TimeoutError) as exc:
             raise RedisUnavailableError(f"{script.name}: {type(exc).__name__}") from exc
+        except RuntimeError as exc:
+            if "loop" not in str(exc):
+                raise
+            # redis-py's connections belong to the loop that opened them.
+            raise ConfigurationError(
+                "the redis.asyncio.Redis given to qlara.redis.SharedRateLimit has "
+                "connections on another event loop; give it a client no other loop "
+                "has used, or a URL (needed with qlara.Qlara, whose loop is its own)"
+            ) from exc
+
+    def _member_id(self) -> str:
+        """This process's prefix of booking ids; a forked child (a prefork worker) draws its own."""
+        if self._pid != os.getpid():
+            self._pid = os.getpid()
+            self._member = secrets.token_hex(6)
+        return self._member
 
     def _limits(self) -> tuple[int, int, float, float]:
         limit = self.limit
@@ -151,7 +169,7 @@ class SharedLimiter:
         async def quietly() -> None:
             try:
                 await work
-            except RedisUnavailableError as exc:
+            except (RedisUnavailableError, ConfigurationError) as exc:
                 log.debug("shared rate limit %s: a report did not reach Redis (%s)", self.name, exc)
 
         try:
@@ -196,8 +214,11 @@ class SharedLimiter:
         if self._lock is None:
             self._lock = anyio.Lock()
         per_second, per_minute, margin, lease = self._limits()
-        booking = _Booking(self, f"{self._member}:{next(self._counter)}")
+        booking = _Booking(self, f"{self._member_id()}:{next(self._counter)}")
         async with self._lock:
+            if self.degraded:
+                # Another task of ours met the failure while we queued: do not wait it out again.
+                raise RedisUnavailableError("book: Redis went away while this request queued")
             # Set before asking: if we are cancelled mid-call, ``finished`` releases it.
             _BOOKING.set(booking)
             while True:
@@ -326,7 +347,7 @@ class SharedLimiter:
         # Only what was sent alone: Redis may have kept the rest (it was unreachable, not lost).
         ends = self.fallback.recent(now, min(window, now - self._degraded_at))
         _, log_key, _, _ = self._keys
-        prefix = f"{self._member}:r{next(self._counter)}:"
+        prefix = f"{self._member_id()}:r{next(self._counter)}:"
         try:
             await self._run(
                 REJOIN, (log_key,), "", prefix, self.limit.margin, self.config.lease, *ends

@@ -14,7 +14,9 @@ it writes are listed in ``qlara._shared_lua`` and in the README.
 
 It runs on asyncio (redis-py's asyncio client), so it serves ``AsyncQlara``
 on asyncio and the blocking ``Qlara`` (whose loop is asyncio). With ``Qlara``,
-pass a URL, not a client: the connections are opened on the client's own loop.
+pass a URL, not a client: the connections are opened on the client's own loop
+(a ``redis.asyncio.Redis`` whose connections belong to another loop raises
+``qlara.ConfigurationError``).
 """
 
 from __future__ import annotations

@@ -1,0 +1,121 @@
+"""The shared limit at its edges: a stalled Redis, forked workers, a client from another loop."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import threading
+import time
+import uuid
+
+import anyio
+import httpx
+import pytest
+import redis
+import redis.asyncio as aioredis
+
+import qlara
+import qlara.redis
+from qlara._shared_lua import keys
+from tests.conftest import DESTINATION, KEY, accepted
+from tests.redis_server import RedisServer
+from tests.test_fork import in_child
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    """redis-py's client runs on asyncio only."""
+    return "asyncio"
+
+
+async def send(client: qlara.AsyncQlara) -> None:
+    await client.sms.send(destination=DESTINATION, body="Hi", sender="Shop")
+
+
+async def test_a_stalled_redis_costs_one_timeout_not_one_per_task(
+    own_redis_server: RedisServer,
+) -> None:
+    """Tasks queued behind a booking that timed out fall back at once, not one timeout each."""
+    limit = qlara.RateLimit(per_second=100, per_minute=10_000)
+    shared = qlara.redis.SharedRateLimit(
+        own_redis_server.url, limit, name=uuid.uuid4().hex, timeout=0.4
+    )
+    transport = httpx.MockTransport(accepted())
+    async with qlara.AsyncQlara(api_key=KEY, transport=transport, rate_limit=shared) as client:
+        await send(client)
+        assert own_redis_server.process is not None
+        os.kill(own_redis_server.process.pid, signal.SIGSTOP)  # answers nothing, like a hung host
+        try:
+            began = time.monotonic()
+            with anyio.fail_after(20):
+                async with anyio.create_task_group() as group:
+                    for _ in range(10):
+                        group.start_soon(send, client)
+            took = time.monotonic() - began
+        finally:
+            os.kill(own_redis_server.process.pid, signal.SIGCONT)
+    # One timeout, then the fallback's two-window hold (2 x 1.05 s); ten timeouts would be 4 s.
+    assert took < 0.4 + 2.1 + 0.6, took
+
+
+def test_forked_workers_book_under_their_own_ids(redis_server: RedisServer) -> None:
+    """Prefork children of one parent's client each count their requests in Redis."""
+    name = uuid.uuid4().hex
+    limit = qlara.RateLimit(per_second=50, per_minute=1000)
+    shared = qlara.redis.SharedRateLimit(redis_server.url, limit, name=name)
+    client = qlara.AsyncQlara(
+        api_key=KEY, transport=httpx.MockTransport(accepted()), rate_limit=shared
+    )
+
+    def work() -> bool:
+        async def main() -> None:
+            await send(client)
+            await client.aclose()  # lets the report reach Redis
+
+        asyncio.run(main())
+        return True
+
+    try:
+        assert in_child(work) == 0
+        assert in_child(work) == 0
+    finally:
+        asyncio.run(client.aclose())
+    direct = redis.Redis.from_url(redis_server.url)
+    try:
+        flight, log_key, _, _ = keys(name)
+        assert direct.zcard(log_key) + direct.zcard(flight) == 2
+    finally:
+        direct.close()
+
+
+async def ping(client: aioredis.Redis) -> None:
+    await client.ping()
+
+
+def test_a_client_from_another_loop_fails_clearly(redis_server: RedisServer) -> None:
+    """A redis.asyncio.Redis in use on another loop raises ConfigurationError, not a raw one."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    used = aioredis.Redis.from_url(redis_server.url)
+    try:
+        # Its pooled connection now belongs to that loop, still running in its thread.
+        asyncio.run_coroutine_threadsafe(ping(used), loop).result(10)
+        shared = qlara.redis.SharedRateLimit(used, name=uuid.uuid4().hex)
+        transport = httpx.MockTransport(accepted())
+        busy = threading.Event()
+        loop.call_soon_threadsafe(busy.wait)  # that loop reads nothing until we are done
+        try:
+            with (
+                qlara.Qlara(api_key=KEY, transport=transport, rate_limit=shared) as client,
+                pytest.raises(qlara.ConfigurationError, match="another event loop"),
+            ):
+                client.sms.send(destination=DESTINATION, body="Hi", sender="Shop")
+        finally:
+            busy.set()
+    finally:
+        asyncio.run_coroutine_threadsafe(used.aclose(), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+        loop.close()
