@@ -5,9 +5,12 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 import uuid
+from pathlib import Path
 
 import anyio
 import httpx
@@ -21,6 +24,8 @@ from qlara._shared_lua import keys
 from tests.conftest import DESTINATION, KEY, accepted
 from tests.redis_server import RedisServer
 from tests.test_fork import in_child
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -119,3 +124,23 @@ def test_a_client_from_another_loop_fails_clearly(redis_server: RedisServer) -> 
         loop.call_soon_threadsafe(loop.stop)
         thread.join(10)
         loop.close()
+
+
+def test_redis_py_4_is_refused_at_import(tmp_path: Path) -> None:
+    """With redis-py 4 installed, importing qlara.redis says what to install."""
+    fake = tmp_path / "redis"
+    (fake / "asyncio").mkdir(parents=True)
+    (fake / "__init__.py").write_text('__version__ = "4.6.0"\n')
+    (fake / "asyncio" / "__init__.py").write_text("class Redis: ...\n")
+    (fake / "asyncio" / "connection.py").write_text("def parse_url(url): return {}\n")
+    (fake / "asyncio" / "retry.py").write_text("class Retry: ...\n")
+    (fake / "backoff.py").write_text("class NoBackoff: ...\n")
+    (fake / "exceptions.py").write_text("class RedisError(Exception): ...\nNoScriptError = 1\n")
+    code = "import qlara.redis"
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)])}
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=environment, check=False
+    )
+    assert result.returncode != 0
+    assert "qlara.redis needs redis-py 5 or later (found 4.6.0)" in result.stderr
+    assert "pip install 'qlara[redis]'" in result.stderr

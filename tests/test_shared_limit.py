@@ -355,6 +355,8 @@ def test_trio_is_refused_clearly() -> None:
     [
         ({"redis": 42}, "redis"),
         ({"redis": "http://example.com"}, "redis"),
+        ({"redis": "redis://localhost:abc/0"}, "redis"),
+        ({"redis": "redis://:secret@localhost:99999/0"}, "redis"),
         ({"limit": 50}, "limit"),
         ({"name": "a b"}, "name"),
         ({"name": "{x}"}, "name"),
@@ -371,6 +373,7 @@ def test_bad_options_name_the_argument(options: dict[str, Any], field: str) -> N
     with pytest.raises(qlara.ValidationError) as caught:
         qlara.redis.SharedRateLimit(**arguments)
     assert caught.value.field == field
+    assert "secret" not in str(caught.value)
 
 
 async def test_repr_shows_neither_url_nor_key() -> None:
