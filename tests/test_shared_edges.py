@@ -144,3 +144,32 @@ def test_redis_py_4_is_refused_at_import(tmp_path: Path) -> None:
     assert result.returncode != 0
     assert "qlara.redis needs redis-py 5 or later (found 4.6.0)" in result.stderr
     assert "pip install 'qlara[redis]'" in result.stderr
+
+
+def connections(direct: redis.Redis) -> int:
+    """Clients connected to the server, besides ``direct`` itself."""
+    return len(direct.client_list()) - 1
+
+
+async def test_a_url_client_is_closed_and_a_given_one_is_not(redis_server: RedisServer) -> None:
+    """Closing the qlara client closes the Redis connections it opened, never a client given."""
+    direct = redis.Redis.from_url(redis_server.url)
+    transport = httpx.MockTransport(accepted())
+    given = aioredis.Redis.from_url(redis_server.url)
+    try:
+        before = connections(direct)
+        by_url = qlara.redis.SharedRateLimit(redis_server.url, name=uuid.uuid4().hex)
+        async with qlara.AsyncQlara(api_key=KEY, transport=transport, rate_limit=by_url) as client:
+            await send(client)
+            await send(client.with_options(timeout=5))  # a copy shares the limiter
+            assert connections(direct) > before
+        assert connections(direct) == before
+        shared = qlara.redis.SharedRateLimit(given, name=uuid.uuid4().hex)
+        async with qlara.AsyncQlara(api_key=KEY, transport=transport, rate_limit=shared) as client:
+            await send(client)
+            await client.with_options(timeout=5).aclose()  # closing a copy closes nothing
+            await send(client)
+        assert await given.ping()
+    finally:
+        await given.aclose()
+        direct.close()
