@@ -20,6 +20,7 @@ with an empty log does not let the fleet spend the same minute twice.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import itertools
 import logging
@@ -102,6 +103,7 @@ class SharedLimiter:
         self.fallback = RateLimiter(fallback_limit(config.limit, config.fallback_share))
         self._member = secrets.token_hex(6)
         self._pid = os.getpid()
+        self._used = False  # whether we ran a command (on a client given to us)
         self._counter = itertools.count(1)
         self._lock: anyio.Lock | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -119,6 +121,7 @@ class SharedLimiter:
     # -- Redis -----------------------------------------------------------------
 
     def _client(self) -> aioredis.Redis:
+        self._used = True
         if self._redis is None:
             url = self.config.redis
             assert isinstance(url, str)
@@ -314,6 +317,13 @@ class SharedLimiter:
         if isinstance(self.config.redis, str) and self._redis is not None:
             await self._redis.aclose()
             self._redis = None
+        elif self._redis is not None and self._used:
+            # Not ours to close. Its idle connections were opened on this loop, though,
+            # which may be about to go (qlara.Qlara's own): drop them, so that the
+            # owner's next call opens fresh ones on its own loop.
+            self._used = False
+            with anyio.move_on_after(self.config.timeout), contextlib.suppress(RedisError, OSError):
+                await self._redis.connection_pool.disconnect(inuse_connections=False)
 
     # -- falling back and rejoining ------------------------------------------------
 

@@ -74,7 +74,8 @@ class SharedRateLimit(SharedLimitFactory):
 
     Args:
         redis: a Redis URL (``"redis://host:6379/0"``, ``"rediss://..."``), or a
-            ``redis.asyncio.Redis`` you own (the SDK never closes it).
+            ``redis.asyncio.Redis`` you own (the SDK never closes it; closing the
+            client drops only the idle connections it opened on its own loop).
         limit: the key's budget, for the whole fleet.
         name: the budget's name in Redis keys (``qlara:rl:{name}:...``); members
             with the same name share a budget. Defaults to 16 hex digits of a

@@ -177,3 +177,22 @@ async def test_a_url_client_is_closed_and_a_given_one_is_not(
     finally:
         await given.aclose()
         direct.close()
+
+
+def test_a_given_client_still_works_on_its_loop_after_the_blocking_client(
+    redis_server: RedisServer,
+) -> None:
+    """qlara.Qlara leaves no connection of its own loop in a given client's pool when it closes."""
+    given = aioredis.Redis.from_url(redis_server.url)
+    shared = qlara.redis.SharedRateLimit(given, name=uuid.uuid4().hex)
+    transport = httpx.MockTransport(accepted())
+    with qlara.Qlara(api_key=KEY, transport=transport, rate_limit=shared) as client:
+        client.sms.send(destination=DESTINATION, body="Hi", sender="Shop")
+
+    async def owner() -> bool:
+        try:
+            return bool(await given.ping())
+        finally:
+            await given.aclose()
+
+    assert asyncio.run(owner())
