@@ -104,6 +104,7 @@ class SharedLimiter:
         self._member = secrets.token_hex(6)
         self._pid = os.getpid()
         self._used = False  # whether we ran a command (on a client given to us)
+        self._foreign_loop = False  # whether the given client's connections are another loop's
         self._counter = itertools.count(1)
         self._lock: anyio.Lock | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -148,7 +149,8 @@ class SharedLimiter:
         except RuntimeError as exc:
             if "loop" not in str(exc):
                 raise
-            # redis-py's connections belong to the loop that opened them.
+            # redis-py's connections belong to the loop that opened them: leave them be.
+            self._foreign_loop = True
             raise ConfigurationError(
                 "the redis.asyncio.Redis given to qlara.redis.SharedRateLimit has "
                 "connections on another event loop; give it a client no other loop "
@@ -317,7 +319,7 @@ class SharedLimiter:
         if isinstance(self.config.redis, str) and self._redis is not None:
             await self._redis.aclose()
             self._redis = None
-        elif self._redis is not None and self._used:
+        elif self._redis is not None and self._used and not self._foreign_loop:
             # Not ours to close. Its idle connections were opened on this loop, though,
             # which may be about to go (qlara.Qlara's own): drop them, so that the
             # owner's next call opens fresh ones on its own loop.
