@@ -230,7 +230,7 @@ class SharedLimiter:
                 reply = await self._run(
                     BOOK, self._keys, "", booking.id, per_second, per_minute, margin, lease
                 )
-                if reply[0] == b"go":
+                if reply[0] in (b"go", "go"):  # a given client may decode answers to str
                     break
                 await self._sleep(ANSWER_POLL)
         redis_now, start = float(reply[1]), float(reply[2])

@@ -196,3 +196,17 @@ def test_a_given_client_still_works_on_its_loop_after_the_blocking_client(
             await given.aclose()
 
     assert asyncio.run(owner())
+
+
+async def test_a_given_client_decoding_responses_works(redis_server: RedisServer) -> None:
+    """A redis.asyncio.Redis with decode_responses=True (answers as str) books like any other."""
+    given = aioredis.Redis.from_url(redis_server.url, decode_responses=True)
+    shared = qlara.redis.SharedRateLimit(given, name=uuid.uuid4().hex)
+    transport = httpx.MockTransport(accepted())
+    try:
+        async with qlara.AsyncQlara(api_key=KEY, transport=transport, rate_limit=shared) as client:
+            with anyio.fail_after(5):
+                await send(client)
+                await send(client)
+    finally:
+        await given.aclose()
