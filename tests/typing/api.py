@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+import redis.asyncio
 from typing_extensions import assert_type
 
 import qlara
@@ -154,3 +155,8 @@ async def fleet_usage() -> None:
         await client.sms.send(destination="+393401234567", body="Hi", sender="Shop")
     with qlara.Qlara(rate_limit=qlara.redis.SharedRateLimit("redis://localhost/1")) as blocking:
         blocking.sms.send(destination="+393401234567", body="Hi", sender="Shop")
+    given = redis.asyncio.Redis.from_url("redis://localhost/0", decode_responses=True)
+    owned = qlara.redis.SharedRateLimit(given, limit=qlara.RateLimit.production(), name=None)
+    async with qlara.AsyncQlara(rate_limit=owned) as client:
+        await client.sms.send(destination="+393401234567", body="Hi", sender="Shop")
+    await given.aclose()
