@@ -20,10 +20,12 @@ with an empty log does not let the fleet spend the same minute twice.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import itertools
 import logging
 import math
+import os
 import secrets
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import TYPE_CHECKING, Any
@@ -102,6 +104,9 @@ class SharedLimiter:
             fallback_limit(config.limit, config.fallback_share)
         )
         self._member = secrets.token_hex(6)
+        self._pid = os.getpid()
+        self._used = False  # whether we ran a command (on a client given to us)
+        self._foreign_loop = False  # whether the given client's connections are another loop's
         self._counter = itertools.count(1)
         self._lock: anyio.Lock | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -119,6 +124,7 @@ class SharedLimiter:
     # -- Redis -----------------------------------------------------------------
 
     def _client(self) -> aioredis.Redis:
+        self._used = True
         if self._redis is None:
             url = self.config.redis
             assert isinstance(url, str)
@@ -142,6 +148,23 @@ class SharedLimiter:
                     return await client.eval(script.source, len(keys), *keys, *args)  # type: ignore[arg-type]
         except (RedisError, OSError, TimeoutError) as exc:
             raise RedisUnavailableError(f"{script.name}: {type(exc).__name__}") from exc
+        except RuntimeError as exc:
+            if "loop" not in str(exc):
+                raise
+            # redis-py's connections belong to the loop that opened them: leave them be.
+            self._foreign_loop = True
+            raise ConfigurationError(
+                "the redis.asyncio.Redis given to qlara.redis.SharedRateLimit has "
+                "connections on another event loop; give it a client no other loop "
+                "has used, or a URL (needed with qlara.Qlara, whose loop is its own)"
+            ) from exc
+
+    def _member_id(self) -> str:
+        """This process's prefix of booking ids; a forked child (a prefork worker) draws its own."""
+        if self._pid != os.getpid():
+            self._pid = os.getpid()
+            self._member = secrets.token_hex(6)
+        return self._member
 
     def _limits(self) -> tuple[int, int, float, float]:
         limit = self.limit
@@ -153,7 +176,7 @@ class SharedLimiter:
         async def quietly() -> None:
             try:
                 await work
-            except RedisUnavailableError as exc:
+            except (RedisUnavailableError, ConfigurationError) as exc:
                 log.debug("shared rate limit %s: a report did not reach Redis (%s)", self.name, exc)
 
         try:
@@ -198,15 +221,18 @@ class SharedLimiter:
         if self._lock is None:
             self._lock = anyio.Lock()
         per_second, per_minute, margin, lease = self._limits()
-        booking = _Booking(self, f"{self._member}:{next(self._counter)}")
+        booking = _Booking(self, f"{self._member_id()}:{next(self._counter)}")
         async with self._lock:
+            if self.degraded:
+                # Another task of ours met the failure while we queued: do not wait it out again.
+                raise RedisUnavailableError("book: Redis went away while this request queued")
             # Set before asking: if we are cancelled mid-call, ``finished`` releases it.
             _BOOKING.set(booking)
             while True:
                 reply = await self._run(
                     BOOK, self._keys, "", booking.id, per_second, per_minute, margin, lease
                 )
-                if reply[0] == b"go":
+                if reply[0] in (b"go", "go"):  # a given client may decode answers to str
                     break
                 await self._sleep(ANSWER_POLL)
         redis_now, start = float(reply[1]), float(reply[2])
@@ -295,6 +321,13 @@ class SharedLimiter:
         if isinstance(self.config.redis, str) and self._redis is not None:
             await self._redis.aclose()
             self._redis = None
+        elif self._redis is not None and self._used and not self._foreign_loop:
+            # Not ours to close. Its idle connections were opened on this loop, though,
+            # which may be about to go (qlara.Qlara's own): drop them, so that the
+            # owner's next call opens fresh ones on its own loop.
+            self._used = False
+            with anyio.move_on_after(self.config.timeout), contextlib.suppress(RedisError, OSError):
+                await self._redis.connection_pool.disconnect(inuse_connections=False)
 
     # -- falling back and rejoining ------------------------------------------------
 
@@ -328,7 +361,7 @@ class SharedLimiter:
         # Only what was sent alone: Redis may have kept the rest (it was unreachable, not lost).
         ends = self.fallback.recent(now, min(window, now - self._degraded_at))
         _, log_key, _, _ = self._keys
-        prefix = f"{self._member}:r{next(self._counter)}:"
+        prefix = f"{self._member_id()}:r{next(self._counter)}:"
         try:
             await self._run(
                 REJOIN, (log_key,), "", prefix, self.limit.margin, self.config.lease, *ends

@@ -13,7 +13,8 @@ Keys of one budget (``{name}`` is a Redis Cluster hash tag: one slot for all):
 - ``qlara:rl:{name}:flight``: sorted set, one member per request admitted and
   not yet answered; its score is when its lease runs out (its start plus
   ``lease``). A member that crashed never reports, and at that time the
-  request counts as having arrived.
+  request counts as having arrived (should its answer come later after all,
+  the answer's time replaces the lease's end).
 - ``qlara:rl:{name}:log``: sorted set of answered requests, scored by when
   their answer came back (an upper bound of their arrival); entries older
   than a minute are trimmed.
@@ -125,7 +126,10 @@ FINISH = Script(
 local now = clock(ARGV[1])
 local per_second, per_minute = tonumber(ARGV[4]), tonumber(ARGV[5])
 local margin, lease = tonumber(ARGV[6]), tonumber(ARGV[7])
-if ARGV[2] ~= '' and redis.call('ZREM', KEYS[1], ARGV[2]) == 1 then
+-- A request whose lease ran out is in the log already, at its lease's end; it was
+-- alive after all, and may have arrived as late as now: move it there.
+if ARGV[2] ~= '' and (redis.call('ZREM', KEYS[1], ARGV[2]) == 1
+    or redis.call('ZSCORE', KEYS[2], ARGV[2])) then
   redis.call('ZADD', KEYS[2], fmt(now), ARGV[2])
   local ttl = idle_ms(margin, lease, 0)
   redis.call('PEXPIRE', KEYS[2], ttl)

@@ -14,13 +14,17 @@ it writes are listed in ``qlara._shared_lua`` and in the README.
 
 It runs on asyncio (redis-py's asyncio client), so it serves ``AsyncQlara``
 on asyncio and the blocking ``Qlara`` (whose loop is asyncio). With ``Qlara``,
-pass a URL, not a client: the connections are opened on the client's own loop.
+pass a URL, not a client: the connections are opened on the client's own loop
+(a ``redis.asyncio.Redis`` whose connections belong to another loop raises
+``qlara.ConfigurationError``).
 """
 
 from __future__ import annotations
 
 try:
+    import redis as _redis_py
     import redis.asyncio as _aioredis
+    from redis.asyncio.connection import parse_url as _parse_url
 except ImportError as _missing:  # pragma: no cover - exercised by CI's core-import check
     raise ImportError(
         "qlara.redis needs redis-py 5 or later: pip install 'qlara[redis]'"
@@ -30,6 +34,13 @@ from qlara._errors import ValidationError
 from qlara._limiter import SharedLimitFactory
 from qlara._ratelimit import RateLimit
 from qlara._shared_limit import SharedLimiter
+
+# redis-py 4 has an asyncio client too, but not all we call (``aclose``, say).
+_FOUND = str(getattr(_redis_py, "__version__", "unknown"))
+if not _FOUND.partition(".")[0].isdigit() or int(_FOUND.partition(".")[0]) < 5:
+    raise ImportError(
+        f"qlara.redis needs redis-py 5 or later (found {_FOUND}): pip install 'qlara[redis]'"
+    )
 
 __all__ = ["SharedRateLimit"]
 
@@ -65,7 +76,8 @@ class SharedRateLimit(SharedLimitFactory):
 
     Args:
         redis: a Redis URL (``"redis://host:6379/0"``, ``"rediss://..."``), or a
-            ``redis.asyncio.Redis`` you own (the SDK never closes it).
+            ``redis.asyncio.Redis`` you own (the SDK never closes it; closing the
+            client drops only the idle connections it opened on its own loop).
         limit: the key's budget, for the whole fleet.
         name: the budget's name in Redis keys (``qlara:rl:{name}:...``); members
             with the same name share a budget. Defaults to 16 hex digits of a
@@ -97,6 +109,11 @@ class SharedRateLimit(SharedLimitFactory):
         if isinstance(redis, str) and not redis.startswith(("redis://", "rediss://", "unix://")):
             # Not quoted: a URL may hold a password.
             raise ValidationError("redis", "must be a redis://, rediss:// or unix:// URL")
+        if isinstance(redis, str):
+            try:
+                _parse_url(redis)  # a bad port or database fails here, not at the first send
+            except ValueError as exc:  # redis-py's reasons name the part, never the password
+                raise ValidationError("redis", f"is not a valid Redis URL: {exc}") from None
         if not isinstance(limit, RateLimit):
             raise ValidationError("limit", "must be a qlara.RateLimit")
         share = fallback_share

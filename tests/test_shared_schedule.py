@@ -181,3 +181,15 @@ def test_keys_expire_when_idle(direct: redis.Redis) -> None:
     budget.book(START + 0.2, "b")
     for key in (budget.flight, budget.log):
         assert 60_000 < direct.pttl(key) <= (61 + 0.05 + LEASE + 1) * 1000
+
+
+def test_an_answer_after_the_lease_moves_the_arrival_bound_later(direct: redis.Redis) -> None:
+    """A request answered after its lease ran out counts as arriving by its answer, not before."""
+    budget = Budget(direct, qlara.RateLimit(per_second=1, per_minute=100))
+    assert budget.book(START, "a") == START
+    # Booking b settles a's lease: a counts as arrived at START + LEASE, so b waits a window.
+    assert budget.book(START + LEASE + 0.5, "b") == pytest.approx(START + LEASE + 1.05)
+    budget.finish(START + LEASE + 1.1, "b")
+    budget.finish(START + LEASE + 2, "a")  # a was alive after all: its answer comes now
+    # a may have arrived as late as its answer: the next start is a window after that.
+    assert budget.book(START + LEASE + 2.1, "c") == pytest.approx(START + LEASE + 2 + 1.05)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from pathlib import Path
 
+import redis.asyncio
 from typing_extensions import assert_type
 
 import qlara
@@ -170,3 +171,8 @@ async def readme_channel_assets(client: qlara.AsyncQlara, card: qlara.RcsCard) -
     qlara.RcsFallback(agent_id=10, template_id=stored.id)
     template = await client.whatsapp.templates.get(42)
     assert_type(template.placeholders, tuple[str, ...])
+    given = redis.asyncio.Redis.from_url("redis://localhost/0", decode_responses=True)
+    owned = qlara.redis.SharedRateLimit(given, limit=qlara.RateLimit.production(), name=None)
+    async with qlara.AsyncQlara(rate_limit=owned) as client:
+        await client.sms.send(destination="+393401234567", body="Hi", sender="Shop")
+    await given.aclose()
