@@ -52,15 +52,21 @@ def platform_handler(
 
 
 async def run_until(
-    client: qlara.AsyncQlara, messages: list[qlara.SmsMessage], journal: Path, stop_after: int
+    client: qlara.AsyncQlara,
+    messages: list[qlara.SmsMessage],
+    journal: Path,
+    stop_after: int,
+    wait_for: anyio.Event | None = None,
 ) -> list[qlara.Outcome]:
-    """Iterate, and cancel the whole loop after ``stop_after`` outcomes."""
+    """Iterate, and cancel the whole loop after ``stop_after`` outcomes (and ``wait_for``)."""
     got: list[qlara.Outcome] = []
-    with anyio.CancelScope() as scope:
+    with anyio.fail_after(10), anyio.CancelScope() as scope:
         async with client.send_many(messages, concurrency=4, journal=journal) as outcomes:
             async for outcome in outcomes:
                 got.append(outcome)
                 if len(got) == stop_after:
+                    if wait_for is not None:
+                        await wait_for.wait()
                     scope.cancel()
     return got
 
@@ -92,8 +98,10 @@ async def test_resume_after_cancellation_sends_nothing_twice(
     journal = tmp_path / "run.jsonl"
     messages = [sms(i) for i in range(40)]
     platform = Platform()
+    stalled_once = anyio.Event()  # cancel only once a message has landed and stalled
+    handler = platform_handler(platform, stall_from=10, on_stall=stalled_once.set)
     first = await run_until(
-        make_client(platform_handler(platform, stall_from=10)), messages, journal, stop_after=8
+        make_client(handler), messages, journal, stop_after=8, wait_for=stalled_once
     )
     assert len(first) == 8
     stalled = {m for m, n in platform.processed.items() if n} - {o.message_id for o in first}
