@@ -229,3 +229,36 @@ def test_recorder_is_plain_mock_transport() -> None:
     response = rec(httpx.Request("GET", "https://x/api/nothing"))
     assert response.status_code == 404
     assert rec.seen == [("GET", "/nothing", {}, None)]
+
+
+async def test_key_lookup_hidden_from_every_logger(
+    make_client: Make, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A key looked up by value is masked in httpx's own request log line too."""
+    caplog.set_level(logging.DEBUG)
+    rec = Recorder({("GET", f"{KEYS}/{NEW_KEY}"): (200, {"id": "key_1"})})
+    client = make_client(rec)
+    assert (await client.api_keys.get(NEW_KEY)).id == "key_1"
+    assert rec.last[1] == f"{KEYS}/{NEW_KEY}"
+    assert any(r.name == "httpx" for r in caplog.records)
+    assert NEW_KEY not in caplog.text
+    assert f"{KEYS}/***" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        [{"id": "key_1", "apiKey": NEW_KEY}],
+        {"id": "key_1", "unexpectedName": NEW_KEY},
+    ],
+)
+async def test_unreadable_key_answer_withholds_its_body(make_client: Make, answer: object) -> None:
+    """A creation answer that cannot be read is an error that does not carry the body (the key)."""
+    client = make_client(Recorder({("POST", KEYS): (201, answer)}))
+    with pytest.raises(qlara.MalformedResponseError) as caught:
+        await client.api_keys.create("CI")
+    assert caught.value.status_code == 201
+    shown = "".join(traceback.format_exception(caught.value)) + repr(caught.value.body)
+    assert NEW_KEY not in shown
+    assert caught.value.__context__ is None
+    assert caught.value.__cause__ is None

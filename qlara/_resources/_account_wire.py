@@ -30,7 +30,7 @@ __all__ = [
 ]
 
 # Where a new key's value may be; the documented one (UC-014) first.
-KEY_FIELDS = ("apiKey", "key", "value", "token")
+KEY_FIELDS = ("apiKey", "key", "value", "token", "secret", "secretKey", "apiKeyValue")
 MASK = "***"
 NOT_READY = frozenset({"PENDING", "EXPIRED", "FAILED", "ERROR", "IN_PROGRESS", "PROCESSING"})
 
