@@ -381,3 +381,34 @@ async def test_stats_as_one_object_and_create_with_an_empty_answer(make_client: 
     assert (row.campaigns, row.success) == (4, 90)
     with pytest.raises(qlara.MalformedResponseError, match="malformed campaign"):
         await client.campaigns.create(name="Echo", destinations=["+393401111111"])
+
+
+@pytest.mark.parametrize(
+    "price",
+    [{"data": {"price": 20.0}}, {"data": 20.0}, {"totalCost": 20.0}, {"value": "20.00"}],
+)
+async def test_launch_reads_a_wrapped_price_before_the_goal(make_client: Make, price: Any) -> None:
+    """A price in an envelope is read; a cheaper calculateGoal estimate never stands in for it."""
+    rec = _launch_platform(price)
+    with pytest.raises(qlara.ValidationError, match=r"costs 20 .*above max_price 10|costs 20,"):
+        await make_client(rec).campaigns.launch(12, max_price=10)
+    assert ("PUT", f"{BASE}/12/confirm") not in [(m, p) for m, p, _, _ in rec.seen]
+
+
+async def test_launch_never_confirms_on_the_goal_when_the_price_is_unreadable(
+    make_client: Make,
+) -> None:
+    """An answered but unreadable price refuses even when calculateGoal estimated under the cap."""
+    rec = _launch_platform({"quote": {"eur": "ask sales"}})
+    with pytest.raises(qlara.ValidationError, match="cannot be read"):
+        await make_client(rec).campaigns.launch(12, max_price=100)
+    assert ("PUT", f"{BASE}/12/confirm") not in [(m, p) for m, p, _, _ in rec.seen]
+
+
+async def test_launch_uses_the_goal_when_price_answers_nothing(make_client: Make) -> None:
+    """An empty price answer falls back to calculateGoal's estimate, in an envelope or not."""
+    rec = _launch_platform(None)
+    rec.routes[("POST", f"{BASE}/12/calculateGoal")] = (200, {"data": {"estimatedCost": 30.0}})
+    with pytest.raises(qlara.ValidationError, match="costs 30"):
+        await make_client(rec).campaigns.launch(12, max_price=10)
+    assert (await make_client(rec).campaigns.launch(12, max_price=30)).amount == 30.0

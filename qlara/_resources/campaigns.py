@@ -356,7 +356,9 @@ class AsyncCampaigns(AsyncResource):
             identifier, timeout=timeout, extra_headers=extra_headers, extra_body=extra_body
         )
         price = await self.price(identifier, timeout=timeout, extra_headers=extra_headers)
-        amount = price.amount if price.amount is not None else goal.estimated_cost
+        amount = price.amount
+        if amount is None and not price.raw:  # the price answered nothing: the goal's estimate
+            amount = goal.estimated_cost
         if cap is not None:
             currency = price.currency or goal.currency or ""
             if amount is None:
