@@ -20,6 +20,7 @@ from qlara._resources._read import Fields, obj, unwrap
 
 __all__ = [
     "KEY_FIELDS",
+    "URL_KEYS",
     "parse_api_key",
     "parse_created_key",
     "parse_credit",
@@ -32,6 +33,20 @@ __all__ = [
 # Where a new key's value may be; the documented one (UC-014) first.
 KEY_FIELDS = ("apiKey", "key", "value", "token", "secret", "secretKey", "apiKeyValue")
 MASK = "***"
+# Where an export's time-limited link may be (the reference names no field).
+URL_KEYS = (
+    "downloadUrl",
+    "downloadURL",
+    "url",
+    "downloadLink",
+    "link",
+    "fileUrl",
+    "fileLink",
+    "signedUrl",
+    "presignedUrl",
+    "exportUrl",
+    "href",
+)
 NOT_READY = frozenset({"PENDING", "EXPIRED", "FAILED", "ERROR", "IN_PROGRESS", "PROCESSING"})
 
 
@@ -161,7 +176,10 @@ def parse_export(data: Any, known_id: int | str | None = None) -> ExportJob:
         return ExportJob(id=known_id, status="PENDING" if known_id is None else None)
     fields = Fields(obj(unwrap(data, "export"), "export"))
     available = fields.flag("isAvailableForDownload", "availableForDownload")
-    url = fields.text("downloadUrl", "url", "fileUrl", "link")
+    url = fields.text(*URL_KEYS)
+    if url is None:  # {"download": {"url": ...}} and the like
+        inner = fields.mapping("download", "file", "link", "url")
+        url = None if inner is None else Fields(inner).text(*URL_KEYS, "href")
     status = fields.text("status")
     if available is None:  # not said: a link on a job that is not known to be unready
         available = url is not None and (status or "").upper() not in NOT_READY

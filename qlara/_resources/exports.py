@@ -14,12 +14,19 @@ import os
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar, overload
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import anyio
+import attrs
 
 from qlara._blocking import SyncResource, blocking, blocking_iter
-from qlara._errors import APIError, APITimeoutError, MalformedResponseError, ValidationError
+from qlara._errors import (
+    APIError,
+    APIStatusError,
+    APITimeoutError,
+    MalformedResponseError,
+    ValidationError,
+)
 from qlara._http import TimeoutTypes
 from qlara._models.account import ExportJob
 from qlara._pagination import AsyncPager
@@ -34,6 +41,7 @@ __all__ = ["AsyncExports", "ExportRef", "Exports", "export_id"]
 
 EXPORTS = Route("/partner-gateway/v1/exports")
 ExportRef = ExportJob | int | str
+MAX_REDIRECTS = 5
 
 
 def export_id(job: object, field: str = "export") -> int | str:
@@ -90,6 +98,24 @@ def _read_job(answer: RawResponse, identifier: int | str) -> ExportJob:
         raise MalformedResponseError(str(exc), status_code=answer.status_code) from exc
 
 
+def _location(exc: APIStatusError) -> str | None:
+    """Where a redirect points, or ``None`` when ``exc`` is no redirect."""
+    if not 300 <= exc.status_code < 400:
+        return None
+    return next((v for k, v in exc.headers.items() if k.lower() == "location" and v), None)
+
+
+def _newest(jobs: Iterable[ExportJob]) -> ExportJob | None:
+    """The job started last: by ``created_at``, else the largest numeric id, else the first."""
+    found = [job for job in jobs if job.id is not None]
+    dated = [job for job in found if job.created_at is not None]
+    if dated and len(dated) == len(found):
+        return max(dated, key=lambda job: job.created_at)  # type: ignore[arg-type, return-value]
+    if found and all(isinstance(job.id, int) for job in found):
+        return max(found, key=lambda job: job.id)  # type: ignore[arg-type, return-value]
+    return found[0] if found else None
+
+
 PathT = TypeVar("PathT", bound="str | os.PathLike[str]")
 
 
@@ -122,14 +148,44 @@ class AsyncExports(AsyncResource):
         extra_body: Mapping[str, Any] | None = None,
     ) -> ExportJob:
         """One job, with its time-limited ``download_url`` once it is ready."""
-        identifier = export_id(export)
+        identifier = await self._id(export, timeout, extra_headers)
         # Read raw: the reference says this answers "a time-limited download URL",
-        # which may come as a job object, a JSON string or a plain-text URL.
+        # which may come as a job object, a JSON string, a plain-text URL or a
+        # redirect to it (never followed here: it would carry the API key along).
         request: Request[RawResponse] = EXPORTS.request(
             "GET", "{id}", id=identifier, answer=Answer.RAW, what="export"
         )
-        answer = await self._call(request, call_options(timeout, extra_headers, extra_body))
+        try:
+            answer = await self._call(request, call_options(timeout, extra_headers, extra_body))
+        except APIStatusError as exc:
+            target = _location(exc)
+            if target is None:
+                raise
+            link = urljoin(str(EXPORTS.at("{id}", id=identifier)), target)
+            return ExportJob(
+                id=identifier,
+                status="COMPLETED",
+                is_available_for_download=True,
+                download_url=link,
+                raw={"downloadUrl": link},
+            )
         return _read_job(answer, identifier)
+
+    async def _id(
+        self,
+        export: ExportRef,
+        request_timeout: TimeoutTypes,
+        extra_headers: Mapping[str, str] | None,
+    ) -> int | str:
+        """The job's id; a job whose 202 carried none is the newest of ``GET /exports``."""
+        if not isinstance(export, ExportJob) or export.id is not None:
+            return export_id(export)
+        listing = self.list(timeout=request_timeout, extra_headers=extra_headers)
+        page = await listing.first_page()
+        newest = _newest(page.items)
+        if newest is None or newest.id is None:
+            return export_id(export)  # the ValidationError saying the job has no id
+        return newest.id
 
     async def regenerate(
         self,
@@ -140,7 +196,7 @@ class AsyncExports(AsyncResource):
         extra_body: Mapping[str, Any] | None = None,
     ) -> ExportJob:
         """Prepare an expired export again (``POST /exports/{id}``)."""
-        identifier = export_id(export)
+        identifier = await self._id(export, timeout, extra_headers)
         request = EXPORTS.request(
             "POST",
             "{id}",
@@ -234,10 +290,10 @@ class AsyncExports(AsyncResource):
             APITimeoutError: not ready within ``timeout``.
             APIError: the job failed, or expired again after being regenerated.
         """
-        identifier = export_id(export)
         timeout = _t.seconds("timeout", timeout)
         interval = _t.seconds("interval", interval)
         deadline = anyio.current_time() + timeout
+        identifier = await self._id(export, request_timeout, extra_headers)
         regenerated = False
         while True:
             job = await self.get(
@@ -254,9 +310,11 @@ class AsyncExports(AsyncResource):
                 if regenerated:
                     raise APIError(f"export {identifier} expired again after it was regenerated")
                 regenerated = True
-                await self.regenerate(
+                fresh = await self.regenerate(
                     identifier, timeout=request_timeout, extra_headers=extra_headers
                 )
+                if fresh.id is not None:  # the platform may start the export anew under a new id
+                    identifier = fresh.id
                 continue
             remaining = deadline - anyio.current_time()
             if remaining <= 0:
@@ -307,7 +365,7 @@ class AsyncExports(AsyncResource):
         Raises:
             ValidationError: the export is not ready yet (``wait`` for it first).
         """
-        identifier = export_id(export)
+        identifier = await self._id(export, timeout, extra_headers)
         job = await self.get(
             identifier, timeout=timeout, extra_headers=extra_headers, extra_body=extra_body
         )
@@ -317,17 +375,28 @@ class AsyncExports(AsyncResource):
                 f"export {identifier} is not ready for download "
                 f"(status {job.status or 'unknown'}); wait() for it first",
             )
-        request: Request[Any] = Request(
-            method="GET",
-            path=_link(job),
-            answer=Answer.BYTES if to is None else Answer.FILE,
-            to=to,
-            external=True,
-            what="export file",
-        )
+        link = _link(job)
         options = call_options(timeout, extra_headers, None)
-        result: bytes | str | os.PathLike[str] = await self._call(request, options)
-        return result
+        for _ in range(MAX_REDIRECTS + 1):
+            request: Request[Any] = Request(
+                method="GET",
+                path=link,
+                answer=Answer.BYTES if to is None else Answer.FILE,
+                to=to,
+                external=True,
+                what="export file",
+            )
+            try:
+                result: bytes | str | os.PathLike[str] = await self._call(request, options)
+            except APIStatusError as exc:
+                target = _location(exc)
+                if target is None:
+                    raise
+                # Followed here, still without credentials, wherever it points.
+                link = _link(attrs.evolve(job, download_url=urljoin(link, target)))
+                continue
+            return result
+        raise APIError(f"export {identifier}: the download link redirected too many times")
 
 
 class Exports(SyncResource):
