@@ -381,3 +381,12 @@ async def test_a_job_started_by_a_bare_202_is_found_in_the_listing(make_client: 
     assert ready.id == 9
     assert await client.exports.download(started) == b"csv"
     assert ("GET", f"{BASE}/7") not in [(m, p) for m, p, _, _ in rec.seen]
+
+
+async def test_download_refuses_a_bad_target_before_sending(make_client: Make) -> None:
+    """A ``to=`` that is not a path is a ValidationError naming it, and nothing is sent."""
+    rec = Recorder({("GET", f"{BASE}/e1"): (200, READY)})
+    with pytest.raises(qlara.ValidationError) as caught:
+        await make_client(rec).exports.download("e1", to=123)  # type: ignore[call-overload]
+    assert caught.value.field == "to"
+    assert rec.seen == []

@@ -365,6 +365,8 @@ class AsyncExports(AsyncResource):
         Raises:
             ValidationError: the export is not ready yet (``wait`` for it first).
         """
+        if to is not None and not isinstance(to, (str, os.PathLike)):
+            raise ValidationError("to", f"must be a path or None, got {type(to).__name__}")
         identifier = await self._id(export, timeout, extra_headers)
         job = await self.get(
             identifier, timeout=timeout, extra_headers=extra_headers, extra_body=extra_body
