@@ -262,3 +262,22 @@ async def test_unreadable_key_answer_withholds_its_body(make_client: Make, answe
     assert NEW_KEY not in shown
     assert caught.value.__context__ is None
     assert caught.value.__cause__ is None
+
+
+async def test_delete_takes_the_key_itself(make_client: Make) -> None:
+    """api_keys.delete accepts the created or listed key as well as its id."""
+    rec = Recorder(
+        {
+            ("POST", KEYS): (201, CREATED),
+            ("DELETE", f"{KEYS}/key_a1b2c3d4e5f6"): (204, None),
+        }
+    )
+    client = make_client(rec)
+    await client.api_keys.delete(await client.api_keys.create("CI"))
+    assert rec.last[:2] == ("DELETE", f"{KEYS}/key_a1b2c3d4e5f6")
+    await client.api_keys.delete(qlara.ApiKey(id="key_a1b2c3d4e5f6"))
+    assert len(rec.seen) == 3
+    with pytest.raises(qlara.ValidationError) as caught:
+        await client.api_keys.delete(qlara.ApiKey())
+    assert caught.value.field == "key_id"
+    assert len(rec.seen) == 3

@@ -264,13 +264,24 @@ class AsyncApiKeys(AsyncResource):
 
     async def delete(
         self,
-        key_id: int | str,
+        key_id: int | str | ApiKey | CreatedApiKey,
         *,
         timeout: TimeoutTypes = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> None:
-        """Delete a key by its id (``DELETE /authentication/{id}``, D24); it stops working."""
+        """Delete a key by its id, or the ``ApiKey``/``CreatedApiKey`` itself
+        (``DELETE /authentication/{id}``, D24); it stops working.
+
+        Raises:
+            ValidationError: a malformed id, or a key model that has none.
+        """
+        if isinstance(key_id, (ApiKey, CreatedApiKey)):
+            if key_id.id is None:
+                raise ValidationError(
+                    "key_id", "this key has no id (the platform's answer had none)"
+                )
+            key_id = key_id.id
         request: Request[None] = KEYS.request(
             "DELETE", "{id}", id=_a.one_id("key_id", key_id), answer=Answer.NOTHING
         )
