@@ -35,6 +35,20 @@ def test_status_and_mode_enums() -> None:
     assert qlara.SendingMode("whatsapp_rcs_sms").value == "WHATSAPP_RCS_SMS"
 
 
+def test_status_read_from_other_documented_names() -> None:
+    """The names other doc sets use for the same states read as those states."""
+    status = qlara.CampaignStatus
+    for name, member in [
+        ("PROGRAMMED", status.SCHEDULED),
+        ("Confirmed", status.SCHEDULED),
+        ("in progress", status.SENDING),
+        ("RUNNING", status.SENDING),
+        ("complete", status.COMPLETED),
+        ("ERROR", status.FAILED),
+    ]:
+        assert status(name) is member, name  # type: ignore[arg-type]
+
+
 async def test_create_get_update_delete_wire(make_client: Make) -> None:
     """create/update send the documented fields, destinationType chosen; get/delete by id."""
     rec = Recorder(
