@@ -466,8 +466,10 @@ class HttpCore:
         """One attempt on the wire: the answer read in full, or streamed to ``to``."""
         with contextlib.ExitStack() as files:
             outgoing = self._build(prepared, files)
+            # Never followed, even by an injected client that would: a redirect to
+            # another host would carry the API key there (httpx keeps X-Api-Key).
             response = await self.connection.http_client.send(
-                outgoing, stream=answer is Answer.FILE
+                outgoing, stream=answer is Answer.FILE, follow_redirects=False
             )
             try:
                 if answer is Answer.FILE and 200 <= response.status_code < 300:

@@ -390,3 +390,24 @@ async def test_download_refuses_a_bad_target_before_sending(make_client: Make) -
         await make_client(rec).exports.download("e1", to=123)  # type: ignore[call-overload]
     assert caught.value.field == "to"
     assert rec.seen == []
+
+
+async def test_an_injected_client_following_redirects_never_carries_the_key_away() -> None:
+    """With a user's http_client that follows redirects, a 302 to a file host is not followed."""
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if request.url.host == "lora-api.agiletelecom.com":
+            return httpx.Response(302, headers={"Location": LINK})
+        return httpx.Response(200, content=b"csv")
+
+    async with httpx.AsyncClient(
+        transport=httpx.MockTransport(handler), follow_redirects=True
+    ) as http_client:
+        client = qlara.AsyncQlara(api_key=KEY, http_client=http_client, rate_limit=None)
+        assert await client.exports.download("e1") == b"csv"
+        await client.aclose()
+    assert [r.url.host for r in seen] == ["lora-api.agiletelecom.com", "files.example.net"]
+    assert seen[0].headers["x-api-key"] == KEY
+    assert "x-api-key" not in seen[1].headers
