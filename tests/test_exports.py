@@ -411,3 +411,39 @@ async def test_an_injected_client_following_redirects_never_carries_the_key_away
     assert [r.url.host for r in seen] == ["lora-api.agiletelecom.com", "files.example.net"]
     assert seen[0].headers["x-api-key"] == KEY
     assert "x-api-key" not in seen[1].headers
+
+
+async def test_wait_reads_the_state_from_the_listing_when_get_gives_only_a_link(
+    make_client: Make,
+) -> None:
+    """A GET /exports/{id} giving only a URL takes its state from the listing, as documented."""
+    states = iter(["EXPIRED", "PENDING", "COMPLETED"])
+    listed: dict[str, object] = {}
+
+    def listing(_: httpx.Request) -> httpx.Response:
+        state = next(states)
+        listed.update(id="e1", status=state, isAvailableForDownload=state == "COMPLETED")
+        return httpx.Response(200, json=[listed, {"id": "e0", "status": "COMPLETED"}])
+
+    rec = Recorder(
+        {
+            ("GET", f"{BASE}/e1"): (200, {"url": LINK}),
+            ("GET", BASE): listing,
+            ("POST", f"{BASE}/e1"): (202, None),
+        }
+    )
+    job = await make_client(rec).exports.wait("e1", interval=0)
+    assert (job.status, job.is_available_for_download, job.download_url) == (
+        "COMPLETED",
+        True,
+        LINK,
+    )
+    assert [(m, p) for m, p, _, _ in rec.seen] == [
+        ("GET", f"{BASE}/e1"),
+        ("GET", BASE),
+        ("POST", f"{BASE}/e1"),
+        ("GET", f"{BASE}/e1"),
+        ("GET", BASE),
+        ("GET", f"{BASE}/e1"),
+        ("GET", BASE),
+    ]

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import attrs
+
 from qlara._auth import Secret
 from qlara._errors import MalformedResponseError
 from qlara._models.account import (
@@ -25,6 +27,8 @@ __all__ = [
     "parse_created_key",
     "parse_credit",
     "parse_export",
+    "states_of",
+    "with_listed_state",
     "parse_quota",
     "parse_social",
     "parse_subscription",
@@ -194,3 +198,20 @@ def parse_export(data: Any, known_id: int | str | None = None) -> ExportJob:
         expires_at=fields.when("expiresAt", "expirationDate", "urlExpiresAt"),
         raw=dict(fields.data),
     )
+
+
+STATE_KEYS = ("status", "isAvailableForDownload", "availableForDownload")
+
+
+def states_of(job: ExportJob) -> bool:
+    """Whether the platform's answer said the job's state (not only a link, or nothing)."""
+    return any(job.raw.get(key) is not None for key in STATE_KEYS)
+
+
+def with_listed_state(job: ExportJob, listed: ExportJob) -> ExportJob:
+    """``job`` (from ``GET /exports/{id}``: a link) in the state ``GET /exports`` lists for it."""
+    if listed.raw.get("isAvailableForDownload", listed.raw.get("availableForDownload")) is None:
+        ready = job.download_url is not None and (listed.status or "").upper() not in NOT_READY
+    else:
+        ready = listed.is_available_for_download
+    return attrs.evolve(job, status=listed.status, is_available_for_download=ready)

@@ -34,7 +34,7 @@ from qlara._raw import RawResponse
 from qlara._request import Answer, Request, Route
 from qlara._resources import _admin_args as _a
 from qlara._resources import _tracking_args as _t
-from qlara._resources._account_wire import parse_export
+from qlara._resources._account_wire import parse_export, states_of, with_listed_state
 from qlara._resources._base import AsyncResource, call_options, check_limit
 
 __all__ = ["AsyncExports", "ExportRef", "Exports", "export_id"]
@@ -295,6 +295,7 @@ class AsyncExports(AsyncResource):
         deadline = anyio.current_time() + timeout
         identifier = await self._id(export, request_timeout, extra_headers)
         regenerated = False
+        consult_list = True
         while True:
             job = await self.get(
                 identifier,
@@ -302,6 +303,14 @@ class AsyncExports(AsyncResource):
                 extra_headers=extra_headers,
                 extra_body=extra_body,
             )
+            if consult_list and not states_of(job):
+                # Only a link (or nothing): the documented place of a job's state is
+                # the listing, so an expired or pending job is not taken as ready.
+                listed = await self._listed(identifier, request_timeout, extra_headers)
+                if listed is None:
+                    consult_list = False
+                elif states_of(listed):
+                    job = with_listed_state(job, listed)
             if job.is_available_for_download:
                 return job
             if job.is_failed:
@@ -323,6 +332,21 @@ class AsyncExports(AsyncResource):
                     f"(status {job.status or 'unknown'})"
                 )
             await anyio.sleep(min(interval, remaining))
+
+    async def _listed(
+        self,
+        identifier: int | str,
+        request_timeout: TimeoutTypes,
+        extra_headers: Mapping[str, str] | None,
+    ) -> ExportJob | None:
+        """The job as the first page of ``GET /exports`` lists it; ``None`` if absent or refused."""
+        listing = self.list(timeout=request_timeout, extra_headers=extra_headers)
+        try:
+            page = await listing.first_page()
+        except (APIStatusError, MalformedResponseError):
+            return None
+        wanted = str(identifier)
+        return next((j for j in page.items if j.id is not None and str(j.id) == wanted), None)
 
     @overload
     async def download(
