@@ -14,7 +14,7 @@ import os
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar, overload
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 import anyio
 import attrs
@@ -36,84 +36,19 @@ from qlara._resources import _admin_args as _a
 from qlara._resources import _tracking_args as _t
 from qlara._resources._account_wire import parse_export, states_of, with_listed_state
 from qlara._resources._base import AsyncResource, call_options, check_limit
+from qlara._resources._export_links import (
+    ExportRef,
+    export_id,
+    link_of,
+    location_of,
+    newest,
+    read_job,
+)
 
 __all__ = ["AsyncExports", "ExportRef", "Exports", "export_id"]
 
 EXPORTS = Route("/partner-gateway/v1/exports")
-ExportRef = ExportJob | int | str
 MAX_REDIRECTS = 5
-
-
-def export_id(job: object, field: str = "export") -> int | str:
-    """The id of an ``ExportJob`` (or an id itself)."""
-    if isinstance(job, ExportJob):
-        if job.id is None:
-            raise ValidationError(
-                field,
-                "this export job has no id (the platform's 202 carried none): find it with "
-                "client.exports.list()",
-            )
-        return job.id
-    return _a.one_id(field, job)
-
-
-def _link(job: ExportJob) -> str:
-    url = job.download_url
-    if url is None:
-        raise MalformedResponseError(
-            f"malformed export answer: export {job.id} is available for download but has no "
-            "download URL @ $.downloadUrl"
-        )
-    parts = urlsplit(url)
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise MalformedResponseError(
-            f"malformed export answer: the download URL of export {job.id} is not an absolute "
-            "http(s) URL @ $.downloadUrl"
-        )
-    return url
-
-
-def _read_job(answer: RawResponse, identifier: int | str) -> ExportJob:
-    try:
-        data = answer.json()
-    except MalformedResponseError:
-        data = answer.text.strip()
-        if not data.startswith(("https://", "http://")):
-            raise MalformedResponseError(
-                f"malformed export answer: neither JSON nor a download URL @ $ "
-                f"(export {identifier})",
-                status_code=answer.status_code,
-            ) from None
-    if isinstance(data, str) and data.startswith(("https://", "http://")):
-        return ExportJob(
-            id=identifier,
-            status="COMPLETED",
-            is_available_for_download=True,
-            download_url=data,
-            raw={"downloadUrl": data},
-        )
-    try:
-        return parse_export(data, identifier)
-    except MalformedResponseError as exc:
-        raise MalformedResponseError(str(exc), status_code=answer.status_code) from exc
-
-
-def _location(exc: APIStatusError) -> str | None:
-    """Where a redirect points, or ``None`` when ``exc`` is no redirect."""
-    if not 300 <= exc.status_code < 400:
-        return None
-    return next((v for k, v in exc.headers.items() if k.lower() == "location" and v), None)
-
-
-def _newest(jobs: Iterable[ExportJob]) -> ExportJob | None:
-    """The job started last: by ``created_at``, else the largest numeric id, else the first."""
-    found = [job for job in jobs if job.id is not None]
-    dated = [job for job in found if job.created_at is not None]
-    if dated and len(dated) == len(found):
-        return max(dated, key=lambda job: job.created_at)  # type: ignore[arg-type, return-value]
-    if found and all(isinstance(job.id, int) for job in found):
-        return max(found, key=lambda job: job.id)  # type: ignore[arg-type, return-value]
-    return found[0] if found else None
 
 
 PathT = TypeVar("PathT", bound="str | os.PathLike[str]")
@@ -158,7 +93,7 @@ class AsyncExports(AsyncResource):
         try:
             answer = await self._call(request, call_options(timeout, extra_headers, extra_body))
         except APIStatusError as exc:
-            target = _location(exc)
+            target = location_of(exc)
             if target is None:
                 raise
             link = urljoin(str(EXPORTS.at("{id}", id=identifier)), target)
@@ -169,7 +104,7 @@ class AsyncExports(AsyncResource):
                 download_url=link,
                 raw={"downloadUrl": link},
             )
-        return _read_job(answer, identifier)
+        return read_job(answer, identifier)
 
     async def _id(
         self,
@@ -182,10 +117,10 @@ class AsyncExports(AsyncResource):
             return export_id(export)
         listing = self.list(timeout=request_timeout, extra_headers=extra_headers)
         page = await listing.first_page()
-        newest = _newest(page.items)
-        if newest is None or newest.id is None:
+        found = newest(page.items)
+        if found is None or found.id is None:
             return export_id(export)  # the ValidationError saying the job has no id
-        return newest.id
+        return found.id
 
     async def regenerate(
         self,
@@ -401,7 +336,7 @@ class AsyncExports(AsyncResource):
                 f"export {identifier} is not ready for download "
                 f"(status {job.status or 'unknown'}); wait() for it first",
             )
-        link = _link(job)
+        link = link_of(job)
         options = call_options(timeout, extra_headers, None)
         for _ in range(MAX_REDIRECTS + 1):
             request: Request[Any] = Request(
@@ -415,11 +350,11 @@ class AsyncExports(AsyncResource):
             try:
                 result: bytes | str | os.PathLike[str] = await self._call(request, options)
             except APIStatusError as exc:
-                target = _location(exc)
+                target = location_of(exc)
                 if target is None:
                     raise
                 # Followed here, still without credentials, wherever it points.
-                link = _link(attrs.evolve(job, download_url=urljoin(link, target)))
+                link = link_of(attrs.evolve(job, download_url=urljoin(link, target)))
                 continue
             return result
         raise APIError(f"export {identifier}: the download link redirected too many times")
