@@ -426,3 +426,14 @@ async def test_launch_uses_the_goal_when_price_answers_nothing(make_client: Make
     with pytest.raises(qlara.ValidationError, match="costs 30"):
         await make_client(rec).campaigns.launch(12, max_price=10)
     assert (await make_client(rec).campaigns.launch(12, max_price=30)).amount == 30.0
+
+
+async def test_launch_names_the_price_in_full(make_client: Make) -> None:
+    """The refusal shows the price and the cap unrounded."""
+    rec = _launch_platform({"price": 1234.567, "currency": "EUR"})
+    with pytest.raises(qlara.ValidationError) as caught:
+        await make_client(rec).campaigns.launch(12, max_price=1234.5)
+    assert "costs 1234.567 EUR, above max_price 1234.5;" in str(caught.value)
+    rec = _launch_platform(2500000)
+    with pytest.raises(qlara.ValidationError, match="costs 2500000, above max_price 1000000;"):
+        await make_client(rec).campaigns.launch(12, max_price=10**6)

@@ -50,6 +50,11 @@ CAMPAIGNS = Route("/partner-gateway/v1/campaigns")
 AGGREGATES = ("hour", "day", "week", "month")
 
 
+def _shown(amount: float) -> str:
+    """An amount in full (``:g`` would show 1234.567 as 1234.57): 12, 12.75, 1234.567."""
+    return str(int(amount)) if amount.is_integer() else repr(amount)
+
+
 class AsyncCampaigns(AsyncResource):
     """Create, price, confirm and follow campaigns (the lifecycle is in the module docstring)."""
 
@@ -370,8 +375,9 @@ class AsyncCampaigns(AsyncResource):
             if amount > cap:
                 raise ValidationError(
                     "max_price",
-                    f"campaign {identifier} costs {amount:g}{' ' + currency if currency else ''}, "
-                    f"above max_price {cap:g}; it was not confirmed",
+                    f"campaign {identifier} costs {_shown(amount)}"
+                    f"{' ' + currency if currency else ''}, above max_price {_shown(cap)}; "
+                    "it was not confirmed",
                 )
         await self.confirm(identifier, timeout=timeout, extra_headers=extra_headers)
         if price.amount is None and amount is not None:
