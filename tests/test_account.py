@@ -281,3 +281,12 @@ async def test_delete_takes_the_key_itself(make_client: Make) -> None:
         await client.api_keys.delete(qlara.ApiKey())
     assert caught.value.field == "key_id"
     assert len(rec.seen) == 3
+
+
+async def test_unreadable_lookup_answer_masks_the_value(make_client: Make) -> None:
+    """A 2xx to a lookup that cannot be read, echoing the value, never shows the value."""
+    rec = Recorder({("GET", f"{KEYS}/{NEW_KEY}"): (200, [f"key {NEW_KEY}"])})
+    with pytest.raises(qlara.MalformedResponseError) as caught:
+        await make_client(rec).api_keys.get(NEW_KEY)
+    assert NEW_KEY.encode() not in caught.value.body
+    assert NEW_KEY not in "".join(traceback.format_exception(caught.value))

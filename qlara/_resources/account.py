@@ -220,6 +220,10 @@ class AsyncApiKeys(AsyncResource):
             exc.message = _scrub(exc.message, secret)
             exc.args = tuple(_scrub(a, secret) for a in exc.args)
             raise
+        except MalformedResponseError as exc:  # a 2xx that echoes the value, unreadably
+            exc.body = exc.body.replace(secret.encode(), MASK.encode())
+            exc.args = tuple(_scrub(a, secret) for a in exc.args)
+            raise
 
     async def create(
         self,
