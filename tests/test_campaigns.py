@@ -437,3 +437,14 @@ async def test_launch_names_the_price_in_full(make_client: Make) -> None:
     rec = _launch_platform(2500000)
     with pytest.raises(qlara.ValidationError, match="costs 2500000, above max_price 1000000;"):
         await make_client(rec).campaigns.launch(12, max_price=10**6)
+
+
+@pytest.mark.parametrize("ack", [{}, {"message": "Campaign updated"}])
+async def test_update_acknowledged_without_the_campaign(make_client: Make, ack: Any) -> None:
+    """A campaign update answered by a bare acknowledgement reads as what was sent."""
+    rec = Recorder({("PUT", f"{BASE}/12"): (200, ack)})
+    campaign = await make_client(rec).campaigns.update(12, name="Autumn")
+    assert (campaign.id, campaign.name) == (12, "Autumn")
+    rec.routes[("PUT", f"{BASE}/12")] = (200, ["not", "a", "campaign"])
+    with pytest.raises(qlara.MalformedResponseError):
+        await make_client(rec).campaigns.update(12, name="Autumn")

@@ -43,6 +43,7 @@ from qlara._resources._campaigns_wire import (
     parse_stats,
     stats_envelope,
 )
+from qlara._resources._read import read_update
 
 __all__ = ["AsyncCampaigns", "Campaigns"]
 
@@ -228,9 +229,7 @@ class AsyncCampaigns(AsyncResource):
             "{id}",
             id=identifier,
             json=body,
-            parse=lambda data: parse_campaign(
-                data if data is not None else {**body, "id": identifier}
-            ),
+            parse=lambda data: read_update(parse_campaign, data, body, identifier),
             what="campaign",
         )
         return await self._call(request, call_options(timeout, extra_headers, extra_body))
