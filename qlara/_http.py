@@ -367,7 +367,11 @@ class HttpxWire:
     ) -> tuple[WireResponse, str | os.PathLike[str] | None]:
         with contextlib.ExitStack() as files:
             outgoing = self._build(prepared, files)
-            response = await self.client.send(outgoing, stream=answer is Answer.FILE)
+            # Never followed, even by an injected client that would: a redirect to
+            # another host would carry the API key there (httpx keeps X-Api-Key).
+            response = await self.client.send(
+                outgoing, stream=answer is Answer.FILE, follow_redirects=False
+            )
             try:
                 if answer is Answer.FILE and 200 <= response.status_code < 300:
                     saved = await save(response.aiter_bytes(DOWNLOAD_CHUNK), to)

@@ -229,3 +229,64 @@ def test_recorder_is_plain_mock_transport() -> None:
     response = rec(httpx.Request("GET", "https://x/api/nothing"))
     assert response.status_code == 404
     assert rec.seen == [("GET", "/nothing", {}, None)]
+
+
+async def test_key_lookup_hidden_from_every_logger(
+    make_client: Make, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A key looked up by value is masked in httpx's own request log line too."""
+    caplog.set_level(logging.DEBUG)
+    rec = Recorder({("GET", f"{KEYS}/{NEW_KEY}"): (200, {"id": "key_1"})})
+    client = make_client(rec)
+    assert (await client.api_keys.get(NEW_KEY)).id == "key_1"
+    assert rec.last[1] == f"{KEYS}/{NEW_KEY}"
+    assert any(r.name == "httpx" for r in caplog.records)
+    assert NEW_KEY not in caplog.text
+    assert f"{KEYS}/***" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        [{"id": "key_1", "apiKey": NEW_KEY}],
+        {"id": "key_1", "unexpectedName": NEW_KEY},
+    ],
+)
+async def test_unreadable_key_answer_withholds_its_body(make_client: Make, answer: object) -> None:
+    """A creation answer that cannot be read is an error that does not carry the body (the key)."""
+    client = make_client(Recorder({("POST", KEYS): (201, answer)}))
+    with pytest.raises(qlara.MalformedResponseError) as caught:
+        await client.api_keys.create("CI")
+    assert caught.value.status_code == 201
+    shown = "".join(traceback.format_exception(caught.value)) + repr(caught.value.body)
+    assert NEW_KEY not in shown
+    assert caught.value.__context__ is None
+    assert caught.value.__cause__ is None
+
+
+async def test_delete_takes_the_key_itself(make_client: Make) -> None:
+    """api_keys.delete accepts the created or listed key as well as its id."""
+    rec = Recorder(
+        {
+            ("POST", KEYS): (201, CREATED),
+            ("DELETE", f"{KEYS}/key_a1b2c3d4e5f6"): (204, None),
+        }
+    )
+    client = make_client(rec)
+    await client.api_keys.delete(await client.api_keys.create("CI"))
+    assert rec.last[:2] == ("DELETE", f"{KEYS}/key_a1b2c3d4e5f6")
+    await client.api_keys.delete(qlara.ApiKey(id="key_a1b2c3d4e5f6"))
+    assert len(rec.seen) == 3
+    with pytest.raises(qlara.ValidationError) as caught:
+        await client.api_keys.delete(qlara.ApiKey())
+    assert caught.value.field == "key_id"
+    assert len(rec.seen) == 3
+
+
+async def test_unreadable_lookup_answer_masks_the_value(make_client: Make) -> None:
+    """A 2xx to a lookup that cannot be read, echoing the value, never shows the value."""
+    rec = Recorder({("GET", f"{KEYS}/{NEW_KEY}"): (200, [f"key {NEW_KEY}"])})
+    with pytest.raises(qlara.MalformedResponseError) as caught:
+        await make_client(rec).api_keys.get(NEW_KEY)
+    assert NEW_KEY.encode() not in caught.value.body
+    assert NEW_KEY not in "".join(traceback.format_exception(caught.value))

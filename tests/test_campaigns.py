@@ -35,6 +35,20 @@ def test_status_and_mode_enums() -> None:
     assert qlara.SendingMode("whatsapp_rcs_sms").value == "WHATSAPP_RCS_SMS"
 
 
+def test_status_read_from_other_documented_names() -> None:
+    """The names other doc sets use for the same states read as those states."""
+    status = qlara.CampaignStatus
+    for name, member in [
+        ("PROGRAMMED", status.SCHEDULED),
+        ("Confirmed", status.SCHEDULED),
+        ("in progress", status.SENDING),
+        ("RUNNING", status.SENDING),
+        ("complete", status.COMPLETED),
+        ("ERROR", status.FAILED),
+    ]:
+        assert status(name) is member, name  # type: ignore[arg-type]
+
+
 async def test_create_get_update_delete_wire(make_client: Make) -> None:
     """create/update send the documented fields, destinationType chosen; get/delete by id."""
     rec = Recorder(
@@ -381,3 +395,56 @@ async def test_stats_as_one_object_and_create_with_an_empty_answer(make_client: 
     assert (row.campaigns, row.success) == (4, 90)
     with pytest.raises(qlara.MalformedResponseError, match="malformed campaign"):
         await client.campaigns.create(name="Echo", destinations=["+393401111111"])
+
+
+@pytest.mark.parametrize(
+    "price",
+    [{"data": {"price": 20.0}}, {"data": 20.0}, {"totalCost": 20.0}, {"value": "20.00"}],
+)
+async def test_launch_reads_a_wrapped_price_before_the_goal(make_client: Make, price: Any) -> None:
+    """A price in an envelope is read; a cheaper calculateGoal estimate never stands in for it."""
+    rec = _launch_platform(price)
+    with pytest.raises(qlara.ValidationError, match=r"costs 20 .*above max_price 10|costs 20,"):
+        await make_client(rec).campaigns.launch(12, max_price=10)
+    assert ("PUT", f"{BASE}/12/confirm") not in [(m, p) for m, p, _, _ in rec.seen]
+
+
+async def test_launch_never_confirms_on_the_goal_when_the_price_is_unreadable(
+    make_client: Make,
+) -> None:
+    """An answered but unreadable price refuses even when calculateGoal estimated under the cap."""
+    rec = _launch_platform({"quote": {"eur": "ask sales"}})
+    with pytest.raises(qlara.ValidationError, match="cannot be read"):
+        await make_client(rec).campaigns.launch(12, max_price=100)
+    assert ("PUT", f"{BASE}/12/confirm") not in [(m, p) for m, p, _, _ in rec.seen]
+
+
+async def test_launch_uses_the_goal_when_price_answers_nothing(make_client: Make) -> None:
+    """An empty price answer falls back to calculateGoal's estimate, in an envelope or not."""
+    rec = _launch_platform(None)
+    rec.routes[("POST", f"{BASE}/12/calculateGoal")] = (200, {"data": {"estimatedCost": 30.0}})
+    with pytest.raises(qlara.ValidationError, match="costs 30"):
+        await make_client(rec).campaigns.launch(12, max_price=10)
+    assert (await make_client(rec).campaigns.launch(12, max_price=30)).amount == 30.0
+
+
+async def test_launch_names_the_price_in_full(make_client: Make) -> None:
+    """The refusal shows the price and the cap unrounded."""
+    rec = _launch_platform({"price": 1234.567, "currency": "EUR"})
+    with pytest.raises(qlara.ValidationError) as caught:
+        await make_client(rec).campaigns.launch(12, max_price=1234.5)
+    assert "costs 1234.567 EUR, above max_price 1234.5;" in str(caught.value)
+    rec = _launch_platform(2500000)
+    with pytest.raises(qlara.ValidationError, match="costs 2500000, above max_price 1000000;"):
+        await make_client(rec).campaigns.launch(12, max_price=10**6)
+
+
+@pytest.mark.parametrize("ack", [{}, {"message": "Campaign updated"}])
+async def test_update_acknowledged_without_the_campaign(make_client: Make, ack: Any) -> None:
+    """A campaign update answered by a bare acknowledgement reads as what was sent."""
+    rec = Recorder({("PUT", f"{BASE}/12"): (200, ack)})
+    campaign = await make_client(rec).campaigns.update(12, name="Autumn")
+    assert (campaign.id, campaign.name) == (12, "Autumn")
+    rec.routes[("PUT", f"{BASE}/12")] = (200, ["not", "a", "campaign"])
+    with pytest.raises(qlara.MalformedResponseError):
+        await make_client(rec).campaigns.update(12, name="Autumn")

@@ -324,3 +324,12 @@ async def test_bytes_uploads_get_a_name() -> None:
         sheet = await client.contacts.upload(CSV)
         cards = await client.contacts.upload_vcard(VCARDS)
         assert (sheet.summary.imported, cards.summary.imported) == (2, 1)
+
+
+@pytest.mark.parametrize("ack", [{}, {"message": "Contact updated"}, {"success": True}])
+async def test_update_acknowledged_without_the_contact(make_client: Make, ack: Any) -> None:
+    """An update answered by a bare acknowledgement reads as what was sent, under its id."""
+    rec = Recorder({("PUT", f"{BASE}/7"): (200, ack)})
+    contact = await make_client(rec).contacts.update(7, last_name="Lovelace")
+    assert (contact.id, contact.last_name) == (7, "Lovelace")
+    assert rec.last[3] == {"lastName": "Lovelace"}

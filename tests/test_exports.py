@@ -81,9 +81,11 @@ async def test_bad_export_arguments(make_client: Make) -> None:
         await client.exports.delivery_reports(campaign_id=1, start=START, end=END)
     with pytest.raises(qlara.ValidationError):
         await client.exports.delivery_reports(start=datetime(2026, 1, 1), end=END)
-    with pytest.raises(qlara.ValidationError, match="no id"):
-        await client.exports.wait(qlara.ExportJob())
     assert rec.seen == []
+    rec.routes[("GET", BASE)] = (200, [])
+    with pytest.raises(qlara.ValidationError, match="no id"):
+        await client.exports.wait(qlara.ExportJob())  # and GET /exports has none either
+    assert [(m, p) for m, p, _, _ in rec.seen] == [("GET", BASE)]
 
 
 async def test_wait_polls_and_regenerates_an_expired_export_once(make_client: Make) -> None:
@@ -253,3 +255,195 @@ async def test_wait_reads_other_ready_spellings_and_stops_on_failure(make_client
     with pytest.raises(qlara.APIError, match="failed"):
         await client.exports.wait("e1", interval=0)
     assert len(rec.seen) == 2
+
+
+CDN = "https://cdn.example.org/e1.csv"
+
+
+def _files_and(
+    rec: Recorder, files: list[httpx.Request]
+) -> Callable[[httpx.Request], httpx.Response]:
+    """The platform from ``rec``; any other host is a file server that records what it got."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "lora-api.agiletelecom.com":
+            return rec(request)
+        files.append(request)
+        return httpx.Response(200, content=b"csv")
+
+    return handler
+
+
+@pytest.mark.parametrize(
+    "field", ["url", "downloadUrl", "downloadLink", "link", "signedUrl", "presignedUrl", "fileUrl"]
+)
+async def test_download_finds_the_link_under_any_plausible_name(
+    make_client: Make, field: str
+) -> None:
+    """The time-limited link is followed, without the key, whatever field carries it."""
+    rec = Recorder({("GET", f"{BASE}/e1"): (200, {"exportId": "e1", field: LINK})})
+    files: list[httpx.Request] = []
+    client = make_client(_files_and(rec, files))
+    assert (await client.exports.wait("e1")).download_url == LINK
+    assert await client.exports.download("e1") == b"csv"
+    assert [str(r.url) for r in files] == [LINK]
+    assert "x-api-key" not in files[0].headers
+
+
+async def test_download_link_nested_in_an_object(make_client: Make) -> None:
+    """A link given as ``{"download": {"url": ...}}`` is found too."""
+    rec = Recorder({("GET", f"{BASE}/e1"): (200, {"id": "e1", "download": {"url": LINK}})})
+    assert (await make_client(rec).exports.get("e1")).download_url == LINK
+
+
+async def test_export_answered_with_a_redirect_to_the_file(make_client: Make) -> None:
+    """GET /exports/{id} redirecting to the file: the key stays home, the file is fetched bare."""
+    rec = Recorder({("GET", f"{BASE}/e1"): httpx.Response(302, headers={"Location": LINK})})
+    files: list[httpx.Request] = []
+    client = make_client(_files_and(rec, files))
+    job = await client.exports.wait("e1")
+    assert (job.is_available_for_download, job.download_url) == (True, LINK)
+    assert await client.exports.download("e1") == b"csv"
+    assert [str(r.url) for r in files] == [LINK]
+    assert "x-api-key" not in files[0].headers
+    assert all(r.url.host == "lora-api.agiletelecom.com" for r in rec.requests)
+
+
+async def test_download_follows_the_links_redirects_without_the_key(
+    make_client: Make, tmp_path: Path
+) -> None:
+    """A link that redirects (to a CDN) is followed, hop by hop, never with the key."""
+    rec = Recorder({("GET", f"{BASE}/e1"): (200, READY)})
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "lora-api.agiletelecom.com":
+            return rec(request)
+        seen.append(request)
+        if str(request.url) == LINK:
+            return httpx.Response(302, headers={"Location": CDN})
+        return httpx.Response(200, content=b"id\n1\n")
+
+    client = make_client(handler)
+    target = tmp_path / "r.csv"
+    assert await client.exports.download("e1", to=target) == target
+    assert target.read_bytes() == b"id\n1\n"
+    assert [str(r.url) for r in seen] == [LINK, CDN]
+    assert all("x-api-key" not in r.headers for r in seen)
+    rec.routes[("GET", f"{BASE}/e1")] = (200, {**READY, "downloadUrl": CDN})
+
+    def looping(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "lora-api.agiletelecom.com":
+            return rec(request)
+        return httpx.Response(302, headers={"Location": CDN})
+
+    with pytest.raises(qlara.APIError, match="redirected too many times"):
+        await make_client(looping).exports.download("e1")
+
+
+async def test_wait_follows_a_regenerated_export_under_its_new_id(make_client: Make) -> None:
+    """Regenerating may answer a new job: wait polls that one, not the expired one."""
+    expired = {"exportId": "e1", "status": "EXPIRED", "isAvailableForDownload": False}
+    rec = Recorder(
+        {
+            ("GET", f"{BASE}/e1"): (200, expired),
+            ("POST", f"{BASE}/e1"): (202, {"exportId": "e2", "status": "PENDING"}),
+            ("GET", f"{BASE}/e2"): (200, {**READY, "exportId": "e2"}),
+        }
+    )
+    job = await make_client(rec).exports.wait("e1", interval=0)
+    assert (job.id, job.download_url) == ("e2", LINK)
+    assert [(m, p) for m, p, _, _ in rec.seen] == [
+        ("GET", f"{BASE}/e1"),
+        ("POST", f"{BASE}/e1"),
+        ("GET", f"{BASE}/e2"),
+    ]
+
+
+async def test_a_job_started_by_a_bare_202_is_found_in_the_listing(make_client: Make) -> None:
+    """A 202 without an id: wait and download use the newest job of GET /exports."""
+    jobs = [
+        {"id": 7, "status": "COMPLETED", "createdAt": "2026-04-01T09:00:00Z"},
+        {"id": 9, "status": "PENDING", "createdAt": "2026-04-01T10:00:00Z"},
+    ]
+    rec = Recorder(
+        {
+            ("POST", f"{BASE}/delivery-reports"): (202, None),
+            ("GET", BASE): (200, jobs),
+            ("GET", f"{BASE}/9"): (200, {"id": 9, "status": "COMPLETED", "url": LINK}),
+        }
+    )
+    files: list[httpx.Request] = []
+    client = make_client(_files_and(rec, files))
+    started = await client.exports.delivery_reports(campaign_id=12)
+    assert started.id is None
+    ready = await client.exports.wait(started, interval=0)
+    assert ready.id == 9
+    assert await client.exports.download(started) == b"csv"
+    assert ("GET", f"{BASE}/7") not in [(m, p) for m, p, _, _ in rec.seen]
+
+
+async def test_download_refuses_a_bad_target_before_sending(make_client: Make) -> None:
+    """A ``to=`` that is not a path is a ValidationError naming it, and nothing is sent."""
+    rec = Recorder({("GET", f"{BASE}/e1"): (200, READY)})
+    with pytest.raises(qlara.ValidationError) as caught:
+        await make_client(rec).exports.download("e1", to=123)  # type: ignore[call-overload]
+    assert caught.value.field == "to"
+    assert rec.seen == []
+
+
+async def test_an_injected_client_following_redirects_never_carries_the_key_away() -> None:
+    """With a user's http_client that follows redirects, a 302 to a file host is not followed."""
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if request.url.host == "lora-api.agiletelecom.com":
+            return httpx.Response(302, headers={"Location": LINK})
+        return httpx.Response(200, content=b"csv")
+
+    async with httpx.AsyncClient(
+        transport=httpx.MockTransport(handler), follow_redirects=True
+    ) as http_client:
+        client = qlara.AsyncQlara(api_key=KEY, http_client=http_client, rate_limit=None)
+        assert await client.exports.download("e1") == b"csv"
+        await client.aclose()
+    assert [r.url.host for r in seen] == ["lora-api.agiletelecom.com", "files.example.net"]
+    assert seen[0].headers["x-api-key"] == KEY
+    assert "x-api-key" not in seen[1].headers
+
+
+async def test_wait_reads_the_state_from_the_listing_when_get_gives_only_a_link(
+    make_client: Make,
+) -> None:
+    """A GET /exports/{id} giving only a URL takes its state from the listing, as documented."""
+    states = iter(["EXPIRED", "PENDING", "COMPLETED"])
+    listed: dict[str, object] = {}
+
+    def listing(_: httpx.Request) -> httpx.Response:
+        state = next(states)
+        listed.update(id="e1", status=state, isAvailableForDownload=state == "COMPLETED")
+        return httpx.Response(200, json=[listed, {"id": "e0", "status": "COMPLETED"}])
+
+    rec = Recorder(
+        {
+            ("GET", f"{BASE}/e1"): (200, {"url": LINK}),
+            ("GET", BASE): listing,
+            ("POST", f"{BASE}/e1"): (202, None),
+        }
+    )
+    job = await make_client(rec).exports.wait("e1", interval=0)
+    assert (job.status, job.is_available_for_download, job.download_url) == (
+        "COMPLETED",
+        True,
+        LINK,
+    )
+    assert [(m, p) for m, p, _, _ in rec.seen] == [
+        ("GET", f"{BASE}/e1"),
+        ("GET", BASE),
+        ("POST", f"{BASE}/e1"),
+        ("GET", f"{BASE}/e1"),
+        ("GET", BASE),
+        ("GET", f"{BASE}/e1"),
+        ("GET", BASE),
+    ]

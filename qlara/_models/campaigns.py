@@ -28,6 +28,20 @@ __all__ = [
 Raw = Mapping[str, Any]
 
 
+# Other names the platform's doc sets give the same states (``isProgrammed``, the
+# older lifecycle's "Confirmed"...).
+_STATUS_ALIASES = {
+    "PROGRAMMED": "SCHEDULED",
+    "CONFIRMED": "SCHEDULED",
+    "RUNNING": "SENDING",
+    "IN_PROGRESS": "SENDING",
+    "COMPLETE": "COMPLETED",
+    "DONE": "COMPLETED",
+    "SENT": "COMPLETED",
+    "ERROR": "FAILED",
+}
+
+
 class CampaignStatus(enum.IntEnum):
     """Where a campaign is in its life; the platform sends the number (0-4), or sometimes the name.
 
@@ -46,7 +60,8 @@ class CampaignStatus(enum.IntEnum):
             text = value.strip().upper()
             if text.isdigit():
                 return cls._value2member_map_.get(int(text))  # type: ignore[return-value]
-            return cls.__members__.get(text)
+            text = text.replace(" ", "_").replace("-", "_")
+            return cls.__members__.get(_STATUS_ALIASES.get(text, text))
         return None
 
     @property

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import attrs
+
 from qlara._auth import Secret
 from qlara._errors import MalformedResponseError
 from qlara._models.account import (
@@ -20,18 +22,35 @@ from qlara._resources._read import Fields, obj, unwrap
 
 __all__ = [
     "KEY_FIELDS",
+    "URL_KEYS",
     "parse_api_key",
     "parse_created_key",
     "parse_credit",
     "parse_export",
+    "states_of",
+    "with_listed_state",
     "parse_quota",
     "parse_social",
     "parse_subscription",
 ]
 
 # Where a new key's value may be; the documented one (UC-014) first.
-KEY_FIELDS = ("apiKey", "key", "value", "token")
+KEY_FIELDS = ("apiKey", "key", "value", "token", "secret", "secretKey", "apiKeyValue")
 MASK = "***"
+# Where an export's time-limited link may be (the reference names no field).
+URL_KEYS = (
+    "downloadUrl",
+    "downloadURL",
+    "url",
+    "downloadLink",
+    "link",
+    "fileUrl",
+    "fileLink",
+    "signedUrl",
+    "presignedUrl",
+    "exportUrl",
+    "href",
+)
 NOT_READY = frozenset({"PENDING", "EXPIRED", "FAILED", "ERROR", "IN_PROGRESS", "PROCESSING"})
 
 
@@ -161,7 +180,10 @@ def parse_export(data: Any, known_id: int | str | None = None) -> ExportJob:
         return ExportJob(id=known_id, status="PENDING" if known_id is None else None)
     fields = Fields(obj(unwrap(data, "export"), "export"))
     available = fields.flag("isAvailableForDownload", "availableForDownload")
-    url = fields.text("downloadUrl", "url", "fileUrl", "link")
+    url = fields.text(*URL_KEYS)
+    if url is None:  # {"download": {"url": ...}} and the like
+        inner = fields.mapping("download", "file", "link", "url")
+        url = None if inner is None else Fields(inner).text(*URL_KEYS, "href")
     status = fields.text("status")
     if available is None:  # not said: a link on a job that is not known to be unready
         available = url is not None and (status or "").upper() not in NOT_READY
@@ -176,3 +198,20 @@ def parse_export(data: Any, known_id: int | str | None = None) -> ExportJob:
         expires_at=fields.when("expiresAt", "expirationDate", "urlExpiresAt"),
         raw=dict(fields.data),
     )
+
+
+STATE_KEYS = ("status", "isAvailableForDownload", "availableForDownload")
+
+
+def states_of(job: ExportJob) -> bool:
+    """Whether the platform's answer said the job's state (not only a link, or nothing)."""
+    return any(job.raw.get(key) is not None for key in STATE_KEYS)
+
+
+def with_listed_state(job: ExportJob, listed: ExportJob) -> ExportJob:
+    """``job`` (from ``GET /exports/{id}``: a link) in the state ``GET /exports`` lists for it."""
+    if listed.raw.get("isAvailableForDownload", listed.raw.get("availableForDownload")) is None:
+        ready = job.download_url is not None and (listed.status or "").upper() not in NOT_READY
+    else:
+        ready = listed.is_available_for_download
+    return attrs.evolve(job, status=listed.status, is_available_for_download=ready)

@@ -28,7 +28,17 @@ __all__ = [
 ]
 
 # Where the price may be: the shape of GET /price is undocumented (Q9).
-PRICE_KEYS = ("price", "totalPrice", "estimatedCost", "cost", "amount")
+PRICE_KEYS = (
+    "price",
+    "totalPrice",
+    "estimatedCost",
+    "cost",
+    "totalCost",
+    "amount",
+    "totalAmount",
+    "campaignPrice",
+    "value",
+)
 
 
 def status_of(value: Any) -> CampaignStatus | None:
@@ -88,10 +98,23 @@ def parse_campaign(data: Any) -> Campaign:
     )
 
 
+def _opened(data: Any) -> Any:
+    """``{"data": {...}}`` (or ``{"data": 12.5}``) opened; anything else as it is."""
+    if isinstance(data, Mapping) and "data" in data and set(data) <= {"data", "currency"}:
+        inner = data["data"]
+        extra = {"currency": data["currency"]} if "currency" in data else {}
+        if isinstance(inner, Mapping):
+            return {**extra, **inner}
+        if inner is not None:
+            return {"price": inner, **extra}
+    return unwrap(data, "goal")
+
+
 def parse_goal(data: Any) -> CampaignGoal:
     """``calculateGoal``'s answer: the older documented shape is read, anything else kept."""
     if data is None:
         return CampaignGoal()
+    data = _opened(data)
     if not isinstance(data, Mapping):
         number = _number(data)
         return CampaignGoal(estimated_cost=number, raw={"value": data})
@@ -106,7 +129,14 @@ def parse_goal(data: Any) -> CampaignGoal:
 
 
 def parse_price(data: Any) -> CampaignPrice:
-    """The price: a bare number, or an object with one of ``PRICE_KEYS`` (nested once is fine)."""
+    """The price: a bare number, or an object with one of ``PRICE_KEYS`` (nested once is fine).
+
+    An empty answer gives an empty ``raw``: ``launch`` then falls back to the
+    goal's estimate, never when the platform answered something unreadable.
+    """
+    if data is None:
+        return CampaignPrice(amount=None)
+    data = _opened(data)
     if not isinstance(data, Mapping):
         return CampaignPrice(amount=_number(data), raw={"value": data})
     fields = Fields(data)

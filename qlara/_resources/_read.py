@@ -8,9 +8,9 @@ an answer that is not an object is not the thing asked for.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from qlara._errors import MalformedResponseError
 from qlara._models._time import parse_timestamp
@@ -18,7 +18,25 @@ from qlara._wire import count as _count
 from qlara._wire import number as _number
 from qlara._wire import text as _text
 
-__all__ = ["Fields", "ident", "obj", "unwrap"]
+__all__ = ["Fields", "ident", "obj", "read_update", "unwrap"]
+
+
+T = TypeVar("T")
+
+
+def read_update(
+    parse: Callable[[Any], T], data: Any, sent: Mapping[str, Any], identifier: int | str
+) -> T:
+    """An update's answer as the object; an empty or id-less ack (``{"message": "updated"}``)
+    reads as what was sent, under the id it was sent to (the update did happen)."""
+    if data is None:
+        return parse({**sent, "id": identifier})
+    try:
+        return parse(data)
+    except MalformedResponseError:
+        if not isinstance(data, Mapping):
+            raise
+        return parse({**sent, **data, "id": identifier})
 
 
 def obj(data: Any, what: str) -> Mapping[str, Any]:

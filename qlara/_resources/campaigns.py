@@ -43,11 +43,17 @@ from qlara._resources._campaigns_wire import (
     parse_stats,
     stats_envelope,
 )
+from qlara._resources._read import read_update
 
 __all__ = ["AsyncCampaigns", "Campaigns"]
 
 CAMPAIGNS = Route("/partner-gateway/v1/campaigns")
 AGGREGATES = ("hour", "day", "week", "month")
+
+
+def _shown(amount: float) -> str:
+    """An amount in full (``:g`` would show 1234.567 as 1234.57): 12, 12.75, 1234.567."""
+    return str(int(amount)) if amount.is_integer() else repr(amount)
 
 
 class AsyncCampaigns(AsyncResource):
@@ -223,9 +229,7 @@ class AsyncCampaigns(AsyncResource):
             "{id}",
             id=identifier,
             json=body,
-            parse=lambda data: parse_campaign(
-                data if data is not None else {**body, "id": identifier}
-            ),
+            parse=lambda data: read_update(parse_campaign, data, body, identifier),
             what="campaign",
         )
         return await self._call(request, call_options(timeout, extra_headers, extra_body))
@@ -356,7 +360,9 @@ class AsyncCampaigns(AsyncResource):
             identifier, timeout=timeout, extra_headers=extra_headers, extra_body=extra_body
         )
         price = await self.price(identifier, timeout=timeout, extra_headers=extra_headers)
-        amount = price.amount if price.amount is not None else goal.estimated_cost
+        amount = price.amount
+        if amount is None and not price.raw:  # the price answered nothing: the goal's estimate
+            amount = goal.estimated_cost
         if cap is not None:
             currency = price.currency or goal.currency or ""
             if amount is None:
@@ -368,8 +374,9 @@ class AsyncCampaigns(AsyncResource):
             if amount > cap:
                 raise ValidationError(
                     "max_price",
-                    f"campaign {identifier} costs {amount:g}{' ' + currency if currency else ''}, "
-                    f"above max_price {cap:g}; it was not confirmed",
+                    f"campaign {identifier} costs {_shown(amount)}"
+                    f"{' ' + currency if currency else ''}, above max_price {_shown(cap)}; "
+                    "it was not confirmed",
                 )
         await self.confirm(identifier, timeout=timeout, extra_headers=extra_headers)
         if price.amount is None and amount is not None:

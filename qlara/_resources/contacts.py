@@ -27,6 +27,7 @@ from qlara._resources._base import AsyncResource, call_options, check_limit, chi
 from qlara._resources._contact_lists import AsyncContactLists, ContactLists
 from qlara._resources._contact_query import contact_body, contact_filters, file_name_of
 from qlara._resources._contacts_wire import parse_contact, parse_import
+from qlara._resources._read import read_update
 from qlara._upload import FileSource, upload
 
 __all__ = ["AsyncContacts", "Contacts"]
@@ -190,9 +191,7 @@ class AsyncContacts(AsyncResource):
             "{id}",
             id=identifier,
             json=body,
-            parse=lambda data: parse_contact(
-                data if data is not None else {**body, "id": identifier}
-            ),
+            parse=lambda data: read_update(parse_contact, data, body, identifier),
             what="contact",
         )
         return await self._call(request, call_options(timeout, extra_headers, extra_body))

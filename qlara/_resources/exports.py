@@ -14,12 +14,19 @@ import os
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar, overload
-from urllib.parse import urlsplit
+from urllib.parse import urljoin
 
 import anyio
+import attrs
 
 from qlara._blocking import SyncResource, blocking, blocking_iter
-from qlara._errors import APIError, APITimeoutError, MalformedResponseError, ValidationError
+from qlara._errors import (
+    APIError,
+    APIStatusError,
+    APITimeoutError,
+    MalformedResponseError,
+    ValidationError,
+)
 from qlara._http import TimeoutTypes
 from qlara._models.account import ExportJob
 from qlara._pagination import AsyncPager
@@ -27,67 +34,21 @@ from qlara._raw import RawResponse
 from qlara._request import Answer, Request, Route
 from qlara._resources import _admin_args as _a
 from qlara._resources import _tracking_args as _t
-from qlara._resources._account_wire import parse_export
+from qlara._resources._account_wire import parse_export, states_of, with_listed_state
 from qlara._resources._base import AsyncResource, call_options, check_limit
+from qlara._resources._export_links import (
+    ExportRef,
+    export_id,
+    link_of,
+    location_of,
+    newest,
+    read_job,
+)
 
 __all__ = ["AsyncExports", "ExportRef", "Exports", "export_id"]
 
 EXPORTS = Route("/partner-gateway/v1/exports")
-ExportRef = ExportJob | int | str
-
-
-def export_id(job: object, field: str = "export") -> int | str:
-    """The id of an ``ExportJob`` (or an id itself)."""
-    if isinstance(job, ExportJob):
-        if job.id is None:
-            raise ValidationError(
-                field,
-                "this export job has no id (the platform's 202 carried none): find it with "
-                "client.exports.list()",
-            )
-        return job.id
-    return _a.one_id(field, job)
-
-
-def _link(job: ExportJob) -> str:
-    url = job.download_url
-    if url is None:
-        raise MalformedResponseError(
-            f"malformed export answer: export {job.id} is available for download but has no "
-            "download URL @ $.downloadUrl"
-        )
-    parts = urlsplit(url)
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise MalformedResponseError(
-            f"malformed export answer: the download URL of export {job.id} is not an absolute "
-            "http(s) URL @ $.downloadUrl"
-        )
-    return url
-
-
-def _read_job(answer: RawResponse, identifier: int | str) -> ExportJob:
-    try:
-        data = answer.json()
-    except MalformedResponseError:
-        data = answer.text.strip()
-        if not data.startswith(("https://", "http://")):
-            raise MalformedResponseError(
-                f"malformed export answer: neither JSON nor a download URL @ $ "
-                f"(export {identifier})",
-                status_code=answer.status_code,
-            ) from None
-    if isinstance(data, str) and data.startswith(("https://", "http://")):
-        return ExportJob(
-            id=identifier,
-            status="COMPLETED",
-            is_available_for_download=True,
-            download_url=data,
-            raw={"downloadUrl": data},
-        )
-    try:
-        return parse_export(data, identifier)
-    except MalformedResponseError as exc:
-        raise MalformedResponseError(str(exc), status_code=answer.status_code) from exc
+MAX_REDIRECTS = 5
 
 
 PathT = TypeVar("PathT", bound="str | os.PathLike[str]")
@@ -122,14 +83,44 @@ class AsyncExports(AsyncResource):
         extra_body: Mapping[str, Any] | None = None,
     ) -> ExportJob:
         """One job, with its time-limited ``download_url`` once it is ready."""
-        identifier = export_id(export)
+        identifier = await self._id(export, timeout, extra_headers)
         # Read raw: the reference says this answers "a time-limited download URL",
-        # which may come as a job object, a JSON string or a plain-text URL.
+        # which may come as a job object, a JSON string, a plain-text URL or a
+        # redirect to it (never followed here: it would carry the API key along).
         request: Request[RawResponse] = EXPORTS.request(
             "GET", "{id}", id=identifier, answer=Answer.RAW, what="export"
         )
-        answer = await self._call(request, call_options(timeout, extra_headers, extra_body))
-        return _read_job(answer, identifier)
+        try:
+            answer = await self._call(request, call_options(timeout, extra_headers, extra_body))
+        except APIStatusError as exc:
+            target = location_of(exc)
+            if target is None:
+                raise
+            link = urljoin(str(EXPORTS.at("{id}", id=identifier)), target)
+            return ExportJob(
+                id=identifier,
+                status="COMPLETED",
+                is_available_for_download=True,
+                download_url=link,
+                raw={"downloadUrl": link},
+            )
+        return read_job(answer, identifier)
+
+    async def _id(
+        self,
+        export: ExportRef,
+        request_timeout: TimeoutTypes,
+        extra_headers: Mapping[str, str] | None,
+    ) -> int | str:
+        """The job's id; a job whose 202 carried none is the newest of ``GET /exports``."""
+        if not isinstance(export, ExportJob) or export.id is not None:
+            return export_id(export)
+        listing = self.list(timeout=request_timeout, extra_headers=extra_headers)
+        page = await listing.first_page()
+        found = newest(page.items)
+        if found is None or found.id is None:
+            return export_id(export)  # the ValidationError saying the job has no id
+        return found.id
 
     async def regenerate(
         self,
@@ -140,7 +131,7 @@ class AsyncExports(AsyncResource):
         extra_body: Mapping[str, Any] | None = None,
     ) -> ExportJob:
         """Prepare an expired export again (``POST /exports/{id}``)."""
-        identifier = export_id(export)
+        identifier = await self._id(export, timeout, extra_headers)
         request = EXPORTS.request(
             "POST",
             "{id}",
@@ -234,11 +225,12 @@ class AsyncExports(AsyncResource):
             APITimeoutError: not ready within ``timeout``.
             APIError: the job failed, or expired again after being regenerated.
         """
-        identifier = export_id(export)
         timeout = _t.seconds("timeout", timeout)
         interval = _t.seconds("interval", interval)
         deadline = anyio.current_time() + timeout
+        identifier = await self._id(export, request_timeout, extra_headers)
         regenerated = False
+        consult_list = True
         while True:
             job = await self.get(
                 identifier,
@@ -246,6 +238,14 @@ class AsyncExports(AsyncResource):
                 extra_headers=extra_headers,
                 extra_body=extra_body,
             )
+            if consult_list and not states_of(job):
+                # Only a link (or nothing): the documented place of a job's state is
+                # the listing, so an expired or pending job is not taken as ready.
+                listed = await self._listed(identifier, request_timeout, extra_headers)
+                if listed is None:
+                    consult_list = False
+                elif states_of(listed):
+                    job = with_listed_state(job, listed)
             if job.is_available_for_download:
                 return job
             if job.is_failed:
@@ -254,9 +254,11 @@ class AsyncExports(AsyncResource):
                 if regenerated:
                     raise APIError(f"export {identifier} expired again after it was regenerated")
                 regenerated = True
-                await self.regenerate(
+                fresh = await self.regenerate(
                     identifier, timeout=request_timeout, extra_headers=extra_headers
                 )
+                if fresh.id is not None:  # the platform may start the export anew under a new id
+                    identifier = fresh.id
                 continue
             remaining = deadline - anyio.current_time()
             if remaining <= 0:
@@ -265,6 +267,21 @@ class AsyncExports(AsyncResource):
                     f"(status {job.status or 'unknown'})"
                 )
             await anyio.sleep(min(interval, remaining))
+
+    async def _listed(
+        self,
+        identifier: int | str,
+        request_timeout: TimeoutTypes,
+        extra_headers: Mapping[str, str] | None,
+    ) -> ExportJob | None:
+        """The job as the first page of ``GET /exports`` lists it; ``None`` if absent or refused."""
+        listing = self.list(timeout=request_timeout, extra_headers=extra_headers)
+        try:
+            page = await listing.first_page()
+        except (APIStatusError, MalformedResponseError):
+            return None
+        wanted = str(identifier)
+        return next((j for j in page.items if j.id is not None and str(j.id) == wanted), None)
 
     @overload
     async def download(
@@ -307,7 +324,9 @@ class AsyncExports(AsyncResource):
         Raises:
             ValidationError: the export is not ready yet (``wait`` for it first).
         """
-        identifier = export_id(export)
+        if to is not None and not isinstance(to, (str, os.PathLike)):
+            raise ValidationError("to", f"must be a path or None, got {type(to).__name__}")
+        identifier = await self._id(export, timeout, extra_headers)
         job = await self.get(
             identifier, timeout=timeout, extra_headers=extra_headers, extra_body=extra_body
         )
@@ -317,17 +336,28 @@ class AsyncExports(AsyncResource):
                 f"export {identifier} is not ready for download "
                 f"(status {job.status or 'unknown'}); wait() for it first",
             )
-        request: Request[Any] = Request(
-            method="GET",
-            path=_link(job),
-            answer=Answer.BYTES if to is None else Answer.FILE,
-            to=to,
-            external=True,
-            what="export file",
-        )
+        link = link_of(job)
         options = call_options(timeout, extra_headers, None)
-        result: bytes | str | os.PathLike[str] = await self._call(request, options)
-        return result
+        for _ in range(MAX_REDIRECTS + 1):
+            request: Request[Any] = Request(
+                method="GET",
+                path=link,
+                answer=Answer.BYTES if to is None else Answer.FILE,
+                to=to,
+                external=True,
+                what="export file",
+            )
+            try:
+                result: bytes | str | os.PathLike[str] = await self._call(request, options)
+            except APIStatusError as exc:
+                target = location_of(exc)
+                if target is None:
+                    raise
+                # Followed here, still without credentials, wherever it points.
+                link = link_of(attrs.evolve(job, download_url=urljoin(link, target)))
+                continue
+            return result
+        raise APIError(f"export {identifier}: the download link redirected too many times")
 
 
 class Exports(SyncResource):

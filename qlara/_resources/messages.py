@@ -226,8 +226,8 @@ class AsyncMessages(AsyncResource):
 
         Returns:
             The export job (``ExportJob``; the platform's answer is in ``raw``).
-            When the 202 carries no id, ``job.id`` is ``None``: find the job
-            with ``client.exports.list()``.
+            When the 202 carries no id, ``job.id`` is ``None``; ``wait`` and
+            ``download`` then use the newest job of ``client.exports.list()``.
         """
         _args.aware("start", start)
         _args.aware("end", end)

@@ -148,6 +148,9 @@ async def platform_admin(client: qlara.AsyncQlara, sync: qlara.Qlara) -> None:
     assert_type(sync.exports.download(job), bytes)
     key = await client.api_keys.create("CI")
     assert_type(key.reveal(), str)
+    await client.api_keys.delete(key)
+    for listed in sync.api_keys.list():
+        sync.api_keys.delete(listed)
     assert_type((await client.account.credit()).available_credit, float | None)
     for profile in sync.socials.list():
         assert_type(profile, qlara.SocialProfile)
