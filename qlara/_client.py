@@ -14,9 +14,9 @@ import httpx
 import sniffio
 
 from qlara._auth import BasicAuth
-from qlara._batch import SendMany
-from qlara._batch_input import ProgressCallback
-from qlara._batch_link import link_of
+from qlara._batch._engine import SendMany
+from qlara._batch._input import ProgressCallback
+from qlara._batch._link import link_of
 from qlara._config import (
     DEFAULT_RATE_LIMIT,
     ClientConfig,
@@ -339,7 +339,7 @@ class AsyncQlara:
             concurrency: most messages in flight at once.
             journal: a file to resume from: a rerun with the same input and
                 journal skips what earlier runs handed over and reconciles what
-                they started (see ``qlara/_batch.py``). Messages without a
+                they started (see ``qlara/_batch/_engine.py``). Messages without a
                 ``message_id`` get ``uuid5(run_id, str(index))``, stable across runs.
             on_progress: called as ``on_progress(done, total, ok, failed)`` after
                 each outcome; ``total`` is ``len(messages)`` or ``None``.
@@ -351,7 +351,7 @@ class AsyncQlara:
                 Legacy format cannot carry faithfully (a ``campaign_id``, a
                 placeholder without a value, an id over 64 characters, RCS,
                 WhatsApp) go alone through their own endpoint. See
-                ``qlara/_batch_pack.py``.
+                ``qlara/_batch/_pack.py``.
             timeout: per-attempt timeout for each send.
             extra_headers: merged into every send's headers.
             extra_body: merged into every send's JSON body.

@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from qlara._batch_input import MESSAGE_TYPES, with_message_id
+from qlara._batch._input import MESSAGE_TYPES, with_message_id
 from qlara._errors import ValidationError
 from qlara._models import SendResult
 from qlara._models.channel import Channel

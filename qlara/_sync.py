@@ -29,8 +29,8 @@ import attrs
 import httpx
 
 from qlara._auth import BasicAuth, Secret
-from qlara._batch_input import ProgressCallback
-from qlara._batch_sync import SendManyIterator, send_many_blocking
+from qlara._batch._input import ProgressCallback
+from qlara._batch._sync import SendManyIterator, send_many_blocking
 from qlara._blocking import Blocking, blocking, sync_child
 from qlara._client import AsyncQlara
 from qlara._config import (

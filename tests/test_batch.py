@@ -20,8 +20,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import qlara
-from qlara._batch import SendMany
-from qlara._batch_input import derived_id, with_message_id
+from qlara._batch._engine import SendMany
+from qlara._batch._input import derived_id, with_message_id
 from qlara._pump import iterate_blocking
 from tests.conftest import DESTINATION, FAST_RETRIES, KEY, accepted
 

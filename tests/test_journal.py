@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 import qlara
-from qlara._journal import Journal, JournalError
+from qlara._batch._journal import Journal, JournalError
 from tests.conftest import accepted
 from tests.test_batch import Platform, collect, index_of, sms
 

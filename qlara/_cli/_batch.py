@@ -37,7 +37,7 @@ from typing import Any, TextIO
 import anyio
 
 import qlara
-from qlara._batch_pack import MAX_SMS_PER_REQUEST
+from qlara._batch._pack import MAX_SMS_PER_REQUEST
 from qlara._cli._batch_progress import resume_command, watch
 from qlara._cli._common import Output, UsageError, client_for, common_options, integer_in
 from qlara._cli._ui import Progress, table

@@ -32,10 +32,10 @@ import anyio
 from anyio.from_thread import BlockingPortal
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
-from qlara._batch import SendMany
-from qlara._batch_input import JournalPath, ProgressCallback, check_arguments
-from qlara._batch_link import link_of
-from qlara._batch_pack import check_sms_per_request
+from qlara._batch._engine import SendMany
+from qlara._batch._input import JournalPath, ProgressCallback, check_arguments
+from qlara._batch._link import link_of
+from qlara._batch._pack import check_sms_per_request
 from qlara._errors import ValidationError
 from qlara._guards import check_max_parts
 from qlara._http import CallOptions

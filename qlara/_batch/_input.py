@@ -15,10 +15,10 @@ from typing import Any, Union
 
 import attrs
 
+from qlara._batch._journal import DIGEST_SIZE
 from qlara._converter import unstructure
 from qlara._errors import ValidationError
 from qlara._http import CallOptions, as_timeout, check_extra_headers
-from qlara._journal import DIGEST_SIZE
 from qlara._models import RcsMessage, SmsMessage, WhatsAppMessage
 
 __all__ = [

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from qlara._batch_input import message_digest
+from qlara._batch._input import message_digest
 from qlara._errors import NotFoundError, OutcomeUnknownError, QlaraError, ValidationError
 from qlara._models import Channel, ChannelResult, SendResult
 from qlara._models.outcome import Outcome

@@ -1,4 +1,4 @@
-"""The engine of ``sms_per_request``: one ``SendMany`` worker's unit of work (see ``_batch_pack``).
+"""The engine of ``sms_per_request``: one ``SendMany`` worker's unit of work (see ``_pack``).
 
 ``Packer.process(index, item)`` is called by a worker with the input it
 pulled. Anything that cannot travel in a pack goes through ``SendMany``'s own
@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
-from qlara._batch_input import derived_id, message_digest, with_message_id
-from qlara._batch_pack import (
+from qlara._batch._input import derived_id, message_digest, with_message_id
+from qlara._batch._pack import (
     MAX_REQUEST_BYTES,
     Entry,
     body_of,
@@ -34,7 +34,7 @@ from qlara._models.outcome import Outcome
 from qlara._resources._sending import new_message_id
 
 if TYPE_CHECKING:
-    from qlara._batch import SendMany
+    from qlara._batch._engine import SendMany
 
 __all__ = ["Packer"]
 

@@ -21,7 +21,7 @@ same id), and anything else, or no status endpoint, gives an
 ``OutcomeUnknownError`` outcome. Nothing is sent twice.
 
 High volume. With ``sms_per_request=N > 1`` a worker's unit of work is a
-``Packer.process`` call (``_batch_packer``): SMS inputs travel up to N at a
+``Packer.process`` call (``_packer``): SMS inputs travel up to N at a
 time in one SMS Legacy request, everything else alone, as above.
 """
 
@@ -45,7 +45,7 @@ import anyio.abc
 import anyio.lowlevel
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
-from qlara._batch_input import (
+from qlara._batch._input import (
     MESSAGE_TYPES,
     JournalPath,
     ProgressCallback,
@@ -53,9 +53,10 @@ from qlara._batch_input import (
     derived_id,
     with_message_id,
 )
-from qlara._batch_outcomes import cut_off, digest_of, reconcile, unencodable
-from qlara._batch_pack import check_sms_per_request
-from qlara._batch_packer import Packer
+from qlara._batch._journal import Journal, JournalError
+from qlara._batch._outcomes import cut_off, digest_of, reconcile, unencodable
+from qlara._batch._pack import check_sms_per_request
+from qlara._batch._packer import Packer
 from qlara._errors import (
     AuthenticationError,
     PermissionDeniedError,
@@ -65,11 +66,10 @@ from qlara._errors import (
 )
 from qlara._guards import check_max_parts, too_many_parts
 from qlara._http import CallOptions
-from qlara._journal import Journal, JournalError
 from qlara._models.outcome import Outcome
 
 if TYPE_CHECKING:
-    from qlara._batch_link import BatchLink
+    from qlara._batch._link import BatchLink
 
 __all__ = ["SendMany"]
 
