@@ -68,6 +68,7 @@ from qlara._models.legacy import LegacyResult as LegacyResult
 from qlara._models.legacy import LegacySendResult as LegacySendResult
 from qlara._models.legacy import LegacySms as LegacySms
 from qlara._models.outcome import Outcome as Outcome
+from qlara._models.ratelimit import RateLimit as RateLimit
 from qlara._models.status import DeliveryStatus as DeliveryStatus
 from qlara._models.status import MessageStatus as MessageStatus
 from qlara._models.status import WebhookConfig as WebhookConfig
@@ -79,7 +80,6 @@ from qlara._models.templates import WhatsAppButton as WhatsAppButton
 from qlara._models.templates import WhatsAppTemplateDetails as WhatsAppTemplateDetails
 from qlara._pagination import AsyncPager as AsyncPager
 from qlara._pagination import Page as Page
-from qlara._ratelimit import RateLimit as RateLimit
 from qlara._raw import RawResponse as RawResponse
 from qlara._retry import RetryPolicy as RetryPolicy
 from qlara._segments import Segments as Segments

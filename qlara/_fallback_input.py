@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from qlara._batch._input import MESSAGE_TYPES, with_message_id
+from qlara._batch._input import MESSAGE_TYPES, carrying_id
 from qlara._errors import ValidationError
 from qlara._models import SendResult
 from qlara._models.channel import Channel
@@ -58,7 +58,7 @@ def prepare(messages: Iterable[Any], on_unknown: object, tracker: object) -> lis
                 f"must be an SmsMessage, RcsMessage or WhatsAppMessage, got {kind}",
             )
         if message.message_id is None:
-            chain[index] = with_message_id(message, str(uuid.uuid4()))
+            chain[index] = carrying_id(message, str(uuid.uuid4()))
         elif message.message_id in seen:
             raise ValidationError(
                 f"messages[{index}].message_id",

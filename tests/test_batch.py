@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 import qlara
 from qlara._batch._engine import SendMany
-from qlara._batch._input import derived_id, with_message_id
+from qlara._batch._input import carrying_id, derived_id
 from qlara._pump import iterate_blocking
 from tests.conftest import DESTINATION, FAST_RETRIES, KEY, accepted
 
@@ -394,7 +394,7 @@ def test_with_message_id_copies_every_field() -> None:
         placeholders={"name": "Ada"},
         fallback_sms=qlara.SmsFallback(sender="Shop", body="Hi"),
     )
-    copy = with_message_id(original, "m-1")
+    copy = carrying_id(original, "m-1")
     assert copy == attrs.evolve(original, message_id="m-1")
     assert original.message_id is None
 

@@ -67,3 +67,22 @@ def test_httpx_is_imported_only_by_the_pipeline_and_the_clients() -> None:
         )
     }
     assert users <= allowed, users - allowed
+
+
+def test_the_simulator_shares_only_the_models_with_the_client() -> None:
+    """qlara.testing must not share the client's bugs: it imports models, errors, nothing else."""
+    paths = {_module_name(p): p for p in PACKAGE.rglob("*.py")}
+    allowed = (
+        "qlara.testing",
+        "qlara._models",
+        "qlara._errors",
+        "qlara._converter",
+        "qlara._redact",
+    )
+    used = {
+        target
+        for name, path in paths.items()
+        if name.startswith("qlara.testing")
+        for target in _imports(path, set(paths))
+    }
+    assert {t for t in used if not t.startswith(allowed)} == set()

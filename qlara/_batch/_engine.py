@@ -49,9 +49,9 @@ from qlara._batch._input import (
     MESSAGE_TYPES,
     JournalPath,
     ProgressCallback,
+    carrying_id,
     check_arguments,
     derived_id,
-    with_message_id,
 )
 from qlara._batch._journal import Journal, JournalError
 from qlara._batch._outcomes import cut_off, digest_of, reconcile, unencodable
@@ -539,7 +539,7 @@ class SendMany:
         earlier = journal.started.get(index) if journal is not None else None
         if earlier is not None:
             if caller_id is None:
-                message = with_message_id(message, earlier)
+                message = carrying_id(message, earlier)
             elif caller_id != earlier:
                 # Never send a caller's message under another id: another input.
                 assert journal is not None
@@ -551,7 +551,7 @@ class SendMany:
             if reconciled is not None:
                 return reconciled
         elif message.message_id is None:
-            message = with_message_id(message, derived_id(self._namespace, index))
+            message = carrying_id(message, derived_id(self._namespace, index))
         message_id = message.message_id
         assert message_id is not None
         if self._max_parts is not None:

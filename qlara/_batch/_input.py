@@ -22,14 +22,14 @@ from qlara._http import CallOptions, as_timeout, check_extra_headers
 from qlara._models import RcsMessage, SmsMessage, WhatsAppMessage
 
 __all__ = [
-    "MESSAGE_TYPES",
     "JournalPath",
+    "MESSAGE_TYPES",
     "ProgressCallback",
+    "carrying_id",
     "check_arguments",
     "check_journal_path",
     "derived_id",
     "message_digest",
-    "with_message_id",
 ]
 
 MESSAGE_TYPES = (SmsMessage, RcsMessage, WhatsAppMessage)
@@ -86,7 +86,7 @@ def check_journal_path(journal: object) -> None:
 _FIELDS: dict[type[Any], tuple[str, ...]] = {}
 
 
-def with_message_id(message: Any, message_id: str) -> Any:
+def carrying_id(message: Any, message_id: str) -> Any:
     """A copy of a validated message with another ``message_id``, without validating again.
 
     ``attrs.evolve`` re-runs every validator (7 us for an SMS, a third of the

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
-from qlara._batch._input import derived_id, message_digest, with_message_id
+from qlara._batch._input import carrying_id, derived_id, message_digest
 from qlara._batch._pack import (
     MAX_REQUEST_BYTES,
     Entry,
@@ -102,7 +102,7 @@ class Packer:
         message = item
         if earlier is not None:
             if item.message_id is None:
-                message = with_message_id(item, earlier)
+                message = carrying_id(item, earlier)
             elif item.message_id != earlier:
                 assert journal is not None
                 raise JournalError(
@@ -115,7 +115,7 @@ class Packer:
             held.earlier.append(Entry(index, item, message, text))
             return True
         if message.message_id is None:
-            message = with_message_id(message, derived_id(batch._namespace, index))
+            message = carrying_id(message, derived_id(batch._namespace, index))
         if batch._max_parts is not None and too_many_parts(index, message, batch._max_parts):
             return False  # alone through _process, which refuses it before anything is sent
         if message.message_id in held.ids:

@@ -14,7 +14,7 @@ from qlara._http import CallOptions, HttpCore
 from qlara._models import AnyMessage, RcsMessage, SendResult, SmsMessage, WhatsAppMessage
 from qlara._resources._base import call_options
 
-__all__ = ["SEND_PATHS", "call_options", "new_message_id", "send", "with_message_id"]
+__all__ = ["SEND_PATHS", "call_options", "new_message_id", "send", "ensure_message_id"]
 
 SEND_PATHS: Mapping[type[Any], str] = {
     SmsMessage: "/message-server/sms/send",
@@ -28,7 +28,7 @@ def new_message_id() -> str:
     return str(uuid.uuid4())
 
 
-def with_message_id(message: AnyMessage) -> AnyMessage:
+def ensure_message_id(message: AnyMessage) -> AnyMessage:
     """The message as it goes out: with the caller's id, or a fresh UUID4."""
     if message.message_id is not None:
         return message
@@ -46,7 +46,7 @@ async def send(
     if path is None or (expected is not None and not isinstance(message, expected)):
         wanted = expected.__name__ if expected else "SmsMessage, RcsMessage or WhatsAppMessage"
         raise ValidationError("message", f"must be a {wanted}, got {type(message).__name__}")
-    message = with_message_id(message)
+    message = ensure_message_id(message)
     message_id = message.message_id
     assert message_id is not None
     return await http.request(

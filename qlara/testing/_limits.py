@@ -12,7 +12,7 @@ import math
 
 import attrs
 
-from qlara._ratelimit import RateLimit
+from qlara._models.ratelimit import RateLimit
 
 __all__ = ["KeyLimiter", "Verdict"]
 

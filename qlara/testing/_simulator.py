@@ -16,7 +16,7 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from qlara._models import Channel
-from qlara._ratelimit import RateLimit
+from qlara._models.ratelimit import RateLimit
 from qlara.testing import _events, _exports, _inbox, _routes
 from qlara.testing._assets import AssetControls, AssetState
 from qlara.testing._dispatch import HttpDispatcher, is_loopback
