@@ -25,7 +25,7 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 from collections import deque
-from collections.abc import AsyncIterable, Callable, Iterable, Iterator
+from collections.abc import AsyncIterable, Callable, Iterable, Iterator, Sized
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -252,7 +252,7 @@ def _iterate(
     concurrency = make_args["concurrency"]
     # Packs of N need N inputs per worker in hand: read that much further ahead.
     source = _Input(messages, concurrency * make_args["sms_per_request"])
-    total = check_arguments(messages, concurrency)
+    total = len(messages) if isinstance(messages, Sized) else None  # checked at the call
 
     def make(feed: _Feed) -> SendMany:
         batch = SendMany(link_of(async_client), feed, hand_over=False, checked=True, **make_args)
@@ -287,20 +287,38 @@ def _iterate(
                 batch.count(event)
                 recent.append(event.index)
                 yield event
-                # The caller asks for the next one: it is done with this one.
-                batch.journal_done(event)
+                # The caller asks for the next one: it is done with this one. The
+                # journal is written on the loop thread only (its start records are).
+                if batch.journal is not None:
+                    portal.call(batch.journal_done, event)
                 source.outstanding -= 1
                 source.serve(portal, pump)
         future.result()  # re-raise what stopped the pump (the input failed, the journal...)
         if not reported and pump.batch is not None:
             pump.batch.report_progress()
     finally:
-        with contextlib.suppress(RuntimeError):  # the portal already stopped
-            portal.call(pump.stop)
-        # Wait, so nothing runs on when we return; then no record can follow.
-        concurrent.futures.wait([future])
-        unreported.extend(_not_handed_over(portal, pump, events, recent))
-        if pump.batch is not None:
+        _finish(portal, pump, future, events=events, recent=recent, unreported=unreported)
+
+
+def _finish(
+    portal: BlockingPortal,
+    pump: _Pump,
+    future: concurrent.futures.Future[None],
+    *,
+    events: deque[object],
+    recent: deque[int],
+    unreported: list[Outcome],
+) -> None:
+    """Stop the pump, wait for it, note what was never handed over, close the journal."""
+    with contextlib.suppress(RuntimeError):  # the portal already stopped
+        portal.call(pump.stop)
+    # Wait, so nothing runs on when we return; then no record can follow.
+    concurrent.futures.wait([future])
+    unreported.extend(_not_handed_over(portal, pump, events, recent))
+    if pump.batch is not None:
+        try:  # on the loop thread, like every other write to the journal
+            portal.call(pump.batch.close_journal)
+        except RuntimeError:  # the portal already stopped: nothing else can write now
             pump.batch.close_journal()
 
 
