@@ -351,9 +351,8 @@ def test_errors_and_parse(connect: Callable[..., Any]) -> None:
             "error": None,
         }
     )
-    assert (
-        isinstance(old, qlara.webhooks.DeliveryEvent) and old.status is qlara.DeliveryStatus.EXPIRED
-    )
+    assert isinstance(old, qlara.webhooks.DeliveryEvent)
+    assert old.status is qlara.DeliveryStatus.EXPIRED
     assert old.channel is qlara.Channel.SMS
     tracker = qlara.webhooks.DeliveryTracker()
     assert tracker is not None
@@ -1220,7 +1219,8 @@ def test_rcs_and_whatsapp_sends(connect: Callable[..., Any]) -> None:
     result = client.rcs.send(destination=to, agent_id=10, body=qlara.RcsText(text="Hi"))
     body = fake.last("POST", f"{MS}/rcs/send")[1]
     assert (body["destination"], body["agentId"]) == (to, 10)
-    assert body["body"]["type"] == "TEXT" and "templateId" not in body
+    assert body["body"]["type"] == "TEXT"
+    assert "templateId" not in body
     assert result.results[qlara.Channel.RCS].accepted
     client.rcs.send(destination=to, agent_id=10, template_id=7, placeholders={"name": "Ada"})
     body = fake.last("POST", f"{MS}/rcs/send")[1]
@@ -1239,8 +1239,10 @@ def test_rcs_and_whatsapp_sends(connect: Callable[..., Any]) -> None:
         {"id": 42},
         {"1": "Ada"},
     )
-    assert body["fallbackRcs"]["agentId"] == 10 and body["fallbackSms"]["sender"] == "Qlara"
-    assert sent.accepted and sent.message_id == body["messageId"]
+    assert body["fallbackRcs"]["agentId"] == 10
+    assert body["fallbackSms"]["sender"] == "Qlara"
+    assert sent.accepted
+    assert sent.message_id == body["messageId"]
 
 
 async def test_per_key_rate_limit() -> None:
@@ -1262,9 +1264,12 @@ async def test_per_key_rate_limit() -> None:
 async def test_webhook_receiver_token() -> None:
     """asgi_app(handler, token=) refuses callers without the secret and hands parsed events over."""
     events: list[Any] = []
+    both = anyio.Event()
 
     async def handler(event: Any) -> None:
         events.append(event)
+        if len(events) == 2:
+            both.set()
 
     app = qlara.webhooks.asgi_app(handler, token="t0k")
     payload = {"eventType": "READ", "messageId": "m", "destination": "+39", "channel": "WHATSAPP"}
@@ -1275,10 +1280,10 @@ async def test_webhook_receiver_token() -> None:
         by_query = await http.post("/hook", params={"token": "t0k"}, json=payload)
         by_header = await http.post("/hook", headers={"X-Webhook-Token": "t0k"}, json=payload)
     assert refused.status_code in (401, 403)
-    assert by_query.is_success and by_header.is_success
+    assert by_query.is_success
+    assert by_header.is_success
     with anyio.fail_after(5):
-        while len(events) < 2:
-            await anyio.sleep(0)
+        await both.wait()
     assert all(isinstance(e, qlara.webhooks.ReadEvent) for e in events)
 
 
