@@ -466,6 +466,8 @@ def test_pager_types() -> None:
     with qlara.Qlara(api_key=KEY, transport=httpx.MockTransport(fake), rate_limit=None) as client:
         pager = client.contacts.list()
         assert isinstance(pager, qlara.Pager)
+        with pytest.raises(StopIteration):
+            next(pager)  # a plain iterator
         assert list(pager) == []
         assert pager.first_page().items == ()
 
