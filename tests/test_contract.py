@@ -1309,3 +1309,54 @@ def test_send_many_journal_resume(connect: Callable[..., Any], tmp_path: Path) -
     again = list(client.send_many(messages, journal=str(journal)))
     assert len(fake.calls) == 3
     assert all(o.ok for o in again)
+
+
+def test_listing_query_names(connect: Callable[..., Any]) -> None:
+    """Listing filters travel under the documented query names (camelCase, lists comma-joined)."""
+    fake = Fake(
+        {
+            ("GET", f"{GW}/campaigns"): (200, []),
+            ("GET", f"{GW}/contacts"): (200, []),
+            ("GET", f"{GW}/inbox/conversations"): (200, []),
+            ("GET", f"{GW}/messages/history"): (200, []),
+        }
+    )
+    client = connect(fake)
+    list(
+        client.campaigns.list(
+            is_draft=True, sending_mode=["SMS", "RCS"], start_date=date(2026, 4, 1), limit=5
+        )
+    )
+    query = fake.last("GET", f"{GW}/campaigns")[0]
+    assert query == {
+        "isDraft": "true",
+        "sendingMode": "SMS,RCS",
+        "startDate": "2026-04-01",
+        "page": "0",
+        "limit": "5",
+    }
+    list(client.contacts.list(list_ids=[1, 2], communication_supported=["SMS"], sort_order="asc"))
+    query = fake.last("GET", f"{GW}/contacts")[0]
+    assert (query["listIds"], query["communicationSupported"], query["sortOrder"]) == (
+        "1,2",
+        "SMS",
+        "asc",
+    )
+    since = datetime(2026, 4, 1, tzinfo=timezone.utc)
+    list(
+        client.inbox.list(
+            date_from=since, channel_ids=[3], unread_only=True, order_by="-lastMessageDate"
+        )
+    )
+    query = fake.last("GET", f"{GW}/inbox/conversations")[0]
+    assert (query["channelIds"], query["unreadOnly"], query["orderBy"]) == (
+        "3",
+        "true",
+        "-lastMessageDate",
+    )
+    assert query["dateFrom"].startswith("2026-04-01")
+    list(client.messages.history(channel="SMS", from_=since, to=since, status="DELIVERED"))
+    query = fake.last("GET", f"{GW}/messages/history")[0]
+    assert (query["channel"], query["status"], query["page"]) == ("SMS", "DELIVERED", "0")
+    assert query["from"].startswith("2026-04-01T00:00:00")
+    assert query["to"].startswith("2026-04-01")
