@@ -275,8 +275,10 @@ class AsyncQlara:
         """
         if not isinstance(method, str) or not method.isalpha():
             raise ValidationError("method", f"must be an HTTP method such as 'GET', got {method!r}")
-        if not isinstance(path, str) or not path.startswith("/") or "://" in path:
+        if not isinstance(path, str) or not path or "://" in path:
             raise ValidationError("path", f"must be a path under base_url ('/x...'), got {path!r}")
+        if not path.startswith("/"):  # "partner-gateway/v1/contacts" is relative to base_url too
+            path = "/" + path
         if json is not None and (files or data):
             raise ValidationError("json", "cannot be sent together with files or data (multipart)")
         if files is not None and not isinstance(files, Mapping):

@@ -94,7 +94,8 @@ async def post(http: HttpCore, body: Mapping[str, Any], options: CallOptions) ->
 
 
 def _credit(data: Any) -> float:
-    value = _number(data.get("credit")) if isinstance(data, Mapping) else None
+    # {"credit": 12.5} as documented; a bare number (12.5) means the same
+    value = _number(data.get("credit")) if isinstance(data, Mapping) else _number(data)
     if value is None:
         raise MalformedResponseError("the credit answer has no number at 'credit'")
     return value
