@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import anyio.lowlevel
 import httpx
 import pytest
 
@@ -532,3 +533,20 @@ async def test_answered_requests_of_a_cut_off_unit_are_unreported() -> None:
     assert sorted(listed) == [0, 1, 2]
     assert listed[1].ok
     assert isinstance(listed[0].error, qlara.OutcomeUnknownError)
+
+
+async def test_an_async_iterable_fills_its_packs() -> None:
+    """Input that yields between items still travels in full packs (one gatherer at a time)."""
+    sim = simulator()
+
+    async def source() -> Any:
+        for i in range(250):
+            await anyio.lowlevel.checkpoint()
+            yield personal(i)
+
+    async with client_for(sim) as client:
+        got = [o async for o in client.send_many(source(), sms_per_request=100)]
+    assert Counter(o.index for o in got) == Counter(range(250))
+    assert all(o.ok for o in got)
+    assert legacy_posts(sim) == 250
+    assert sim.requests_seen == 3

@@ -1026,17 +1026,8 @@ def test_sms_legacy_and_send_many(connect: Callable[..., Any]) -> None:
     assert client.sms.legacy.credit() == 7.25
 
 
-def test_send_many_packs_sms(
-    connect: Callable[..., Any], mode: str, request: pytest.FixtureRequest
-) -> None:
+def test_send_many_packs_sms(connect: Callable[..., Any]) -> None:
     """send_many(messages, sms_per_request=100): 250 SMS in 3 Legacy requests, one Outcome each."""
-    if mode == "sync":
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="the sync facade drives the packer per worker: 16 workers split the input",
-            )
-        )
     fake = Fake({("POST", "/api/services/sms/send"): _legacy_answer})
     client = connect(fake)
     messages = [

@@ -433,17 +433,18 @@ class SendMany:
         with outcomes:
             while True:
                 try:
-                    pulled = await self._pull()
-                    if pulled is None:
+                    packer = self._packer
+                    unit = await (self._pull() if packer is None else packer.gather())
+                    if unit is None:
                         return
                     if self._workers < self._concurrency:
                         self._workers += 1
                         assert self._group is not None
                         self._group.start_soon(self._work, outcomes.clone())
-                    if self._packer is None:
-                        ready = [await self._process(*pulled)]
+                    if packer is None:
+                        ready = [await self._process(unit[0], unit[1])]
                     else:
-                        ready = await self._packer.process(*pulled)
+                        ready = await packer.deliver(*unit)
                 except Exception as exc:  # noqa: BLE001 - kept and raised by __anext__
                     self._fail(exc)
                     return

@@ -88,6 +88,10 @@ class Packer:
         self.per_request = per_request
         self.max_bytes = max_bytes
         self.requests = 0  # SMS Legacy requests sent (splits included)
+        # One worker gathers its unit at a time: workers pulling in turns from an
+        # input that yields between items (an async iterable, the blocking
+        # client's feed) would each hold a sliver and send part-filled packs.
+        self._gathering = anyio.Lock()
 
     def _entry(self, index: int, item: Any, held: _Held) -> bool:
         """Hold ``item`` in a pack (or for reconciling); ``False``: it goes alone."""
@@ -128,6 +132,36 @@ class Packer:
         held.count += 1
         if not self._entry(index, item, held):
             held.singles.append((index, item))
+
+    async def gather(self) -> tuple[int, Any, _Held | None] | None:
+        """A worker's next unit: the input it pulled, and the pack collected with it.
+
+        ``None`` when the input is exhausted; ``(index, item, None)`` for an
+        input that travels alone. Pulling happens under one lock, so a unit is
+        filled before the next worker starts on its own.
+        """
+        async with self._gathering:
+            pulled = await self.batch._pull()
+            if pulled is None:
+                return None
+            index, item = pulled
+            if not isinstance(item, SmsMessage) or legacy_text(item) is None:
+                return index, item, None
+            held = await self._collect(index, item)
+            return index, item, held
+
+    async def deliver(self, index: int, item: Any, held: _Held | None) -> list[Outcome]:
+        """Send a gathered unit (outside the lock, so units of many workers fly at once)."""
+        if held is None:
+            self.requests += 1
+            return [await self.batch._process(index, item)]
+        outcomes: list[Outcome] = []
+        try:
+            await self._send(held, outcomes)
+        except BaseException:  # cancelled: the answered requests' outcomes stay known
+            self.batch._keep_undelivered(outcomes)
+            raise
+        return outcomes
 
     async def process(self, index: int, item: Any) -> list[Outcome]:
         """The outcomes of ``item`` and of what the worker pulled with it."""
