@@ -100,6 +100,9 @@ def _path_value(name: str, value: object) -> str:
         return _integer(name, value)
     if not value.strip():
         raise ValidationError(name, "must be a non-empty id")
+    if value in (".", ".."):
+        # A dot segment: HTTP clients resolve it, so the request would reach the parent path.
+        raise ValidationError(name, f"must be an id, not the path segment {value!r}")
     return value
 
 

@@ -100,6 +100,20 @@ def test_path_parameters_are_quoted_one_by_one() -> None:
             route.at("{id}", id=bad)
 
 
+async def test_a_dot_segment_id_is_refused_not_resolved(make_client: MakeClient) -> None:
+    """An id of '.' or '..' is refused: sent, the URL would resolve to another endpoint."""
+    platform = Recorder(httpx.Response(200, json={}))
+    client = make_client(platform)
+    route = Route("/partner-gateway/v1/contacts")
+    for bad in (".", ".."):
+        with pytest.raises(qlara.ValidationError, match="id"):
+            route.at("{id}", id=bad)
+        with pytest.raises(qlara.ValidationError, match="id"):
+            await client.contacts.get(bad)
+    assert route.at("{id}", id="...") == "/partner-gateway/v1/contacts/..."
+    assert platform.requests == []
+
+
 async def test_request_goes_through_the_pipeline(make_client: MakeClient) -> None:
     """client.request sends auth, query and JSON, and returns a RawResponse."""
     platform = Recorder(httpx.Response(201, json={"id": 9}, headers={"X-Thing": "1"}))
