@@ -241,6 +241,26 @@ def encode_query(query: Mapping[str, object]) -> tuple[tuple[str, str], ...]:
     return tuple(pairs)
 
 
+# What a path may hold as it is (RFC 3986 pchar and "/"): "%" keeps escapes already made.
+_PATH_SAFE = "/%:@!$&'()*+,;=-._~"
+
+
+def split_path(path: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """``client.request``'s path percent-encoded, and the query it carried (sent before ``params``).
+
+    Encoded here, once, so every wire sends the same bytes (one would quote a
+    space or an ``é``, another send it raw); a query written into the path is
+    kept beside ``params`` rather than replaced by them.
+    """
+    from urllib.parse import parse_qsl, quote  # noqa: PLC0415 - cheap, and only here
+
+    if "#" in path:
+        raise ValidationError("path", f"must not hold a fragment ('#'), got {path!r}")
+    path, _, query = path.partition("?")
+    pairs = tuple(parse_qsl(query, keep_blank_values=True))
+    return quote(path, safe=_PATH_SAFE), pairs
+
+
 def encode_form(form: Mapping[str, object]) -> dict[str, str]:
     """Multipart form fields: the same encoding as the query."""
     return dict(encode_query(form))

@@ -278,3 +278,22 @@ async def test_client_request_returns_the_answer_as_it_came(make_served: MakeSer
         await client.request("DELETE", "/things/1")
     assert caught.value.status_code == 409
     assert caught.value.headers["content-type"] == "application/json"
+
+
+async def test_client_request_paths_arrive_the_same_on_both_backends(
+    make_served: MakeServed,
+) -> None:
+    """A raw path is percent-encoded once, and a query written into it is kept beside params."""
+    seen = Seen(empty)
+    client = make_served(seen)
+    await client.request("GET", "/x/a b/é/a%2Fb", params={"n": 2})
+    await client.request("GET", "/search?q=a+b&empty=", params={"n": 2})
+    assert seen.requests[0].url.raw_path == b"/api/x/a%20b/%C3%A9/a%2Fb?n=2"
+    assert list(seen.requests[1].url.params.multi_items()) == [
+        ("q", "a b"),
+        ("empty", ""),
+        ("n", "2"),
+    ]
+    with pytest.raises(qlara.ValidationError, match="path"):
+        await client.request("GET", "/x#part")
+    assert len(seen.requests) == 2
