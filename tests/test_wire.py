@@ -297,3 +297,21 @@ async def test_client_request_paths_arrive_the_same_on_both_backends(
     with pytest.raises(qlara.ValidationError, match="path"):
         await client.request("GET", "/x#part")
     assert len(seen.requests) == 2
+
+
+async def test_a_file_object_is_sent_from_where_it_stands(make_served: MakeServed) -> None:
+    """A file object read partway is sent from there, on a retry too (httpx seeks to 0)."""
+    bodies: list[bytes] = []
+
+    def platform(request: httpx.Request) -> httpx.Response:
+        bodies.append(request.content)
+        return httpx.Response(503 if len(bodies) == 1 else 200, json={})
+
+    client = make_served(platform)
+    source = io.BytesIO(b"SKIP-" + b"x" * 70_000 + b"-END")
+    source.seek(5)
+    await client.request("PUT", "/upload", files={"file": source})
+    assert len(bodies) == 2
+    for body in bodies:
+        assert b"SKIP" not in body
+        assert b"x" * 70_000 + b"-END" in body
