@@ -189,6 +189,9 @@ class AsyncPager(Generic[T]):
         return await self._fetch(number)
 
     def __aiter__(self) -> AsyncIterator[T]:
+        return self._walk()
+
+    def _walk(self) -> _Walk[T]:
         return _Walk(self._fetch, self._limit, self._start)
 
     async def to_list(self) -> list[T]:
@@ -219,6 +222,12 @@ class _Walk(AsyncIterator[T]):
                 raise StopAsyncIteration
             await self._next_page()
         return self._items.pop()
+
+    def take_fetched(self) -> list[T]:
+        """The items already fetched and not yet handed out, in order (no request)."""
+        items, self._items = self._items, []
+        items.reverse()
+        return items
 
     async def _next_page(self) -> None:
         number = self._number

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
@@ -138,3 +139,36 @@ def test_sync_pager_is_a_plain_iterator() -> None:
         assert [s.customer_message_id for s in first.items] == ["m0", "m1"]
         assert next(again).customer_message_id == "m0"
         again.close()
+
+
+def test_sync_pager_fetches_only_what_is_read() -> None:
+    """The blocking pager fetches a page only when it is read; after close() nothing at all."""
+    calls: list[str] = []
+    inner = paged([item(n) for n in range(7)])
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request.url.params["page"])
+        if request.url.params["page"] == "2" and calls.count("2") == 1:
+            return httpx.Response(400, json={"message": "try again"})
+        response: httpx.Response = inner(request)
+        return response
+
+    with qlara.Qlara(KEY, transport=httpx.MockTransport(handler), rate_limit=None) as client:
+        unread = client.messages.history(channel="SMS", from_=FROM, to=TO, limit=2)
+        unread.close()
+        assert list(unread) == []
+        pager = client.messages.history(channel="SMS", from_=FROM, to=TO, limit=2)
+        assert [next(pager).customer_message_id, next(pager).customer_message_id] == ["m0", "m1"]
+        assert calls == ["0"]  # the second page is not fetched ahead
+        assert next(pager).customer_message_id == "m2"
+        assert next(pager).customer_message_id == "m3"
+        with pytest.raises(qlara.BadRequestError):
+            next(pager)  # a later page's error reaches the caller...
+        assert next(pager).customer_message_id == "m4"  # ...and the walk goes on from there
+        pager.close()
+        assert list(pager) == []
+        assert calls == ["0", "1", "2", "2"]
+        abandoned = client.messages.history(channel="SMS", from_=FROM, to=TO, limit=2)
+        next(abandoned)
+        del abandoned  # dropped unclosed mid-walk: nothing left running, nothing to warn about
+        gc.collect()
