@@ -5,7 +5,9 @@ answers in several shapes depending on the endpoint: a bare array,
 ``{"data": [...]}``, ``{"messages": [...]}``, ``{"phoneNumbers": [...]}``,
 Spring's ``{"content": [...], "last": true, ...}`` and others with one list
 field. ``read_page`` finds the items in any of them, and the end when the
-answer says so (``last``, ``hasMore``, ``totalPages``, ``total``).
+answer says so (``last``, ``hasMore``, ``totalPages``, ``total``; past the
+first page a ``total`` is trusted from a full page, and the walk compares it
+with the items it has read, so a server capping ``limit`` loses nothing).
 
 Where an answer does not say, a short page is not taken as the end (a server
 may cap ``limit`` below what was asked, and stopping there would drop the
@@ -105,7 +107,9 @@ def _end_signal(data: Mapping[str, Any], page: int, limit: int, count: int) -> b
     if pages is not None:
         return page + 1 >= pages
     total = _count(data.get("total", data.get("totalElements", data.get("totalCount"))))
-    if total is not None and limit > 0:
+    if total is not None and limit > 0 and (page == 0 or count >= limit):
+        # Past the first page, only a full page tells where it ends: a short one
+        # may come from a server capping `limit` (the walk counts what it read).
         return page * limit + count >= total
     return None
 
@@ -215,6 +219,7 @@ class _Walk(AsyncIterator[T]):
         self._previous: list[object] | None = None
         self._previous_short = False
         self._done = False
+        self._read = 0  # items received so far, to compare with a page's total
 
     async def __anext__(self) -> T:
         while not self._items:
@@ -245,7 +250,10 @@ class _Walk(AsyncIterator[T]):
                 "server seems to ignore 'page'), so the rest cannot be reached"
             )
         self._items = list(reversed(page.items))
-        self._done = not page.has_more
+        self._read += len(page.items)
+        short = len(page.items) < self._limit
+        reached = short and page.total is not None and self._read >= page.total
+        self._done = not page.has_more or reached
         self._previous = seen
-        self._previous_short = len(page.items) < self._limit
+        self._previous_short = short
         self._number = number + 1

@@ -172,3 +172,25 @@ def test_sync_pager_fetches_only_what_is_read() -> None:
         next(abandoned)
         del abandoned  # dropped unclosed mid-walk: nothing left running, nothing to warn about
         gc.collect()
+
+
+async def test_a_total_with_a_capped_limit_reads_every_page(make_client: MakeClient) -> None:
+    """A server that caps ``limit`` and gives a total is read to its end, not cut at a guess."""
+    items = [item(n) for n in range(7)]
+    calls: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        page = int(request.url.params["page"])
+        calls.append(str(page))
+        return httpx.Response(200, json={"data": items[page * 2 : page * 2 + 2], "total": 7})
+
+    client = make_client(handler)
+    pager = client.messages.history(channel="SMS", from_=FROM, to=TO, limit=5)
+    ids = [s.customer_message_id async for s in pager]
+    assert ids == [f"m{n}" for n in range(7)]
+    assert calls == ["0", "1", "2", "3"]  # no request past the total
+    first = await pager.first_page()
+    assert (len(first), first.has_more, first.total) == (2, True, 7)
+    honest = read_page({"data": [1, 2], "total": 7}, identity, page=1, limit=5)
+    assert honest.has_more  # a short page after the first proves nothing by itself
+    assert not read_page({"data": [1, 2], "total": 4}, identity, page=1, limit=2).has_more
