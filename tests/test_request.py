@@ -323,3 +323,14 @@ def test_sync_twin_argument_errors_name_the_sync_method() -> None:
         client.sms.send(destination="+393401234567", body="x", sender="S", bogus=1)  # type: ignore[call-arg]
     assert "Sms.send()" in str(caught.value)
     assert "AsyncSms" not in str(caught.value)
+
+
+async def test_raw_responses_compare_by_value(make_client: MakeClient) -> None:
+    """Two RawResponses of the same answer are equal; headers compare case-insensitively."""
+    platform = Recorder(httpx.Response(200, json={"a": 1}, headers={"X-Id": "1"}))
+    client = make_client(platform)
+    first, second = await client.request("GET", "/x"), await client.request("GET", "/x")
+    assert first == second
+    assert first.headers == {name.upper(): value for name, value in second.headers.items()}
+    assert first != qlara.RawResponse(201, first.headers, first.content)
+    assert "200" in repr(first)
