@@ -20,7 +20,7 @@ everything has been seen and the pager stops; if it was full, the pager raises
 from __future__ import annotations
 
 import math
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
 import attrs
@@ -63,7 +63,7 @@ class Page(Generic[T]):
     total: int | None = None
     raw: Any = attrs.field(default=None, repr=False, eq=False)
 
-    def __iter__(self) -> Any:
+    def __iter__(self) -> Iterator[T]:
         return iter(self.items)
 
     def __len__(self) -> int:
