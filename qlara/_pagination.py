@@ -25,7 +25,7 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 
-from qlara._errors import MalformedResponseError
+from qlara._errors import MalformedResponseError, ValidationError
 
 __all__ = ["AsyncPager", "Page", "read_page"]
 
@@ -189,7 +189,13 @@ class AsyncPager(Generic[T]):
         return await self._fetch(self._start)
 
     async def page(self, number: int) -> Page[T]:
-        """Page ``number`` (0-based) only (one request)."""
+        """Page ``number`` (0-based) only (one request).
+
+        Raises:
+            ValidationError: ``number`` is not an integer >= 0 (nothing is sent).
+        """
+        if isinstance(number, bool) or not isinstance(number, int) or number < 0:
+            raise ValidationError("number", f"must be a page number >= 0, got {number!r}")
         return await self._fetch(number)
 
     def __aiter__(self) -> AsyncIterator[T]:

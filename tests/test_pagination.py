@@ -194,3 +194,20 @@ async def test_a_total_with_a_capped_limit_reads_every_page(make_client: MakeCli
     honest = read_page({"data": [1, 2], "total": 7}, identity, page=1, limit=5)
     assert honest.has_more  # a short page after the first proves nothing by itself
     assert not read_page({"data": [1, 2], "total": 4}, identity, page=1, limit=2).has_more
+
+
+async def test_a_page_number_is_checked_before_sending(make_client: MakeClient) -> None:
+    """pager.page() refuses a negative or non-integer number without a request."""
+    calls: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request.url.params["page"])
+        return httpx.Response(200, json=[item(1)])
+
+    client = make_client(handler)
+    pager = client.messages.history(channel="SMS", from_=FROM, to=TO, limit=2)
+    for bad in (-1, True, 1.0, "2"):
+        with pytest.raises(qlara.ValidationError, match="number"):
+            await pager.page(bad)  # type: ignore[arg-type]
+    assert (await pager.page(3)).page == 3
+    assert calls == ["3"]
