@@ -257,6 +257,9 @@ def split_path(path: str) -> tuple[str, tuple[tuple[str, str], ...]]:
     if "#" in path:
         raise ValidationError("path", f"must not hold a fragment ('#'), got {path!r}")
     path, _, query = path.partition("?")
+    if any(segment in (".", "..") for segment in path.split("/")):
+        # One HTTP library resolves them (even above base_url), another sends them as they are.
+        raise ValidationError("path", f"must not hold '.' or '..' segments, got {path!r}")
     pairs = tuple(parse_qsl(query, keep_blank_values=True))
     return quote(path, safe=_PATH_SAFE), pairs
 
