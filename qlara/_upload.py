@@ -19,7 +19,7 @@ import attrs
 
 from qlara._errors import ValidationError
 
-__all__ = ["FileSource", "FromHere", "Upload", "from_here", "upload"]
+__all__ = ["Borrowed", "FileSource", "FromHere", "Upload", "from_here", "upload"]
 
 FileSource = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, IO[bytes]]
 
@@ -136,6 +136,39 @@ def from_here(content: Any) -> Any:
     except (AttributeError, OSError, ValueError):
         return content
     return FromHere(content, start) if start else content
+
+
+class Borrowed(io.BufferedIOBase):
+    """A file object lent to an HTTP library that closes what it has sent (aiohttp).
+
+    Closing this view leaves the file open: it is the caller's (or, for a
+    path, closed by the SDK after the attempt), and a retry reads it again.
+    """
+
+    def __init__(self, source: Any) -> None:
+        super().__init__()
+        self._source = source
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        return bytes(self._source.read(-1 if size is None else size))
+
+    def read1(self, size: int = -1) -> bytes:
+        return self.read(size)
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return int(self._source.tell())
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        return int(self._source.seek(offset, whence))
+
+    def fileno(self) -> int:
+        return int(self._source.fileno())
 
 
 def upload(

@@ -316,3 +316,27 @@ async def test_a_file_object_is_sent_from_where_it_stands(make_served: MakeServe
     for body in bodies:
         assert b"SKIP" not in body
         assert b"x" * 70_000 + b"-END" in body
+
+
+async def test_a_callers_open_file_survives_a_retry(
+    make_served: MakeServed, tmp_path: Path
+) -> None:
+    """An open file (or a path) is sent whole on every attempt; the file is left open."""
+    bodies: list[httpx.Request] = []
+
+    def platform(request: httpx.Request) -> httpx.Response:
+        bodies.append(request)
+        return httpx.Response(503 if len(bodies) % 2 else 200, json={})
+
+    client = make_served(platform)
+    data = b"HELLO" * 30_000
+    (tmp_path / "a.bin").write_bytes(data)
+    with (tmp_path / "a.bin").open("rb") as source:
+        await client.request("PUT", "/upload", files={"file": source})
+        assert not source.closed
+        assert source.read(5) == b""  # where a successful send leaves it: at its end
+    await client.request("PUT", "/upload", files={"file": tmp_path / "a.bin"})
+    assert len(bodies) == 4
+    for request in bodies:
+        assert data in request.content
+        assert int(request.headers["content-length"]) == len(request.content)
