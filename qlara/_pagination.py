@@ -163,8 +163,10 @@ def read_page(
 
 
 def _identity(item: object) -> object:
+    """What tells two items apart: what the platform sent, else the item itself (an empty
+    ``raw`` would make every item look the same)."""
     raw = getattr(item, "raw", None)
-    return raw if raw is not None else item
+    return raw if raw else item
 
 
 class AsyncPager(Generic[T]):

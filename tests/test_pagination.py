@@ -211,3 +211,18 @@ async def test_a_page_number_is_checked_before_sending(make_client: MakeClient) 
             await pager.page(bad)  # type: ignore[arg-type]
     assert (await pager.page(3)).page == 3
     assert calls == ["3"]
+
+
+async def test_items_without_raw_are_compared_by_value() -> None:
+    """Pages of different items whose raw is empty are not taken for a repeated page."""
+    pages = [[f"m{n}", f"m{n + 1}"] for n in (0, 2)] + [[]]
+
+    async def fetch(number: int) -> qlara.Page[qlara.MessageStatus]:
+        items = tuple(
+            qlara.MessageStatus(customer_message_id=i, status=qlara.DeliveryStatus.DELIVERED)
+            for i in pages[number]
+        )
+        return qlara.Page(items=items, page=number, has_more=bool(items))
+
+    pager = qlara.AsyncPager(fetch, limit=2)
+    assert [s.customer_message_id async for s in pager] == ["m0", "m1", "m2", "m3"]
