@@ -71,8 +71,9 @@ class _Twin:
         # Bound, the twin has no ``self``, like any bound method.
         signature = inspect.signature(method)
         bound = signature.replace(parameters=list(signature.parameters.values())[1:])
-        if bound_return is not None:
+        if bound_return is not None:  # help() on the sync class shows what it returns
             bound = bound.replace(return_annotation=bound_return)
+            signature = signature.replace(return_annotation=bound_return)
         self.bound_signature: inspect.Signature = bound
         self.__signature__ = signature
 

@@ -96,6 +96,11 @@ def test_listing_twins_return_a_pager() -> None:
         assert "self" not in signature.parameters
     finally:
         client.close()
+    unbound = inspect.signature(qlara.Qlara.messages.resource.history)  # what help() shows
+    assert str(unbound.return_annotation).startswith("Pager[")
+    assert "AsyncPager" not in pydoc.render_doc(
+        qlara.Qlara.contacts.resource, renderer=pydoc.plaintext
+    )
 
 
 async def test_resources_cannot_be_replaced() -> None:
