@@ -163,7 +163,7 @@ class Route:
             path=self.at(template, **params),
             query=encode_query(query or {}),
             json=json,
-            form=encode_form(form) if form is not None else None,
+            form=encode_form(form, field="form") if form is not None else None,
             files=tuple(files),
             answer=answer,
             parse=parse,
@@ -227,14 +227,19 @@ def query_value(name: str, value: object) -> str | None:
     )
 
 
-def encode_query(query: Mapping[str, object]) -> tuple[tuple[str, str], ...]:
-    """The query as ordered string pairs; ``None`` values (and empty lists) are left out."""
+def encode_query(
+    query: Mapping[str, object], *, field: str = "params"
+) -> tuple[tuple[str, str], ...]:
+    """The query as ordered string pairs; ``None`` values (and empty lists) are left out.
+
+    ``field`` names the whole mapping in errors (a value's error names its key).
+    """
     if not isinstance(query, Mapping):
-        raise ValidationError("params", f"must be a mapping, got {type(query).__name__}")
+        raise ValidationError(field, f"must be a mapping, got {type(query).__name__}")
     pairs = []
     for name, value in query.items():
         if not isinstance(name, str) or not name:
-            raise ValidationError("params", f"names must be non-empty strings, got {_short(name)}")
+            raise ValidationError(field, f"names must be non-empty strings, got {_short(name)}")
         encoded = query_value(name, value)
         if encoded is not None:
             pairs.append((name, encoded))
@@ -264,9 +269,9 @@ def split_path(path: str) -> tuple[str, tuple[tuple[str, str], ...]]:
     return quote(path, safe=_PATH_SAFE), pairs
 
 
-def encode_form(form: Mapping[str, object]) -> dict[str, str]:
+def encode_form(form: Mapping[str, object], *, field: str = "data") -> dict[str, str]:
     """Multipart form fields: the same encoding as the query."""
-    return dict(encode_query(form))
+    return dict(encode_query(form, field=field))
 
 
 def extra_query(extra_body: Mapping[str, Any] | None) -> tuple[tuple[str, str], ...]:
@@ -278,6 +283,8 @@ def extra_query(extra_body: Mapping[str, Any] | None) -> tuple[tuple[str, str], 
             "extra_body", f"must be a mapping or None, got {type(extra_body).__name__}"
         )
     try:
-        return encode_query(extra_body)
+        return encode_query(extra_body, field="extra_body")
     except ValidationError as exc:
+        if exc.field == "extra_body":  # about the mapping itself, not one of its values
+            raise
         raise ValidationError(f"extra_body[{exc.field!r}]", exc.problem) from None

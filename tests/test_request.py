@@ -334,3 +334,22 @@ async def test_raw_responses_compare_by_value(make_client: MakeClient) -> None:
     assert first.headers == {name.upper(): value for name, value in second.headers.items()}
     assert first != qlara.RawResponse(201, first.headers, first.content)
     assert "200" in repr(first)
+
+
+async def test_argument_errors_name_the_argument_given(make_client: MakeClient) -> None:
+    """A bad name in data or extra_body is refused naming data or extra_body, not params."""
+    platform = Recorder(httpx.Response(200, json={}))
+    client = make_client(platform)
+    with pytest.raises(qlara.ValidationError) as caught:
+        await client.request("POST", "/x", data={1: "a"})  # type: ignore[dict-item]
+    assert caught.value.field == "data"
+    with pytest.raises(qlara.ValidationError) as caught:
+        await client.request("POST", "/x", data="a=1")  # type: ignore[arg-type]
+    assert caught.value.field == "data"
+    with pytest.raises(qlara.ValidationError) as caught:
+        await client.webhooks.get(extra_body={1: 2})  # type: ignore[dict-item]
+    assert caught.value.field == "extra_body"
+    with pytest.raises(qlara.ValidationError) as caught:
+        await client.webhooks.get(extra_body={"a": 10**700})
+    assert caught.value.field == "extra_body['a']"
+    assert platform.requests == []
