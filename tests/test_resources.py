@@ -98,9 +98,8 @@ def test_listing_twins_return_a_pager() -> None:
         client.close()
     unbound = inspect.signature(qlara.Qlara.messages.resource.history)  # what help() shows
     assert str(unbound.return_annotation).startswith("Pager[")
-    assert "AsyncPager" not in pydoc.render_doc(
-        qlara.Qlara.contacts.resource, renderer=pydoc.plaintext
-    )
+    plain = pydoc.plaintext  # type: ignore[attr-defined]
+    assert "AsyncPager" not in pydoc.render_doc(qlara.Qlara.contacts.resource, renderer=plain)
 
 
 async def test_resources_cannot_be_replaced() -> None:
