@@ -56,7 +56,7 @@ from qlara._errors import (
 from qlara._limiter import Limiter, SharedLimitFactory, make_limiter
 from qlara._ratelimit import RateLimit
 from qlara._raw import Headers, RawResponse
-from qlara._request import Answer, Request, extra_query
+from qlara._request import Answer, Request, encode_link, extra_query
 from qlara._retry import Action, RetryPolicy, Safety, classify_status, decide, parse_retry_after
 from qlara._upload import from_here
 
@@ -678,7 +678,7 @@ class HttpCore:
             check_extra_headers(options.extra_headers)
             headers.update(options.extra_headers)
         if request.external:
-            url = request.path
+            url = encode_link(request.path)  # one wire would quote it, another send it raw
         else:
             if not request.path.startswith("/"):
                 raise ValidationError("path", f"must start with '/', got {request.path!r}")

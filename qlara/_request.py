@@ -250,6 +250,14 @@ def encode_query(
 _PATH_SAFE = "/%:@!$&'()*+,;=-._~"
 
 
+def encode_link(url: str) -> str:
+    """An absolute link (a download URL) with what may not appear raw in a URL
+    percent-encoded (spaces, non-ASCII), escapes already in it kept as they are."""
+    from urllib.parse import quote  # noqa: PLC0415 - cheap, and only here
+
+    return quote(url, safe=_PATH_SAFE + "?#[]")
+
+
 def split_path(path: str) -> tuple[str, tuple[tuple[str, str], ...]]:
     """``client.request``'s path percent-encoded, and the query it carried (sent before ``params``).
 

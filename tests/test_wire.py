@@ -340,3 +340,17 @@ async def test_a_callers_open_file_survives_a_retry(
     for request in bodies:
         assert data in request.content
         assert int(request.headers["content-length"]) == len(request.content)
+
+
+async def test_a_link_with_raw_characters_works_on_both_backends(make_served: MakeServed) -> None:
+    """A download link holding a space or an é is encoded once; its own escapes are kept."""
+    seen = Seen(lambda r: httpx.Response(200, content=b"ok"))
+    client = make_served(seen)
+    link = client.base_url + "/files/my report é.csv?sig=a%2Fb%3D&x=1 2"
+    got: bytes = await client._http.execute(
+        Request(method="GET", path=link, external=True, answer=Answer.BYTES)
+    )
+    assert got == b"ok"
+    assert (
+        seen.requests[0].url.raw_path == b"/api/files/my%20report%20%C3%A9.csv?sig=a%2Fb%3D&x=1%202"
+    )
