@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import os
 import urllib.request
 from collections.abc import Mapping
@@ -38,6 +39,7 @@ from yarl import URL
 from qlara._backend import DOWNLOAD_CHUNK, Failure, Prepared, WireResponse, opened_files, save
 from qlara._errors import ConfigurationError, ValidationError
 from qlara._request import Answer
+from qlara._upload import Borrowed
 
 __all__ = ["POOL_SIZE", "AiohttpWire"]
 
@@ -177,7 +179,9 @@ def _body(prepared: Prepared, files: contextlib.ExitStack) -> aiohttp.FormData:
         form.add_field(name, value)
     try:
         for field, (name, content, kind) in opened_files(prepared.files, files):
-            form.add_field(field, content, filename=name, content_type=kind)
+            # aiohttp closes a file it has sent: lend it a view it may close instead.
+            lent = content if isinstance(content, (bytes, io.BytesIO)) else Borrowed(content)
+            form.add_field(field, lent, filename=name, content_type=kind)
     except (TypeError, ValueError) as exc:
         raise ValidationError("request", f"cannot be built: {type(exc).__name__}") from None
     return form

@@ -11,19 +11,18 @@ from the client down.
 from __future__ import annotations
 
 import inspect
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, Protocol, TypeVar, overload
 
 from anyio.from_thread import BlockingPortal
 
-from qlara._pagination import AsyncPager, Page
-from qlara._pump import iterate_blocking
+from qlara._pagination import AsyncPager, Page, _Walk
 from qlara._slot import Slot
 
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-__all__ = ["Pager", "SyncResource", "blocking", "blocking_iter", "holding", "sync_child"]
+__all__ = ["Pager", "SyncResource", "blocking", "blocking_iter", "sync_child"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -50,14 +49,6 @@ class Blocking:
         raise NotImplementedError
 
 
-def holding(owner: object, items: Iterator[R]) -> Iterator[R]:
-    """``items``, keeping ``owner`` alive meanwhile: its finalizer would stop their loop."""
-    try:
-        yield from items
-    finally:
-        del owner
-
-
 def _sync_name(owner_type: type[Any], name: str) -> str:
     return f"{owner_type.__name__}.{name}()"
 
@@ -80,8 +71,9 @@ class _Twin:
         # Bound, the twin has no ``self``, like any bound method.
         signature = inspect.signature(method)
         bound = signature.replace(parameters=list(signature.parameters.values())[1:])
-        if bound_return is not None:
+        if bound_return is not None:  # help() on the sync class shows what it returns
             bound = bound.replace(return_annotation=bound_return)
+            signature = signature.replace(return_annotation=bound_return)
         self.bound_signature: inspect.Signature = bound
         self.__signature__ = signature
 
@@ -138,34 +130,45 @@ class blocking(_Twin, Generic[P, R]):  # noqa: N801 - used like a decorator, nam
 class Pager(Iterator[T]):
     """Every item of a listing, a page at a time: a plain iterator (the sync ``AsyncPager``).
 
-    ``for item in pager`` walks all pages lazily (one task on the client's
-    loop fetches them; a ``break`` fetches nothing further; ``close()`` stops
-    it early and frees that task). ``pager.first_page()`` gives just the
-    first ``Page``, whatever the iteration has done.
+    ``for item in pager`` walks all pages lazily: a page is fetched (on the
+    client's loop) only once the items before it have been read, so a
+    ``break`` fetches nothing further, and a pager dropped unclosed leaves
+    nothing running. ``close()`` ends the walk. An error from a later page is
+    raised where it is reached; iterating again retries that page.
+    ``pager.first_page()`` gives just the first ``Page``, whatever the
+    iteration has done.
     """
 
     def __init__(self, portal: PortalLike, pager: AsyncPager[T], owner: object) -> None:
         self._portal = portal
         self._pager = pager
         self._owner = owner  # keeps the client (and its loop thread) alive
-        self._items: Iterator[T] | None = None
+        self._walk: _Walk[T] | None = None
+        self._ready: list[T] = []  # the fetched page's unread items, last first
+        self._closed = False
 
     def __next__(self) -> T:
-        items = self._items
-        if items is None:
-            portal, _ = self._portal.client()
-            source: AsyncIterator[T] = self._pager.__aiter__()
-            items = self._items = holding(self._owner, iterate_blocking(portal, source))
-        return next(items)
+        ready = self._ready
+        if not ready:
+            if self._closed:
+                raise StopIteration
+            walk = self._walk
+            if walk is None:
+                walk = self._walk = self._pager._walk()
+            ready.extend(reversed(self._portal.call(_next_items, walk)))
+            if not ready:
+                self._closed = True
+                raise StopIteration
+        return ready.pop()
 
     def __iter__(self) -> Pager[T]:
         return self
 
     def close(self) -> None:
         """Stop early: nothing further is fetched. Idempotent."""
-        items = self._items
-        if items is not None:
-            items.close()  # type: ignore[attr-defined]
+        self._closed = True
+        self._ready.clear()
+        self._walk = None
 
     def first_page(self) -> Page[T]:
         """The first page only (one request)."""
@@ -178,6 +181,15 @@ class Pager(Iterator[T]):
     def to_list(self) -> list[T]:
         """Every item, in one list (for small listings: it holds them all in memory)."""
         return list(self)
+
+
+async def _next_items(walk: _Walk[T]) -> list[T]:
+    """The next item and the rest of its page already fetched; ``[]`` at the end."""
+    try:
+        first = await walk.__anext__()
+    except StopAsyncIteration:
+        return []
+    return [first, *walk.take_fetched()]
 
 
 class blocking_iter(_Twin, Generic[P, T]):  # noqa: N801 - used like a decorator, named like one

@@ -31,7 +31,7 @@ from qlara._limiter import SharedLimitFactory, make_limiter
 from qlara._models import AnyMessage, SendResult
 from qlara._ratelimit import RateLimit
 from qlara._raw import RawResponse
-from qlara._request import Answer, Request, encode_form, encode_query
+from qlara._request import Answer, Request, encode_form, encode_query, split_path
 from qlara._resources import _sending
 from qlara._resources._base import call_options, child
 from qlara._resources.account import AsyncAccount, AsyncApiKeys, AsyncSocials
@@ -260,7 +260,8 @@ class AsyncQlara:
 
         Args:
             method: ``"GET"``, ``"POST"``, ``"PUT"``, ``"PATCH"``, ``"DELETE"``...
-            path: relative to ``base_url``: ``"/partner-gateway/v1/contacts"``.
+            path: relative to ``base_url``: ``"/partner-gateway/v1/contacts"``;
+                percent-encoded where needed, a query in it kept before ``params``.
             params: query parameters (ints, bools, lists comma-joined, aware datetimes).
             json: a JSON body.
             files: multipart files: ``{"file": path_or_bytes_or_binary_file}``, or
@@ -284,10 +285,11 @@ class AsyncQlara:
         if files is not None and not isinstance(files, Mapping):
             raise ValidationError("files", "must be a mapping of field names to files")
         uploads = tuple(_upload_of(field, value) for field, value in (files or {}).items())
+        path, written = split_path(path)
         described: Request[RawResponse] = Request(
             method=method.upper(),
             path=path,
-            query=encode_query(params or {}),
+            query=written + encode_query(params or {}),
             json=json,
             form=encode_form(data) if data is not None else None,
             files=uploads,

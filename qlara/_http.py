@@ -56,8 +56,9 @@ from qlara._errors import (
 from qlara._limiter import Limiter, SharedLimitFactory, make_limiter
 from qlara._ratelimit import RateLimit
 from qlara._raw import Headers, RawResponse
-from qlara._request import Answer, Request, extra_query
+from qlara._request import Answer, Request, encode_link, extra_query
 from qlara._retry import Action, RetryPolicy, Safety, classify_status, decide, parse_retry_after
+from qlara._upload import from_here
 
 __all__ = [
     "NO_OPTIONS",
@@ -383,7 +384,12 @@ class HttpxWire:
 
     def _build(self, prepared: Prepared, files: contextlib.ExitStack) -> httpx.Request:
         """The request for one attempt (uploads are opened afresh for each)."""
-        multipart = opened_files(prepared.files, files) if prepared.files else None
+        multipart = None
+        if prepared.files:
+            multipart = [
+                (field, (name, from_here(content), kind))
+                for field, (name, content, kind) in opened_files(prepared.files, files)
+            ]
         try:
             outgoing = self.client.build_request(
                 prepared.method,
@@ -672,7 +678,7 @@ class HttpCore:
             check_extra_headers(options.extra_headers)
             headers.update(options.extra_headers)
         if request.external:
-            url = request.path
+            url = encode_link(request.path)  # one wire would quote it, another send it raw
         else:
             if not request.path.startswith("/"):
                 raise ValidationError("path", f"must start with '/', got {request.path!r}")

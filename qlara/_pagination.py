@@ -5,7 +5,9 @@ answers in several shapes depending on the endpoint: a bare array,
 ``{"data": [...]}``, ``{"messages": [...]}``, ``{"phoneNumbers": [...]}``,
 Spring's ``{"content": [...], "last": true, ...}`` and others with one list
 field. ``read_page`` finds the items in any of them, and the end when the
-answer says so (``last``, ``hasMore``, ``totalPages``, ``total``).
+answer says so (``last``, ``hasMore``, ``totalPages``, ``total``; past the
+first page a ``total`` is trusted from a full page, and the walk compares it
+with the items it has read, so a server capping ``limit`` loses nothing).
 
 Where an answer does not say, a short page is not taken as the end (a server
 may cap ``limit`` below what was asked, and stopping there would drop the
@@ -18,12 +20,12 @@ everything has been seen and the pager stops; if it was full, the pager raises
 from __future__ import annotations
 
 import math
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
 import attrs
 
-from qlara._errors import MalformedResponseError
+from qlara._errors import MalformedResponseError, ValidationError
 
 __all__ = ["AsyncPager", "Page", "read_page"]
 
@@ -61,7 +63,7 @@ class Page(Generic[T]):
     total: int | None = None
     raw: Any = attrs.field(default=None, repr=False, eq=False)
 
-    def __iter__(self) -> Any:
+    def __iter__(self) -> Iterator[T]:
         return iter(self.items)
 
     def __len__(self) -> int:
@@ -105,7 +107,9 @@ def _end_signal(data: Mapping[str, Any], page: int, limit: int, count: int) -> b
     if pages is not None:
         return page + 1 >= pages
     total = _count(data.get("total", data.get("totalElements", data.get("totalCount"))))
-    if total is not None and limit > 0:
+    if total is not None and limit > 0 and (page == 0 or count >= limit):
+        # Past the first page, only a full page tells where it ends: a short one
+        # may come from a server capping `limit` (the walk counts what it read).
         return page * limit + count >= total
     return None
 
@@ -159,8 +163,10 @@ def read_page(
 
 
 def _identity(item: object) -> object:
+    """What tells two items apart: what the platform sent, else the item itself (an empty
+    ``raw`` would make every item look the same)."""
     raw = getattr(item, "raw", None)
-    return raw if raw is not None else item
+    return raw if raw else item
 
 
 class AsyncPager(Generic[T]):
@@ -185,10 +191,19 @@ class AsyncPager(Generic[T]):
         return await self._fetch(self._start)
 
     async def page(self, number: int) -> Page[T]:
-        """Page ``number`` (0-based) only (one request)."""
+        """Page ``number`` (0-based) only (one request).
+
+        Raises:
+            ValidationError: ``number`` is not an integer >= 0 (nothing is sent).
+        """
+        if isinstance(number, bool) or not isinstance(number, int) or number < 0:
+            raise ValidationError("number", f"must be a page number >= 0, got {number!r}")
         return await self._fetch(number)
 
     def __aiter__(self) -> AsyncIterator[T]:
+        return self._walk()
+
+    def _walk(self) -> _Walk[T]:
         return _Walk(self._fetch, self._limit, self._start)
 
     async def to_list(self) -> list[T]:
@@ -212,6 +227,7 @@ class _Walk(AsyncIterator[T]):
         self._previous: list[object] | None = None
         self._previous_short = False
         self._done = False
+        self._read = 0  # items received so far, to compare with a page's total
 
     async def __anext__(self) -> T:
         while not self._items:
@@ -219,6 +235,12 @@ class _Walk(AsyncIterator[T]):
                 raise StopAsyncIteration
             await self._next_page()
         return self._items.pop()
+
+    def take_fetched(self) -> list[T]:
+        """The items already fetched and not yet handed out, in order (no request)."""
+        items, self._items = self._items, []
+        items.reverse()
+        return items
 
     async def _next_page(self) -> None:
         number = self._number
@@ -236,7 +258,10 @@ class _Walk(AsyncIterator[T]):
                 "server seems to ignore 'page'), so the rest cannot be reached"
             )
         self._items = list(reversed(page.items))
-        self._done = not page.has_more
+        self._read += len(page.items)
+        short = len(page.items) < self._limit
+        reached = short and page.total is not None and self._read >= page.total
+        self._done = not page.has_more or reached
         self._previous = seen
-        self._previous_short = len(page.items) < self._limit
+        self._previous_short = short
         self._number = number + 1

@@ -41,6 +41,18 @@ class Headers(Mapping[str, str]):
     def __len__(self) -> int:
         return len(self._items)
 
+    def __eq__(self, other: object) -> bool:
+        """Equal to any mapping with the same headers, names compared case-insensitively."""
+        if not isinstance(other, Mapping):
+            return NotImplemented
+        try:
+            theirs = {str(name).lower(): value for name, value in other.items()}
+        except AttributeError:
+            return False
+        return {key: value for key, (_, value) in self._items.items()} == theirs
+
+    __hash__ = None  # type: ignore[assignment]  # a mapping: unhashable, as dict is
+
     def __repr__(self) -> str:
         return f"Headers({dict(self.items())!r})"
 
@@ -85,6 +97,18 @@ class RawResponse:
                 status_code=self.status_code,
                 body=self.content,
             ) from exc
+
+    def __eq__(self, other: object) -> bool:
+        """Equal when status, headers and body are."""
+        if not isinstance(other, RawResponse):
+            return NotImplemented
+        return (self.status_code, self.content, self.headers) == (
+            other.status_code,
+            other.content,
+            other.headers,
+        )
+
+    __hash__ = None  # type: ignore[assignment]  # compared by value, and never hashed
 
     def __repr__(self) -> str:
         kind = self.headers.get("content-type", "no content type")

@@ -100,6 +100,9 @@ def _path_value(name: str, value: object) -> str:
         return _integer(name, value)
     if not value.strip():
         raise ValidationError(name, "must be a non-empty id")
+    if value in (".", ".."):
+        # A dot segment: HTTP clients resolve it, so the request would reach the parent path.
+        raise ValidationError(name, f"must be an id, not the path segment {value!r}")
     return value
 
 
@@ -160,7 +163,7 @@ class Route:
             path=self.at(template, **params),
             query=encode_query(query or {}),
             json=json,
-            form=encode_form(form) if form is not None else None,
+            form=encode_form(form, field="form") if form is not None else None,
             files=tuple(files),
             answer=answer,
             parse=parse,
@@ -224,23 +227,59 @@ def query_value(name: str, value: object) -> str | None:
     )
 
 
-def encode_query(query: Mapping[str, object]) -> tuple[tuple[str, str], ...]:
-    """The query as ordered string pairs; ``None`` values (and empty lists) are left out."""
+def encode_query(
+    query: Mapping[str, object], *, field: str = "params"
+) -> tuple[tuple[str, str], ...]:
+    """The query as ordered string pairs; ``None`` values (and empty lists) are left out.
+
+    ``field`` names the whole mapping in errors (a value's error names its key).
+    """
     if not isinstance(query, Mapping):
-        raise ValidationError("params", f"must be a mapping, got {type(query).__name__}")
+        raise ValidationError(field, f"must be a mapping, got {type(query).__name__}")
     pairs = []
     for name, value in query.items():
         if not isinstance(name, str) or not name:
-            raise ValidationError("params", f"names must be non-empty strings, got {_short(name)}")
+            raise ValidationError(field, f"names must be non-empty strings, got {_short(name)}")
         encoded = query_value(name, value)
         if encoded is not None:
             pairs.append((name, encoded))
     return tuple(pairs)
 
 
-def encode_form(form: Mapping[str, object]) -> dict[str, str]:
+# What a path may hold as it is (RFC 3986 pchar and "/"): "%" keeps escapes already made.
+_PATH_SAFE = "/%:@!$&'()*+,;=-._~"
+
+
+def encode_link(url: str) -> str:
+    """An absolute link (a download URL) with what may not appear raw in a URL
+    percent-encoded (spaces, non-ASCII), escapes already in it kept as they are."""
+    from urllib.parse import quote  # noqa: PLC0415 - cheap, and only here
+
+    return quote(url, safe=_PATH_SAFE + "?#[]")
+
+
+def split_path(path: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """``client.request``'s path percent-encoded, and the query it carried (sent before ``params``).
+
+    Encoded here, once, so every wire sends the same bytes (one would quote a
+    space or an ``é``, another send it raw); a query written into the path is
+    kept beside ``params`` rather than replaced by them.
+    """
+    from urllib.parse import parse_qsl, quote  # noqa: PLC0415 - cheap, and only here
+
+    if "#" in path:
+        raise ValidationError("path", f"must not hold a fragment ('#'), got {path!r}")
+    path, _, query = path.partition("?")
+    if any(segment in (".", "..") for segment in path.split("/")):
+        # One HTTP library resolves them (even above base_url), another sends them as they are.
+        raise ValidationError("path", f"must not hold '.' or '..' segments, got {path!r}")
+    pairs = tuple(parse_qsl(query, keep_blank_values=True))
+    return quote(path, safe=_PATH_SAFE), pairs
+
+
+def encode_form(form: Mapping[str, object], *, field: str = "data") -> dict[str, str]:
     """Multipart form fields: the same encoding as the query."""
-    return dict(encode_query(form))
+    return dict(encode_query(form, field=field))
 
 
 def extra_query(extra_body: Mapping[str, Any] | None) -> tuple[tuple[str, str], ...]:
@@ -252,6 +291,8 @@ def extra_query(extra_body: Mapping[str, Any] | None) -> tuple[tuple[str, str], 
             "extra_body", f"must be a mapping or None, got {type(extra_body).__name__}"
         )
     try:
-        return encode_query(extra_body)
+        return encode_query(extra_body, field="extra_body")
     except ValidationError as exc:
+        if exc.field == "extra_body":  # about the mapping itself, not one of its values
+            raise
         raise ValidationError(f"extra_body[{exc.field!r}]", exc.problem) from None

@@ -19,7 +19,7 @@ import attrs
 
 from qlara._errors import ValidationError
 
-__all__ = ["FileSource", "Upload", "upload"]
+__all__ = ["Borrowed", "FileSource", "FromHere", "Upload", "from_here", "upload"]
 
 FileSource = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, IO[bytes]]
 
@@ -102,6 +102,73 @@ class Upload:
         except (AttributeError, OSError, ValueError):
             return False
         return True
+
+
+class FromHere:
+    """A binary file object read from where it stood: offsets count from there.
+
+    httpx seeks a file to 0 before sending it, which would send what the
+    caller had already read past; this view makes "where it stood" 0.
+    """
+
+    def __init__(self, source: Any, start: int) -> None:
+        self._source = source
+        self._start = start
+
+    def read(self, size: int = -1) -> bytes:
+        return bytes(self._source.read(size))
+
+    def tell(self) -> int:
+        return int(self._source.tell()) - self._start
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        if whence == io.SEEK_SET:
+            offset += self._start
+        return int(self._source.seek(offset, whence)) - self._start
+
+
+def from_here(content: Any) -> Any:
+    """``content`` for httpx: a file object not at its start, viewed from where it is."""
+    if isinstance(content, (bytes, str)):
+        return content
+    try:
+        start = int(content.tell())
+    except (AttributeError, OSError, ValueError):
+        return content
+    return FromHere(content, start) if start else content
+
+
+class Borrowed(io.BufferedIOBase):
+    """A file object lent to an HTTP library that closes what it has sent (aiohttp).
+
+    Closing this view leaves the file open: it is the caller's (or, for a
+    path, closed by the SDK after the attempt), and a retry reads it again.
+    """
+
+    def __init__(self, source: Any) -> None:
+        super().__init__()
+        self._source = source
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        return bytes(self._source.read(-1 if size is None else size))
+
+    def read1(self, size: int = -1) -> bytes:
+        return self.read(size)
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return int(self._source.tell())
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        return int(self._source.seek(offset, whence))
+
+    def fileno(self) -> int:
+        return int(self._source.fileno())
 
 
 def upload(

@@ -201,6 +201,7 @@ async def test_uploads_are_multipart(make_client: Make, tmp_path: Path) -> None:
     assert result.summary == qlara.ImportSummary(
         total=3, imported=2, duplicates=1, errors=0, skipped=1
     )
+    assert result.summary.raw == summary["summary"]  # the counts as sent, unmodelled ones too
     assert result.errors[0].line == 3
     await client.contacts.upload_vcard(
         VCARDS, 87, duplicate_strategy="skip", tags=["a", "b"], file_name="c.vcf"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
@@ -138,3 +139,90 @@ def test_sync_pager_is_a_plain_iterator() -> None:
         assert [s.customer_message_id for s in first.items] == ["m0", "m1"]
         assert next(again).customer_message_id == "m0"
         again.close()
+
+
+def test_sync_pager_fetches_only_what_is_read() -> None:
+    """The blocking pager fetches a page only when it is read; after close() nothing at all."""
+    calls: list[str] = []
+    inner = paged([item(n) for n in range(7)])
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request.url.params["page"])
+        if request.url.params["page"] == "2" and calls.count("2") == 1:
+            return httpx.Response(400, json={"message": "try again"})
+        response: httpx.Response = inner(request)
+        return response
+
+    with qlara.Qlara(KEY, transport=httpx.MockTransport(handler), rate_limit=None) as client:
+        unread = client.messages.history(channel="SMS", from_=FROM, to=TO, limit=2)
+        unread.close()
+        assert list(unread) == []
+        pager = client.messages.history(channel="SMS", from_=FROM, to=TO, limit=2)
+        assert [next(pager).customer_message_id, next(pager).customer_message_id] == ["m0", "m1"]
+        assert calls == ["0"]  # the second page is not fetched ahead
+        assert next(pager).customer_message_id == "m2"
+        assert next(pager).customer_message_id == "m3"
+        with pytest.raises(qlara.BadRequestError):
+            next(pager)  # a later page's error reaches the caller...
+        assert next(pager).customer_message_id == "m4"  # ...and the walk goes on from there
+        pager.close()
+        assert list(pager) == []
+        assert calls == ["0", "1", "2", "2"]
+        abandoned = client.messages.history(channel="SMS", from_=FROM, to=TO, limit=2)
+        next(abandoned)
+        del abandoned  # dropped unclosed mid-walk: nothing left running, nothing to warn about
+        gc.collect()
+
+
+async def test_a_total_with_a_capped_limit_reads_every_page(make_client: MakeClient) -> None:
+    """A server that caps ``limit`` and gives a total is read to its end, not cut at a guess."""
+    items = [item(n) for n in range(7)]
+    calls: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        page = int(request.url.params["page"])
+        calls.append(str(page))
+        return httpx.Response(200, json={"data": items[page * 2 : page * 2 + 2], "total": 7})
+
+    client = make_client(handler)
+    pager = client.messages.history(channel="SMS", from_=FROM, to=TO, limit=5)
+    ids = [s.customer_message_id async for s in pager]
+    assert ids == [f"m{n}" for n in range(7)]
+    assert calls == ["0", "1", "2", "3"]  # no request past the total
+    first = await pager.first_page()
+    assert (len(first), first.has_more, first.total) == (2, True, 7)
+    honest = read_page({"data": [1, 2], "total": 7}, identity, page=1, limit=5)
+    assert honest.has_more  # a short page after the first proves nothing by itself
+    assert not read_page({"data": [1, 2], "total": 4}, identity, page=1, limit=2).has_more
+
+
+async def test_a_page_number_is_checked_before_sending(make_client: MakeClient) -> None:
+    """pager.page() refuses a negative or non-integer number without a request."""
+    calls: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request.url.params["page"])
+        return httpx.Response(200, json=[item(1)])
+
+    client = make_client(handler)
+    pager = client.messages.history(channel="SMS", from_=FROM, to=TO, limit=2)
+    for bad in (-1, True, 1.0, "2"):
+        with pytest.raises(qlara.ValidationError, match="number"):
+            await pager.page(bad)  # type: ignore[arg-type]
+    assert (await pager.page(3)).page == 3
+    assert calls == ["3"]
+
+
+async def test_items_without_raw_are_compared_by_value() -> None:
+    """Pages of different items whose raw is empty are not taken for a repeated page."""
+    pages = [[f"m{n}", f"m{n + 1}"] for n in (0, 2)] + [[]]
+
+    async def fetch(number: int) -> qlara.Page[qlara.MessageStatus]:
+        items = tuple(
+            qlara.MessageStatus(customer_message_id=i, status=qlara.DeliveryStatus.DELIVERED)
+            for i in pages[number]
+        )
+        return qlara.Page(items=items, page=number, has_more=bool(items))
+
+    pager = qlara.AsyncPager(fetch, limit=2)
+    assert [s.customer_message_id async for s in pager] == ["m0", "m1", "m2", "m3"]

@@ -100,6 +100,20 @@ def test_path_parameters_are_quoted_one_by_one() -> None:
             route.at("{id}", id=bad)
 
 
+async def test_a_dot_segment_id_is_refused_not_resolved(make_client: MakeClient) -> None:
+    """An id of '.' or '..' is refused: sent, the URL would resolve to another endpoint."""
+    platform = Recorder(httpx.Response(200, json={}))
+    client = make_client(platform)
+    route = Route("/partner-gateway/v1/contacts")
+    for bad in (".", ".."):
+        with pytest.raises(qlara.ValidationError, match="id"):
+            route.at("{id}", id=bad)
+        with pytest.raises(qlara.ValidationError, match="id"):
+            await client.contacts.get(bad)
+    assert route.at("{id}", id="...") == "/partner-gateway/v1/contacts/..."
+    assert platform.requests == []
+
+
 async def test_request_goes_through_the_pipeline(make_client: MakeClient) -> None:
     """client.request sends auth, query and JSON, and returns a RawResponse."""
     platform = Recorder(httpx.Response(201, json={"id": 9}, headers={"X-Thing": "1"}))
@@ -309,3 +323,33 @@ def test_sync_twin_argument_errors_name_the_sync_method() -> None:
         client.sms.send(destination="+393401234567", body="x", sender="S", bogus=1)  # type: ignore[call-arg]
     assert "Sms.send()" in str(caught.value)
     assert "AsyncSms" not in str(caught.value)
+
+
+async def test_raw_responses_compare_by_value(make_client: MakeClient) -> None:
+    """Two RawResponses of the same answer are equal; headers compare case-insensitively."""
+    platform = Recorder(httpx.Response(200, json={"a": 1}, headers={"X-Id": "1"}))
+    client = make_client(platform)
+    first, second = await client.request("GET", "/x"), await client.request("GET", "/x")
+    assert first == second
+    assert first.headers == {name.upper(): value for name, value in second.headers.items()}
+    assert first != qlara.RawResponse(201, first.headers, first.content)
+    assert "200" in repr(first)
+
+
+async def test_argument_errors_name_the_argument_given(make_client: MakeClient) -> None:
+    """A bad name in data or extra_body is refused naming data or extra_body, not params."""
+    platform = Recorder(httpx.Response(200, json={}))
+    client = make_client(platform)
+    with pytest.raises(qlara.ValidationError) as caught:
+        await client.request("POST", "/x", data={1: "a"})  # type: ignore[dict-item]
+    assert caught.value.field == "data"
+    with pytest.raises(qlara.ValidationError) as caught:
+        await client.request("POST", "/x", data="a=1")  # type: ignore[arg-type]
+    assert caught.value.field == "data"
+    with pytest.raises(qlara.ValidationError) as caught:
+        await client.webhooks.get(extra_body={1: 2})  # type: ignore[dict-item]
+    assert caught.value.field == "extra_body"
+    with pytest.raises(qlara.ValidationError) as caught:
+        await client.webhooks.get(extra_body={"a": 10**700})
+    assert caught.value.field == "extra_body['a']"
+    assert platform.requests == []

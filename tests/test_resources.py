@@ -96,6 +96,10 @@ def test_listing_twins_return_a_pager() -> None:
         assert "self" not in signature.parameters
     finally:
         client.close()
+    unbound = inspect.signature(qlara.Qlara.messages.resource.history)  # what help() shows
+    assert str(unbound.return_annotation).startswith("Pager[")
+    plain = pydoc.plaintext  # type: ignore[attr-defined]
+    assert "AsyncPager" not in pydoc.render_doc(qlara.Qlara.contacts.resource, renderer=plain)
 
 
 async def test_resources_cannot_be_replaced() -> None:

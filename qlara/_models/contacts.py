@@ -81,6 +81,7 @@ class ImportSummary:
         duplicates: rows matching an existing contact (or another row).
         errors: rows refused.
         skipped: rows left out (duplicates under the ``SKIP`` strategy, for instance).
+        raw: the object the counts were read from, as the platform sent it.
     """
 
     total: int | None = None
@@ -88,6 +89,7 @@ class ImportSummary:
     duplicates: int | None = None
     errors: int | None = None
     skipped: int | None = None
+    raw: Raw = attrs.field(factory=dict, repr=False, eq=False)
 
 
 @attrs.frozen(kw_only=True)

@@ -100,6 +100,7 @@ def parse_import(data: Any) -> ContactImport:
             duplicates=counts.count("duplicates", "duplicated"),
             errors=counts.count("errors", "errorCount", "failed"),
             skipped=counts.count("skipped"),
+            raw=dict(counts.data),
         ),
         errors=tuple(_problem(item) for item in problems) if isinstance(problems, list) else (),
         preview=tuple(dict(row) for row in preview if isinstance(row, Mapping)),
