@@ -15,14 +15,12 @@ import anyio.lowlevel
 import attrs
 import httpx
 import pytest
-from anyio.from_thread import start_blocking_portal
 from hypothesis import given
 from hypothesis import strategies as st
 
 import qlara
 from qlara._batch._engine import SendMany
 from qlara._batch._input import carrying_id, derived_id
-from qlara._pump import iterate_blocking
 from tests.conftest import DESTINATION, FAST_RETRIES, KEY, accepted
 
 MakeClient = Callable[..., qlara.AsyncQlara]
@@ -712,40 +710,6 @@ def test_sync_resume_skips_done_inputs_without_stalling(tmp_path: Path) -> None:
         assert len(first) == 100
         rest = list(client.send_many([sms(i) for i in range(150)], concurrency=4, journal=journal))
     assert sorted(o.index for o in rest) == list(range(100, 150))
-
-
-def test_iterate_blocking_reraises_a_sources_own_stream_error() -> None:
-    """A source raising BrokenResourceError itself is an error, not a silent end."""
-
-    async def source() -> AsyncIterator[int]:
-        yield 1
-        raise anyio.BrokenResourceError
-
-    with start_blocking_portal() as portal:
-        got: list[int] = []
-        with pytest.raises(anyio.BrokenResourceError):
-            got.extend(iterate_blocking(portal, source()))
-        assert got == [1]
-
-
-def test_iterate_blocking_close_waits_for_the_source_to_close() -> None:
-    """Closing the blocking iterator returns only once the source has been closed."""
-    closed: list[bool] = []
-
-    async def source() -> AsyncIterator[int]:
-        try:
-            for i in range(100):
-                yield i
-        finally:
-            with anyio.CancelScope(shield=True):
-                await anyio.sleep(0.02)
-            closed.append(True)
-
-    with start_blocking_portal() as portal:
-        iterator = iterate_blocking(portal, source())
-        assert next(iterator) == 0
-        iterator.close()  # type: ignore[attr-defined]
-        assert closed == [True]
 
 
 def test_sync_batch_wide_failure_stops_the_run(tmp_path: Path) -> None:
