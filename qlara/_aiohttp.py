@@ -15,7 +15,10 @@ same is the wire's own semantics:
   once the answer is awaited);
 - failures classified as the httpx wire classifies its own (``Failure``);
 - no redirects followed, no cookies kept (tenants share the pool), proxies
-  from the environment as httpx reads them.
+  from the environment as httpx reads them (``HTTP(S)_PROXY``, ``ALL_PROXY``,
+  ``NO_PROXY``), chosen here per host: aiohttp's own ``trust_env`` would also
+  add ``~/.netrc`` credentials as an ``Authorization`` header beside the key
+  (and refuse a Basic copy's own one).
 
 asyncio only: aiohttp does not run on trio (``ConfigurationError``). The
 session is made on first use, inside the loop that uses it.
@@ -24,6 +27,7 @@ session is made on first use, inside the loop that uses it.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import os
 import urllib.request
@@ -63,6 +67,8 @@ class AiohttpWire:
         self._slots: asyncio.Semaphore | None = None
         self._timeout_of: tuple[Any, aiohttp.ClientTimeout] | None = None
         self._urls: dict[str, URL] = {}
+        self._proxies: dict[str, str] = {}
+        self._proxy_of: dict[tuple[str, str], tuple[URL | None, str | None]] = {}
         self.closed = False
 
     def check_usable(self, library: str) -> None:
@@ -79,11 +85,12 @@ class AiohttpWire:
             limit=self._pool_size, limit_per_host=0, keepalive_timeout=KEEPALIVE
         )
         # httpx reads proxies from the environment once; aiohttp would per request.
-        proxies = urllib.request.getproxies()
+        self._proxies = urllib.request.getproxies()
+        self._proxy_of.clear()
         self._session = aiohttp.ClientSession(
             connector=connector,
             cookie_jar=aiohttp.DummyCookieJar(),
-            trust_env=bool(proxies.get("http") or proxies.get("https")),
+            trust_env=False,  # never ~/.netrc: its Authorization would join the key
             skip_auto_headers=("User-Agent",),
         )
         self._slots = asyncio.Semaphore(self._pool_size)
@@ -117,13 +124,28 @@ class AiohttpWire:
                 data: Any = _body(prepared, files) if prepared.files else prepared.content
                 if data is None and prepared.form:
                     data = dict(prepared.form)
+                url = self._url(prepared)
+                headers = prepared.headers
+                proxy = proxy_headers = None
+                if self._proxies:
+                    proxy, proxy_auth = self._proxy(url)
+                    if proxy_auth is not None:
+                        # aiohttp sends these to the proxy only on a CONNECT (https);
+                        # to a plain http proxy they travel with the request itself.
+                        auth = {"Proxy-Authorization": proxy_auth}
+                        if url.scheme == "https":
+                            proxy_headers = auth
+                        else:
+                            headers = {**headers, **auth}
                 async with session.request(
                     prepared.method,
-                    self._url(prepared),
+                    url,
                     data=data,
-                    headers=prepared.headers,
+                    headers=headers,
                     timeout=self._timeout(prepared.timeout),
                     allow_redirects=False,
+                    proxy=proxy,
+                    proxy_headers=proxy_headers,
                 ) as response:
                     if answer is Answer.FILE and 200 <= response.status < 300:
                         saved = await save(response.content.iter_chunked(DOWNLOAD_CHUNK), to)
@@ -143,6 +165,26 @@ class AiohttpWire:
                 self._urls.clear()
             parsed = self._urls[url] = URL(url, encoded=True)
         return parsed
+
+    def _proxy(self, url: URL) -> tuple[URL | None, str | None]:
+        """The environment's proxy for this URL's host, and its credentials as a header value."""
+        where = (url.scheme, url.host or "")
+        found = self._proxy_of.get(where)
+        if found is None:
+            proxies = self._proxies
+            raw = proxies.get(url.scheme) or proxies.get("all")
+            if not raw or (url.host and urllib.request.proxy_bypass(url.host)):
+                found = (None, None)
+            else:
+                proxy = URL(raw if "://" in raw else f"http://{raw}")
+                auth = None
+                if proxy.user is not None:
+                    pair = f"{proxy.user}:{proxy.password or ''}".encode()
+                    auth = f"Basic {base64.b64encode(pair).decode()}"
+                    proxy = proxy.with_user(None)
+                found = (proxy, auth)
+            self._proxy_of[where] = found
+        return found
 
     def failure(self, exc: BaseException) -> Failure | None:
         if isinstance(exc, PoolTimeout):

@@ -278,3 +278,37 @@ async def test_client_request_returns_the_answer_as_it_came(make_served: MakeSer
         await client.request("DELETE", "/things/1")
     assert caught.value.status_code == 409
     assert caught.value.headers["content-type"] == "application/json"
+
+
+async def test_a_netrc_entry_never_joins_the_credentials(
+    make_served: MakeServed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With proxies in the environment, ~/.netrc adds no Authorization beside the key or Basic."""
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login bob password hunter2\n")
+    monkeypatch.setenv("NETRC", str(netrc))
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    seen = Seen(accepted())
+    client = make_served(seen)
+    await send(client)
+    await send(client.with_options(auth=qlara.BasicAuth("ada", "pw")))
+    assert seen.requests[0].headers["x-api-key"] == KEY
+    assert "authorization" not in seen.requests[0].headers
+    assert seen.requests[1].headers["authorization"] == qlara.BasicAuth("ada", "pw").header()
+    assert "x-api-key" not in seen.requests[1].headers
+
+
+async def test_a_proxy_from_the_environment_carries_the_requests(
+    make_served: MakeServed, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """HTTP_PROXY (with credentials) is used by both backends; NO_PROXY still applies to others."""
+    seen = Seen(accepted())
+    target = bridge().url_for(seen, None)
+    proxy = target.split("/t")[0].replace("http://", "http://pa:pw@")
+    monkeypatch.setenv("HTTP_PROXY", proxy)
+    monkeypatch.setenv("NO_PROXY", "example.invalid")
+    client = make_served(seen, base_url="http://platform.invalid" + httpx.URL(target).path)
+    await send(client)
+    assert seen.requests[0].headers["proxy-authorization"] == "Basic cGE6cHc="
+    assert seen.requests[0].headers["x-api-key"] == KEY
