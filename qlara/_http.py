@@ -137,7 +137,12 @@ class Tenant:
 
     __slots__ = ("headers", "key_id", "rate_limit")
 
-    def __init__(self, headers: Mapping[str, str], key_id: str, rate_limit: object) -> None:
+    def __init__(
+        self,
+        headers: Mapping[str, str],
+        key_id: str,
+        rate_limit: RateLimit | SharedLimitFactory | None,
+    ) -> None:
         self.headers = headers
         self.key_id = key_id
         self.rate_limit = rate_limit
@@ -176,7 +181,7 @@ class Connection:
         self.closed: bool = False
         self._loop: object | None = None
         self._salt = os.urandom(16)
-        self._limits: dict[str, object] = {}
+        self._limits: dict[str, Any] = {}
         self._limiters: dict[str, Limiter] = {}
         self._credentials: dict[str, str] = {}
         self.tenant = self.tenant_for(headers, credential, rate_limit)
@@ -188,14 +193,16 @@ class Connection:
         digest = hmac.new(self._salt, credential.encode(), hashlib.sha256).hexdigest()
         return digest[:24]
 
-    def tenant_for(self, headers: Mapping[str, str], credential: str, rate_limit: object) -> Tenant:
+    def tenant_for(self, headers: Mapping[str, str], credential: str, rate_limit: Any) -> Tenant:
         """The tenant of a credential, its budget claimed (one budget per key, first wins)."""
         key_id = self.key_id(credential)
         known = self._limits.get(key_id, _UNSET)
         if rate_limit is _UNSET:
-            rate_limit = (
-                known if known is not _UNSET else self._limits.get(self.tenant.key_id, None)
-            )
+            rate_limit = known
+            if rate_limit is _UNSET:  # another key: the client's budget, for that key
+                rate_limit = self._limits.get(self.tenant.key_id, None)
+                if isinstance(rate_limit, SharedLimitFactory):
+                    rate_limit = rate_limit.for_another_key()
         elif known is not _UNSET and known != rate_limit:
             from qlara._errors import ConfigurationError  # noqa: PLC0415 - rare path
 
@@ -214,10 +221,7 @@ class Connection:
             # A budget shared through Redis is named by a stable digest of the key
             # (make_limiter), never by key_id: that one is salted per client.
             credential = Secret(self._credentials.get(tenant.key_id, ""))
-            limiter = self._limiters[tenant.key_id] = make_limiter(
-                tenant.rate_limit,  # type: ignore[arg-type]
-                credential,
-            )
+            limiter = self._limiters[tenant.key_id] = make_limiter(tenant.rate_limit, credential)
         return limiter
 
     @property

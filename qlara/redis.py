@@ -21,6 +21,8 @@ pass a URL, not a client: the connections are opened on the client's own loop
 
 from __future__ import annotations
 
+import copy
+
 try:
     import redis as _redis_py
     import redis.asyncio as _aioredis
@@ -133,6 +135,14 @@ class SharedRateLimit(SharedLimitFactory):
             f"SharedRateLimit(limit={self.limit!r}, name={name}, "
             f"fallback_share={self.fallback_share}, timeout={self.timeout}, lease={self.lease})"
         )
+
+    def for_another_key(self) -> SharedRateLimit:
+        """The same settings, the budget named by the other key's digest (a name is one key's)."""
+        if self.name is None:
+            return self
+        unnamed = copy.copy(self)
+        unnamed.name = None
+        return unnamed
 
     def bind(self, credential_digest: str) -> SharedLimiter:
         """The limiter of one client (called by the client, with its key's digest)."""
