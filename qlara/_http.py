@@ -183,7 +183,7 @@ class Connection:
         self._salt = os.urandom(16)
         self._limits: dict[str, Any] = {}
         self._limiters: dict[str, Limiter] = {}
-        self._credentials: dict[str, str] = {}
+        self._credentials: dict[str, Secret] = {}  # wrapped: vars() of this shows no key
         self.tenant = self.tenant_for(headers, credential, rate_limit)
         if limiter is not None:
             self._limiters[self.tenant.key_id] = limiter
@@ -211,7 +211,7 @@ class Connection:
                 "one key share one budget; give the same rate_limit or none"
             )
         self._limits[key_id] = rate_limit
-        self._credentials[key_id] = credential
+        self._credentials[key_id] = Secret(credential)
         return Tenant(dict(headers), key_id, rate_limit)
 
     def limiter(self, tenant: Tenant) -> Limiter:
@@ -220,7 +220,7 @@ class Connection:
         if limiter is None:
             # A budget shared through Redis is named by a stable digest of the key
             # (make_limiter), never by key_id: that one is salted per client.
-            credential = Secret(self._credentials.get(tenant.key_id, ""))
+            credential = self._credentials.get(tenant.key_id) or Secret("")
             limiter = self._limiters[tenant.key_id] = make_limiter(tenant.rate_limit, credential)
         return limiter
 

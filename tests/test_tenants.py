@@ -133,6 +133,7 @@ async def test_keys_never_show(make_client: MakeClient, caplog: pytest.LogCaptur
     shown = [repr(tenant), str(tenant), repr(tenant._http.tenant), repr(tenant._config)]
     shown += [str(caught.value), repr(caught.value), repr(caught.value.headers), caplog.text]
     shown += list(tenant._http.connection._limiters)
+    shown.append(repr(vars(tenant._http.connection)))  # its tables too
     for text in shown:
         assert OTHER not in text
         assert KEY not in text
