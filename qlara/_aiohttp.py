@@ -10,9 +10,9 @@ same is the wire's own semantics:
   wait for one is a *pool* timeout, raised before anything is sent), idle
   connections kept 30 s;
 - timeouts per attempt from the ``httpx.Timeout``: ``connect`` for making the
-  connection, ``read`` for each wait on the answer, ``pool`` for a free slot
-  (aiohttp has no write timeout; a write that stalls is bounded by ``read``
-  once the answer is awaited);
+  connection (the name lookup included), ``read`` for each wait on the
+  answer, ``pool`` for a free slot (aiohttp has no write timeout; a write
+  that stalls is bounded by ``read`` once the answer is awaited);
 - failures classified as the httpx wire classifies its own (``Failure``);
 - no redirects followed, no cookies kept (tenants share the pool), proxies
   from the environment as httpx reads them (``HTTP(S)_PROXY``, ``ALL_PROXY``,
@@ -100,8 +100,13 @@ class AiohttpWire:
         cached = self._timeout_of
         if cached is not None and cached[0] is timeout:
             return cached[1]
+        # ``connect`` bounds the name lookup and the connection as httpx's does
+        # (``sock_connect`` alone left a stalled DNS lookup unbounded).
         converted = aiohttp.ClientTimeout(
-            total=None, connect=None, sock_connect=timeout.connect, sock_read=timeout.read
+            total=None,
+            connect=timeout.connect,
+            sock_connect=timeout.connect,
+            sock_read=timeout.read,
         )
         self._timeout_of = (timeout, converted)
         return converted

@@ -6,6 +6,7 @@ import io
 import logging
 import os
 import socket
+import threading
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -312,3 +313,29 @@ async def test_a_proxy_from_the_environment_carries_the_requests(
     await send(client)
     assert seen.requests[0].headers["proxy-authorization"] == "Basic cGE6cHc="
     assert seen.requests[0].headers["x-api-key"] == KEY
+
+
+async def test_the_connect_timeout_bounds_a_stalled_name_lookup(
+    make_served: MakeServed, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A DNS lookup that never answers is a timeout before sending, as httpx's connect timeout."""
+    lookup = socket.getaddrinfo
+    answer = threading.Event()
+
+    def stalled(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if host in ("stalled.invalid", b"stalled.invalid"):
+            answer.wait(10)
+        return lookup(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", stalled)
+    client = make_served(
+        empty,
+        base_url="http://stalled.invalid/api",
+        timeout=httpx.Timeout(10.0, connect=0.2),
+        max_retries=0,
+    )
+    try:
+        with pytest.raises(qlara.APITimeoutError, match="before the request was sent"):
+            await send(client)
+    finally:
+        answer.set()
