@@ -259,9 +259,19 @@ class Connection:
             self.closed = True
             return
         self.closed = True
-        for limiter in self._limiters.values():
-            await limiter.aclose()
-        await self.wire.aclose()
+        # Every limiter and the pool are closed even when one of them fails
+        # (a budget kept in Redis, say); the first failure is raised after.
+        failure: Exception | None = None
+        try:
+            for limiter in list(self._limiters.values()):
+                try:
+                    await limiter.aclose()
+                except Exception as exc:  # noqa: BLE001, PERF203 - raised once all are closed
+                    failure = failure or exc
+        finally:
+            await self.wire.aclose()
+        if failure is not None:
+            raise failure
 
 
 _UNSET: Any = type("_Unset", (), {"__repr__": lambda self: "<unset>"})()

@@ -10,7 +10,7 @@ import pytest
 
 import qlara
 from qlara._auth import Secret
-from qlara._limiter import credential_digest
+from qlara._limiter import SharedLimitFactory, credential_digest
 from qlara._ratelimit import RateLimiter
 from tests.conftest import DESTINATION, KEY, accepted
 
@@ -226,3 +226,43 @@ def test_sync_copies_of_copies_agree_with_async_ones() -> None:
         )
         third = client.with_options(api_key=OTHER, rate_limit=small).with_options(api_key="k3")
         third.sms.send(destination=DESTINATION, body="Hello!", sender="Shop")
+
+
+class _Stuck(RateLimiter):
+    """A limiter whose close fails, as a budget kept elsewhere may."""
+
+    async def aclose(self) -> None:
+        raise OSError("the budget's store went away")
+
+
+class _StuckBudget(SharedLimitFactory):
+    def bind(self, credential_digest: str) -> RateLimiter:
+        return _Stuck(None)
+
+
+async def test_a_limiter_failing_to_close_still_closes_the_pool_and_the_others(
+    make_client: MakeClient,
+) -> None:
+    """One limiter failing to close: the others and the pool are closed, then it is raised."""
+    client = make_client(Seen(), rate_limit=None)
+    stuck = client.with_options(api_key=OTHER, rate_limit=_StuckBudget())
+    await send(stuck)
+    closed: list[str] = []
+    later = client.with_options(api_key="neighbour-key", rate_limit=qlara.RateLimit.production())
+    await send(later)
+    limiter = later._http.limiter
+    original = limiter.aclose
+
+    async def recorded() -> None:
+        closed.append("neighbour")
+        await original()
+
+    limiter.aclose = recorded  # type: ignore[method-assign]
+    with pytest.raises(OSError, match="went away"):
+        await client.aclose()
+    assert closed == ["neighbour"]
+    assert client.is_closed
+    with pytest.raises(qlara.QlaraError, match="closed"):
+        await send(client)
+    wire = client._http.connection.wire
+    assert getattr(wire, "closed", None) is True or wire.client.is_closed  # type: ignore[attr-defined]
