@@ -49,6 +49,7 @@ POOL_SIZE = 16
 KEEPALIVE = 30.0
 URL_CACHE = 256
 _NO_HEADERS: Mapping[str, str] = MappingProxyType({})
+_URL_SAFE = "!#$%&'()*+,/:;=?@[]~"  # besides letters, digits and "_.-"
 
 
 class PoolTimeout(asyncio.TimeoutError):  # named as httpx names it
@@ -168,7 +169,9 @@ class AiohttpWire:
         if parsed is None:
             if len(self._urls) >= URL_CACHE:
                 self._urls.clear()
-            parsed = self._urls[url] = URL(url, encoded=True)
+            # What httpx encodes on its own (a space, non-ASCII), percent-encoded
+            # here; escapes already there and reserved characters are kept.
+            parsed = self._urls[url] = URL(quote(url, safe=_URL_SAFE), encoded=True)
         return parsed
 
     def _proxy(self, url: URL) -> tuple[URL | None, str | None]:

@@ -339,3 +339,17 @@ async def test_the_connect_timeout_bounds_a_stalled_name_lookup(
             await send(client)
     finally:
         answer.set()
+
+
+async def test_paths_are_percent_encoded_alike(make_served: MakeServed) -> None:
+    """A space or non-ASCII in a path is encoded as httpx encodes it; escapes stay as given."""
+    seen = Seen(empty)
+    client = make_served(seen)
+    for path in ("/contacts/a b", "/contacts/è", "/contacts/a%2Fb", "/find?q=1 2"):
+        await client.request("GET", path)
+    assert [r.url.raw_path for r in seen.requests] == [
+        b"/api/contacts/a%20b",
+        b"/api/contacts/%C3%A8",
+        b"/api/contacts/a%2Fb",
+        b"/api/find?q=1%202",
+    ]
