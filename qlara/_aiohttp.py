@@ -201,8 +201,8 @@ class AiohttpWire:
             return Failure.CONNECT_TIMEOUT
         if isinstance(exc, asyncio.TimeoutError):  # SocketTimeoutError: no answer in time
             return Failure.READ_TIMEOUT
-        if isinstance(exc, aiohttp.ClientConnectorError):
-            return Failure.CONNECT
+        if isinstance(exc, (aiohttp.ClientConnectorError, aiohttp.ClientHttpProxyError)):
+            return Failure.CONNECT  # a proxy refusing the tunnel: nothing reached the platform
         if isinstance(exc, aiohttp.InvalidURL):
             return Failure.UNSENDABLE
         if isinstance(exc, aiohttp.ClientPayloadError) and "encoding" in str(exc).lower():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 import os
@@ -353,3 +354,26 @@ async def test_paths_are_percent_encoded_alike(make_served: MakeServed) -> None:
         b"/api/contacts/a%2Fb",
         b"/api/find?q=1%202",
     ]
+
+
+async def test_a_proxy_refusing_the_tunnel_is_a_connect_failure(
+    make_served: MakeServed, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 407 to CONNECT means nothing was sent: APIConnectionError, never an unknown outcome."""
+
+    async def refuse(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n")
+        await writer.drain()
+        writer.close()
+
+    proxy = await asyncio.start_server(refuse, "127.0.0.1", 0)
+    try:
+        monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{proxy.sockets[0].getsockname()[1]}")
+        client = make_served(empty, base_url="https://platform.invalid/api", max_retries=0)
+        with pytest.raises(qlara.APIConnectionError, match="could not connect") as caught:
+            await send(client)
+        assert not isinstance(caught.value, qlara.OutcomeUnknownError)
+    finally:
+        proxy.close()
+        await proxy.wait_closed()
