@@ -266,3 +266,22 @@ async def test_a_limiter_failing_to_close_still_closes_the_pool_and_the_others(
         await send(client)
     wire = client._http.connection.wire
     assert getattr(wire, "closed", None) is True or wire.client.is_closed  # type: ignore[attr-defined]
+
+
+async def test_closing_a_copy_keeps_the_pool_and_closing_the_original_ends_every_copy(
+    make_client: MakeClient,
+) -> None:
+    """A tenant copy's aclose (or async with) closes nothing; the original's closes them all."""
+    client = make_client(Seen())
+    tenant = client.with_options(api_key=OTHER)
+    await send(tenant)
+    await tenant.aclose()
+    async with tenant:
+        pass
+    assert not client.is_closed
+    await send(client)
+    await send(tenant)
+    await client.aclose()
+    assert tenant.is_closed
+    with pytest.raises(qlara.QlaraError, match="closed"):
+        await send(tenant)
