@@ -84,6 +84,8 @@ class SharedRateLimit(SharedLimitFactory):
         name: the budget's name in Redis keys (``qlara:rl:{name}:...``); members
             with the same name share a budget. Defaults to 16 hex digits of a
             SHA-256 of the API key (or Basic credentials), never the key itself.
+            A name belongs to the client's own key: a ``with_options(api_key=...)``
+            copy that inherits this limit uses its own key's default name.
         fallback_share: while Redis is unreachable, each process keeps to this
             share of ``limit`` on its own (rounded down, at least 1 per window).
             The default 0.25 keeps four processes within budget; a fleet of
