@@ -10,12 +10,15 @@ same is the wire's own semantics:
   wait for one is a *pool* timeout, raised before anything is sent), idle
   connections kept 30 s;
 - timeouts per attempt from the ``httpx.Timeout``: ``connect`` for making the
-  connection, ``read`` for each wait on the answer, ``pool`` for a free slot
-  (aiohttp has no write timeout; a write that stalls is bounded by ``read``
-  once the answer is awaited);
+  connection (the name lookup included), ``read`` for each wait on the
+  answer, ``pool`` for a free slot (aiohttp has no write timeout; a write
+  that stalls is bounded by ``read`` once the answer is awaited);
 - failures classified as the httpx wire classifies its own (``Failure``);
 - no redirects followed, no cookies kept (tenants share the pool), proxies
-  from the environment as httpx reads them.
+  from the environment as httpx reads them (``HTTP(S)_PROXY``, ``ALL_PROXY``,
+  ``NO_PROXY``), chosen here per host: aiohttp's own ``trust_env`` would also
+  add ``~/.netrc`` credentials as an ``Authorization`` header beside the key
+  (and refuse a Basic copy's own one).
 
 asyncio only: aiohttp does not run on trio (``ConfigurationError``). The
 session is made on first use, inside the loop that uses it.
@@ -24,6 +27,7 @@ session is made on first use, inside the loop that uses it.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import io
 import os
@@ -47,6 +51,7 @@ POOL_SIZE = 16
 KEEPALIVE = 30.0
 URL_CACHE = 256
 _NO_HEADERS: Mapping[str, str] = MappingProxyType({})
+_URL_SAFE = "!#$%&'()*+,/:;=?@[]~"  # besides letters, digits and "_.-"
 
 
 class PoolTimeout(asyncio.TimeoutError):  # named as httpx names it
@@ -65,6 +70,8 @@ class AiohttpWire:
         self._slots: asyncio.Semaphore | None = None
         self._timeout_of: tuple[Any, aiohttp.ClientTimeout] | None = None
         self._urls: dict[str, URL] = {}
+        self._proxies: dict[str, str] = {}
+        self._proxy_of: dict[tuple[str, str], tuple[URL | None, str | None]] = {}
         self.closed = False
 
     def check_usable(self, library: str) -> None:
@@ -81,11 +88,12 @@ class AiohttpWire:
             limit=self._pool_size, limit_per_host=0, keepalive_timeout=KEEPALIVE
         )
         # httpx reads proxies from the environment once; aiohttp would per request.
-        proxies = urllib.request.getproxies()
+        self._proxies = urllib.request.getproxies()
+        self._proxy_of.clear()
         self._session = aiohttp.ClientSession(
             connector=connector,
             cookie_jar=aiohttp.DummyCookieJar(),
-            trust_env=bool(proxies.get("http") or proxies.get("https")),
+            trust_env=False,  # never ~/.netrc: its Authorization would join the key
             skip_auto_headers=("User-Agent",),
         )
         self._slots = asyncio.Semaphore(self._pool_size)
@@ -95,8 +103,13 @@ class AiohttpWire:
         cached = self._timeout_of
         if cached is not None and cached[0] is timeout:
             return cached[1]
+        # ``connect`` bounds the name lookup and the connection as httpx's does
+        # (``sock_connect`` alone left a stalled DNS lookup unbounded).
         converted = aiohttp.ClientTimeout(
-            total=None, connect=None, sock_connect=timeout.connect, sock_read=timeout.read
+            total=None,
+            connect=timeout.connect,
+            sock_connect=timeout.connect,
+            sock_read=timeout.read,
         )
         self._timeout_of = (timeout, converted)
         return converted
@@ -119,13 +132,28 @@ class AiohttpWire:
                 data: Any = _body(prepared, files) if prepared.files else prepared.content
                 if data is None and prepared.form:
                     data = dict(prepared.form)
+                url = self._url(prepared)
+                headers = prepared.headers
+                proxy = proxy_headers = None
+                if self._proxies:
+                    proxy, proxy_auth = self._proxy(url)
+                    if proxy_auth is not None:
+                        # aiohttp sends these to the proxy only on a CONNECT (https);
+                        # to a plain http proxy they travel with the request itself.
+                        auth = {"Proxy-Authorization": proxy_auth}
+                        if url.scheme == "https":
+                            proxy_headers = auth
+                        else:
+                            headers = {**headers, **auth}
                 async with session.request(
                     prepared.method,
-                    self._url(prepared),
+                    url,
                     data=data,
-                    headers=prepared.headers,
+                    headers=headers,
                     timeout=self._timeout(prepared.timeout),
                     allow_redirects=False,
+                    proxy=proxy,
+                    proxy_headers=proxy_headers,
                 ) as response:
                     if answer is Answer.FILE and 200 <= response.status < 300:
                         saved = await save(response.content.iter_chunked(DOWNLOAD_CHUNK), to)
@@ -143,8 +171,30 @@ class AiohttpWire:
         if parsed is None:
             if len(self._urls) >= URL_CACHE:
                 self._urls.clear()
-            parsed = self._urls[url] = URL(url, encoded=True)
+            # What httpx encodes on its own (a space, non-ASCII), percent-encoded
+            # here; escapes already there and reserved characters are kept.
+            parsed = self._urls[url] = URL(quote(url, safe=_URL_SAFE), encoded=True)
         return parsed
+
+    def _proxy(self, url: URL) -> tuple[URL | None, str | None]:
+        """The environment's proxy for this URL's host, and its credentials as a header value."""
+        where = (url.scheme, url.host or "")
+        found = self._proxy_of.get(where)
+        if found is None:
+            proxies = self._proxies
+            raw = proxies.get(url.scheme) or proxies.get("all")
+            if not raw or (url.host and urllib.request.proxy_bypass(url.host)):
+                found = (None, None)
+            else:
+                proxy = URL(raw if "://" in raw else f"http://{raw}")
+                auth = None
+                if proxy.user is not None:
+                    pair = f"{proxy.user}:{proxy.password or ''}".encode()
+                    auth = f"Basic {base64.b64encode(pair).decode()}"
+                    proxy = proxy.with_user(None)
+                found = (proxy, auth)
+            self._proxy_of[where] = found
+        return found
 
     def failure(self, exc: BaseException) -> Failure | None:
         if isinstance(exc, PoolTimeout):
@@ -153,8 +203,8 @@ class AiohttpWire:
             return Failure.CONNECT_TIMEOUT
         if isinstance(exc, asyncio.TimeoutError):  # SocketTimeoutError: no answer in time
             return Failure.READ_TIMEOUT
-        if isinstance(exc, aiohttp.ClientConnectorError):
-            return Failure.CONNECT
+        if isinstance(exc, (aiohttp.ClientConnectorError, aiohttp.ClientHttpProxyError)):
+            return Failure.CONNECT  # a proxy refusing the tunnel: nothing reached the platform
         if isinstance(exc, aiohttp.InvalidURL):
             return Failure.UNSENDABLE
         if isinstance(exc, aiohttp.ClientPayloadError) and "encoding" in str(exc).lower():

@@ -20,6 +20,7 @@ from qlara._batch._link import link_of
 from qlara._config import (
     DEFAULT_RATE_LIMIT,
     ClientConfig,
+    check_copy_rate_limit,
     check_max_retries,
     credentials,
     resolve,
@@ -190,7 +191,7 @@ class AsyncQlara:
         *,
         api_key: str | None = None,
         auth: BasicAuth | None = None,
-        rate_limit: RateLimit | None = _UNSET,
+        rate_limit: RateLimit | SharedLimitFactory | None = _UNSET,
         timeout: TimeoutTypes = None,
         max_retries: int | None = None,
         retry_policy: RetryPolicy | None = None,
@@ -201,10 +202,13 @@ class AsyncQlara:
         and draws on that key's own rate limiter: made on the copy's first
         request, kept by the pool for the client's lifetime, and shared by
         every copy with the same key (the platform's budget is per key).
-        ``rate_limit=`` sets that key's budget (default: the client's);
-        copies of one key must agree on it. A copy is cheap (no pool, no
-        thread): make one per tenant, or per request. Without new
-        credentials, the copy shares this client's limiter.
+        ``rate_limit=`` sets that key's budget (a ``RateLimit``, a
+        ``qlara.redis.SharedRateLimit`` or ``None``; default: the client's,
+        whichever copy the copy is made from, and a ``SharedRateLimit``'s
+        ``name`` stays with the client's key); copies of one key must agree
+        on it. A copy is cheap (no pool, no thread): make one per tenant, or
+        per request. Without new credentials, the copy shares this client's
+        limiter.
 
         Closing a copy does nothing; the original owns the pool.
 
@@ -218,16 +222,15 @@ class AsyncQlara:
         http = self._http
         tenant = None
         if api_key is not None or auth is not None or rate_limit is not _UNSET:
-            if rate_limit not in (_UNSET, None) and not isinstance(rate_limit, RateLimit):
-                raise ConfigurationError("rate_limit must be a qlara.RateLimit or None")
+            if rate_limit is not _UNSET:
+                check_copy_rate_limit(rate_limit)
             if api_key is not None or auth is not None:
                 secret, kind = credentials(api_key, auth, from_env=False)
                 config = attrs.evolve(config, credential=secret, auth_kind=kind)
-            if rate_limit is not _UNSET:
-                config = attrs.evolve(config, rate_limit=rate_limit)
             tenant = http.connection.tenant_for(
                 config.headers(), config.credential.reveal(), rate_limit
             )
+            config = attrs.evolve(config, rate_limit=tenant.rate_limit)
         copy = type(self).__new__(type(self))
         copy._config = config
         copy._owner = False

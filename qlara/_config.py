@@ -132,6 +132,14 @@ def check_timeout(value: object) -> None:
         )
 
 
+def check_copy_rate_limit(value: object) -> None:
+    """``with_options(rate_limit=...)``, when given: what the constructors take."""
+    if value is not None and not isinstance(value, (RateLimit, SharedLimitFactory)):
+        raise ConfigurationError(
+            "rate_limit must be a qlara.RateLimit, a qlara.redis.SharedRateLimit or None"
+        )
+
+
 def check_max_retries(value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ConfigurationError(f"max_retries must be an integer >= 0, got {show(value)}")

@@ -138,7 +138,12 @@ class Tenant:
 
     __slots__ = ("headers", "key_id", "rate_limit")
 
-    def __init__(self, headers: Mapping[str, str], key_id: str, rate_limit: object) -> None:
+    def __init__(
+        self,
+        headers: Mapping[str, str],
+        key_id: str,
+        rate_limit: RateLimit | SharedLimitFactory | None,
+    ) -> None:
         self.headers = headers
         self.key_id = key_id
         self.rate_limit = rate_limit
@@ -177,9 +182,9 @@ class Connection:
         self.closed: bool = False
         self._loop: object | None = None
         self._salt = os.urandom(16)
-        self._limits: dict[str, object] = {}
+        self._limits: dict[str, Any] = {}
         self._limiters: dict[str, Limiter] = {}
-        self._credentials: dict[str, str] = {}
+        self._credentials: dict[str, Secret] = {}  # wrapped: vars() of this shows no key
         self.tenant = self.tenant_for(headers, credential, rate_limit)
         if limiter is not None:
             self._limiters[self.tenant.key_id] = limiter
@@ -189,14 +194,16 @@ class Connection:
         digest = hmac.new(self._salt, credential.encode(), hashlib.sha256).hexdigest()
         return digest[:24]
 
-    def tenant_for(self, headers: Mapping[str, str], credential: str, rate_limit: object) -> Tenant:
+    def tenant_for(self, headers: Mapping[str, str], credential: str, rate_limit: Any) -> Tenant:
         """The tenant of a credential, its budget claimed (one budget per key, first wins)."""
         key_id = self.key_id(credential)
         known = self._limits.get(key_id, _UNSET)
         if rate_limit is _UNSET:
-            rate_limit = (
-                known if known is not _UNSET else self._limits.get(self.tenant.key_id, None)
-            )
+            rate_limit = known
+            if rate_limit is _UNSET:  # another key: the client's budget, for that key
+                rate_limit = self._limits.get(self.tenant.key_id, None)
+                if isinstance(rate_limit, SharedLimitFactory):
+                    rate_limit = rate_limit.for_another_key()
         elif known is not _UNSET and known != rate_limit:
             from qlara._errors import ConfigurationError  # noqa: PLC0415 - rare path
 
@@ -205,7 +212,7 @@ class Connection:
                 "one key share one budget; give the same rate_limit or none"
             )
         self._limits[key_id] = rate_limit
-        self._credentials[key_id] = credential
+        self._credentials[key_id] = Secret(credential)
         return Tenant(dict(headers), key_id, rate_limit)
 
     def limiter(self, tenant: Tenant) -> Limiter:
@@ -214,11 +221,8 @@ class Connection:
         if limiter is None:
             # A budget shared through Redis is named by a stable digest of the key
             # (make_limiter), never by key_id: that one is salted per client.
-            credential = Secret(self._credentials.get(tenant.key_id, ""))
-            limiter = self._limiters[tenant.key_id] = make_limiter(
-                tenant.rate_limit,  # type: ignore[arg-type]
-                credential,
-            )
+            credential = self._credentials.get(tenant.key_id) or Secret("")
+            limiter = self._limiters[tenant.key_id] = make_limiter(tenant.rate_limit, credential)
         return limiter
 
     @property
@@ -256,9 +260,19 @@ class Connection:
             self.closed = True
             return
         self.closed = True
-        for limiter in self._limiters.values():
-            await limiter.aclose()
-        await self.wire.aclose()
+        # Every limiter and the pool are closed even when one of them fails
+        # (a budget kept in Redis, say); the first failure is raised after.
+        failure: Exception | None = None
+        try:
+            for limiter in list(self._limiters.values()):
+                try:
+                    await limiter.aclose()
+                except Exception as exc:  # noqa: BLE001, PERF203 - raised once all are closed
+                    failure = failure or exc
+        finally:
+            await self.wire.aclose()
+        if failure is not None:
+            raise failure
 
 
 _UNSET: Any = type("_Unset", (), {"__repr__": lambda self: "<unset>"})()

@@ -46,6 +46,14 @@ class SharedLimitFactory(abc.ABC):
     def bind(self, credential_digest: str) -> Limiter:
         """The limiter of one client whose credential has this digest."""
 
+    def for_another_key(self) -> SharedLimitFactory:
+        """This budget's settings for a ``with_options`` copy with another key that inherits it.
+
+        A budget is per key: one named after the client's key must not become
+        the other key's too (``SharedRateLimit`` drops its ``name``).
+        """
+        return self
+
 
 def credential_digest(credential: Secret) -> str:
     """A short, stable, one-way name for a credential (16 hex digits of SHA-256)."""

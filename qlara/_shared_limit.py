@@ -33,10 +33,9 @@ from typing import TYPE_CHECKING, Any
 import anyio
 import redis.asyncio as aioredis
 import sniffio
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
 from redis.exceptions import NoScriptError, RedisError
 
+from qlara import _shared_clients
 from qlara._errors import ConfigurationError
 from qlara._ratelimit import ANSWER_POLL, RateLimit, RateLimiter, _header_int
 from qlara._shared_lua import BOOK, FINISH, PAUSE, REJOIN, Script, keys
@@ -128,13 +127,8 @@ class SharedLimiter:
         if self._redis is None:
             url = self.config.redis
             assert isinstance(url, str)
-            timeout = self.config.timeout
-            self._redis = aioredis.Redis.from_url(
-                url,
-                socket_timeout=timeout,
-                socket_connect_timeout=timeout,
-                retry=Retry(NoBackoff(), 0),
-            )
+            # One client per URL and loop, shared by every key's limiter (_shared_clients).
+            self._redis = _shared_clients.acquire(url, self.config.timeout)
         return self._redis
 
     async def _run(self, script: Script, keys: Sequence[str], *args: object) -> Any:
@@ -319,8 +313,8 @@ class SharedLimiter:
             with anyio.move_on_after(self.config.timeout):
                 await asyncio.gather(*self._tasks, return_exceptions=True)
         if isinstance(self.config.redis, str) and self._redis is not None:
-            await self._redis.aclose()
-            self._redis = None
+            client, self._redis = self._redis, None
+            await _shared_clients.release(self.config.redis, self.config.timeout, client)
         elif self._redis is not None and self._used and not self._foreign_loop:
             # Not ours to close. Its idle connections were opened on this loop, though,
             # which may be about to go (qlara.Qlara's own): drop them, so that the

@@ -35,6 +35,7 @@ from qlara._blocking import Blocking, blocking, sync_child
 from qlara._client import AsyncQlara
 from qlara._config import (
     DEFAULT_RATE_LIMIT,
+    check_copy_rate_limit,
     check_max_retries,
     credentials,
     resolve,
@@ -175,7 +176,7 @@ class Qlara(Blocking):
         *,
         api_key: str | None = None,
         auth: BasicAuth | None = None,
-        rate_limit: RateLimit | None = _UNSET,
+        rate_limit: RateLimit | SharedLimitFactory | None = _UNSET,
         timeout: TimeoutTypes = None,
         max_retries: int | None = None,
         retry_policy: RetryPolicy | None = None,
@@ -188,6 +189,8 @@ class Qlara(Blocking):
         """
         if max_retries is not None:
             check_max_retries(max_retries)
+        if rate_limit is not _UNSET:
+            check_copy_rate_limit(rate_limit)
         config = self._config
         options: dict[str, Any] = {
             "timeout": timeout,
@@ -200,7 +203,9 @@ class Qlara(Blocking):
             # A new credential replaces the other kind, and the key stays wrapped.
             options["api_key"] = secret if kind == "api_key" else None
             options["auth"] = auth
-            previous = {k: v for k, v in self._options.items() if k not in ("api_key", "auth")}
+            # Another key: not this copy's own budget (the client's, as on AsyncQlara).
+            dropped = ("api_key", "auth", "rate_limit")
+            previous = {k: v for k, v in self._options.items() if k not in dropped}
         else:
             previous = dict(self._options)
         if rate_limit is not _UNSET:

@@ -21,6 +21,8 @@ pass a URL, not a client: the connections are opened on the client's own loop
 
 from __future__ import annotations
 
+import copy
+
 try:
     import redis as _redis_py
     import redis.asyncio as _aioredis
@@ -82,6 +84,8 @@ class SharedRateLimit(SharedLimitFactory):
         name: the budget's name in Redis keys (``qlara:rl:{name}:...``); members
             with the same name share a budget. Defaults to 16 hex digits of a
             SHA-256 of the API key (or Basic credentials), never the key itself.
+            A name belongs to the client's own key: a ``with_options(api_key=...)``
+            copy that inherits this limit uses its own key's default name.
         fallback_share: while Redis is unreachable, each process keeps to this
             share of ``limit`` on its own (rounded down, at least 1 per window).
             The default 0.25 keeps four processes within budget; a fleet of
@@ -133,6 +137,14 @@ class SharedRateLimit(SharedLimitFactory):
             f"SharedRateLimit(limit={self.limit!r}, name={name}, "
             f"fallback_share={self.fallback_share}, timeout={self.timeout}, lease={self.lease})"
         )
+
+    def for_another_key(self) -> SharedRateLimit:
+        """The same settings, the budget named by the other key's digest (a name is one key's)."""
+        if self.name is None:
+            return self
+        unnamed = copy.copy(self)
+        unnamed.name = None
+        return unnamed
 
     def bind(self, credential_digest: str) -> SharedLimiter:
         """The limiter of one client (called by the client, with its key's digest)."""

@@ -58,7 +58,10 @@ class Bridge:
         self._server.stop()
 
     async def _handle(self, incoming: SimRequest) -> SimResponse:
-        _, prefix, rest = incoming.path.split("/", 2)
+        path = incoming.path
+        if "://" in path:  # absolute-form, as a client sends it to a proxy
+            path = "/" + path.split("://", 1)[1].partition("/")[2]
+        _, prefix, rest = path.split("/", 2)
         with self._lock:
             handler = self._handlers.get("/" + prefix)
         if handler is None:

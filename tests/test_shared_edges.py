@@ -210,3 +210,25 @@ async def test_a_given_client_decoding_responses_works(redis_server: RedisServer
                 await send(client)
     finally:
         await given.aclose()
+
+
+async def test_many_keys_on_one_url_share_one_redis_client(
+    own_redis_server: RedisServer,
+) -> None:
+    """Tenant copies of a client on a URL budget open one Redis client, not one per key."""
+    url = own_redis_server.url
+    direct = redis.Redis.from_url(url)
+    transport = httpx.MockTransport(accepted())
+    try:
+        limit = qlara.redis.SharedRateLimit(url)
+        async with qlara.AsyncQlara(api_key=KEY, transport=transport, rate_limit=limit) as client:
+            tenants = [client.with_options(api_key=f"tenant-{n}") for n in range(8)]
+            await send(client)
+            for tenant in tenants:
+                await send(tenant)
+            assert connections(direct) <= 2  # a booking and a report in flight, at most
+        with anyio.fail_after(5):  # the server notices a closed connection a moment later
+            while connections(direct) > 0:  # noqa: ASYNC110 - state in Redis
+                await anyio.sleep(0.01)
+    finally:
+        direct.close()

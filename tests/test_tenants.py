@@ -9,6 +9,8 @@ import httpx
 import pytest
 
 import qlara
+from qlara._auth import Secret
+from qlara._limiter import SharedLimitFactory, credential_digest
 from qlara._ratelimit import RateLimiter
 from tests.conftest import DESTINATION, KEY, accepted
 
@@ -131,6 +133,7 @@ async def test_keys_never_show(make_client: MakeClient, caplog: pytest.LogCaptur
     shown = [repr(tenant), str(tenant), repr(tenant._http.tenant), repr(tenant._config)]
     shown += [str(caught.value), repr(caught.value), repr(caught.value.headers), caplog.text]
     shown += list(tenant._http.connection._limiters)
+    shown.append(repr(vars(tenant._http.connection)))  # its tables too
     for text in shown:
         assert OTHER not in text
         assert KEY not in text
@@ -170,3 +173,115 @@ def test_sync_copies_send_with_their_key() -> None:
         client.sms.send(destination=DESTINATION, body="Hello!", sender="Shop")
         assert OTHER not in repr(tenant) + repr(vars(tenant))
     assert [r.headers["x-api-key"] for r in platform.requests] == [OTHER, KEY]
+
+
+async def test_a_copy_takes_a_shared_rate_limit(make_client: MakeClient) -> None:
+    """with_options(rate_limit=SharedRateLimit(...)) gives that key a budget shared in Redis."""
+    import qlara.redis
+
+    client = make_client(Seen())
+    shared = qlara.redis.SharedRateLimit("redis://127.0.0.1:1/0", name="tenant-7")
+    tenant = client.with_options(api_key=OTHER, rate_limit=shared)
+    assert tenant._http.limiter.name == "tenant-7"  # type: ignore[attr-defined]
+    assert client.with_options(api_key=OTHER)._http.limiter is tenant._http.limiter
+
+
+async def test_another_key_never_inherits_a_named_shared_budget(make_client: MakeClient) -> None:
+    """Another key's copy of a client on SharedRateLimit(name=...) gets its own key's budget."""
+    import qlara.redis
+
+    shared = qlara.redis.SharedRateLimit("redis://127.0.0.1:1/0", name="acme")
+    client = make_client(Seen(), rate_limit=shared)
+    assert client._http.limiter.name == "acme"  # type: ignore[attr-defined]
+    assert client.with_options(api_key=KEY)._http.limiter.name == "acme"  # type: ignore[attr-defined]
+    tenant = client.with_options(api_key=OTHER)
+    name = tenant._http.limiter.name  # type: ignore[attr-defined]
+    assert name not in ("acme", OTHER)
+    assert name == credential_digest(Secret(OTHER))  # as that key's own clients name it
+    assert client.with_options(api_key=OTHER)._http.limiter is tenant._http.limiter
+
+
+def test_sync_copies_check_their_options_at_once() -> None:
+    """Qlara.with_options refuses a bad rate_limit at the call, as AsyncQlara does."""
+    client = qlara.Qlara(KEY, transport=httpx.MockTransport(Seen()), rate_limit=None)
+    with client, pytest.raises(qlara.ConfigurationError, match="rate_limit"):
+        client.with_options(api_key=OTHER, rate_limit=5)  # type: ignore[arg-type]
+
+
+async def test_a_copy_of_a_copy_with_another_key_gets_the_clients_budget() -> None:
+    """A copy's own rate_limit stays with its key; its copy with a third key gets the client's."""
+    small = qlara.RateLimit(per_second=5, per_minute=100)
+    async with qlara.AsyncQlara(KEY, transport=httpx.MockTransport(Seen())) as client:
+        third = client.with_options(api_key=OTHER, rate_limit=small).with_options(api_key="k3")
+        assert third._http.tenant.rate_limit == qlara.RateLimit.production()
+        assert third._config.rate_limit == qlara.RateLimit.production()
+
+
+def test_sync_copies_of_copies_agree_with_async_ones() -> None:
+    """Qlara: a copy of a copy with a third key gets the client's budget, not the copy's."""
+    small = qlara.RateLimit(per_second=5, per_minute=100)
+    with qlara.Qlara(KEY, transport=httpx.MockTransport(Seen())) as client:
+        client.with_options(api_key="k3", rate_limit=qlara.RateLimit.production()).sms.send(
+            destination=DESTINATION, body="Hello!", sender="Shop"
+        )
+        third = client.with_options(api_key=OTHER, rate_limit=small).with_options(api_key="k3")
+        third.sms.send(destination=DESTINATION, body="Hello!", sender="Shop")
+
+
+class _Stuck(RateLimiter):
+    """A limiter whose close fails, as a budget kept elsewhere may."""
+
+    async def aclose(self) -> None:
+        raise OSError("the budget's store went away")
+
+
+class _StuckBudget(SharedLimitFactory):
+    def bind(self, credential_digest: str) -> RateLimiter:
+        return _Stuck(None)
+
+
+async def test_a_limiter_failing_to_close_still_closes_the_pool_and_the_others(
+    make_client: MakeClient,
+) -> None:
+    """One limiter failing to close: the others and the pool are closed, then it is raised."""
+    client = make_client(Seen(), rate_limit=None)
+    stuck = client.with_options(api_key=OTHER, rate_limit=_StuckBudget())
+    await send(stuck)
+    closed: list[str] = []
+    later = client.with_options(api_key="neighbour-key", rate_limit=qlara.RateLimit.production())
+    await send(later)
+    limiter = later._http.limiter
+    original = limiter.aclose
+
+    async def recorded() -> None:
+        closed.append("neighbour")
+        await original()
+
+    limiter.aclose = recorded  # type: ignore[method-assign]
+    with pytest.raises(OSError, match="went away"):
+        await client.aclose()
+    assert closed == ["neighbour"]
+    assert client.is_closed
+    with pytest.raises(qlara.QlaraError, match="closed"):
+        await send(client)
+    wire = client._http.connection.wire
+    assert getattr(wire, "closed", None) is True or wire.client.is_closed  # type: ignore[attr-defined]
+
+
+async def test_closing_a_copy_keeps_the_pool_and_closing_the_original_ends_every_copy(
+    make_client: MakeClient,
+) -> None:
+    """A tenant copy's aclose (or async with) closes nothing; the original's closes them all."""
+    client = make_client(Seen())
+    tenant = client.with_options(api_key=OTHER)
+    await send(tenant)
+    await tenant.aclose()
+    async with tenant:
+        pass
+    assert not client.is_closed
+    await send(client)
+    await send(tenant)
+    await client.aclose()
+    assert tenant.is_closed
+    with pytest.raises(qlara.QlaraError, match="closed"):
+        await send(tenant)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 import os
 import socket
+import threading
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -354,3 +356,102 @@ async def test_a_link_with_raw_characters_works_on_both_backends(make_served: Ma
     assert (
         seen.requests[0].url.raw_path == b"/api/files/my%20report%20%C3%A9.csv?sig=a%2Fb%3D&x=1%202"
     )
+
+
+async def test_a_netrc_entry_never_joins_the_credentials(
+    make_served: MakeServed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With proxies in the environment, ~/.netrc adds no Authorization beside the key or Basic."""
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login bob password hunter2\n")
+    monkeypatch.setenv("NETRC", str(netrc))
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    seen = Seen(accepted())
+    client = make_served(seen)
+    await send(client)
+    await send(client.with_options(auth=qlara.BasicAuth("ada", "pw")))
+    assert seen.requests[0].headers["x-api-key"] == KEY
+    assert "authorization" not in seen.requests[0].headers
+    assert seen.requests[1].headers["authorization"] == qlara.BasicAuth("ada", "pw").header()
+    assert "x-api-key" not in seen.requests[1].headers
+
+
+async def test_a_proxy_from_the_environment_carries_the_requests(
+    make_served: MakeServed, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """HTTP_PROXY (with credentials) is used by both backends; NO_PROXY still applies to others."""
+    seen = Seen(accepted())
+    target = bridge().url_for(seen, None)
+    proxy = target.split("/t")[0].replace("http://", "http://pa:pw@")
+    monkeypatch.setenv("HTTP_PROXY", proxy)
+    monkeypatch.setenv("NO_PROXY", "example.invalid")
+    client = make_served(seen, base_url="http://platform.invalid" + httpx.URL(target).path)
+    await send(client)
+    assert seen.requests[0].headers["proxy-authorization"] == "Basic cGE6cHc="
+    assert seen.requests[0].headers["x-api-key"] == KEY
+
+
+async def test_the_connect_timeout_bounds_a_stalled_name_lookup(
+    make_served: MakeServed, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A DNS lookup that never answers is a timeout before sending, as httpx's connect timeout."""
+    lookup = socket.getaddrinfo
+    answer = threading.Event()
+
+    def stalled(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if host in ("stalled.invalid", b"stalled.invalid"):
+            answer.wait(10)
+        return lookup(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", stalled)
+    client = make_served(
+        empty,
+        base_url="http://stalled.invalid/api",
+        timeout=httpx.Timeout(10.0, connect=0.2),
+        max_retries=0,
+    )
+    try:
+        with pytest.raises(qlara.APITimeoutError, match="before the request was sent"):
+            await send(client)
+    finally:
+        answer.set()
+
+
+async def test_paths_are_percent_encoded_alike(make_served: MakeServed) -> None:
+    """A space or non-ASCII in a path is encoded as httpx encodes it; escapes stay as given."""
+    seen = Seen(empty)
+    client = make_served(seen)
+    for path in ("/contacts/a b", "/contacts/è", "/contacts/a%2Fb", "/find?q=1 2"):
+        await client.request("GET", path)
+    assert [r.url.raw_path for r in seen.requests[:3]] == [
+        b"/api/contacts/a%20b",
+        b"/api/contacts/%C3%A8",
+        b"/api/contacts/a%2Fb",
+    ]
+    # A query written into the path is read like params: a space may travel as + or %20.
+    assert seen.requests[3].url.path == "/api/find"
+    assert seen.requests[3].url.params["q"] == "1 2"
+
+
+async def test_a_proxy_refusing_the_tunnel_is_a_connect_failure(
+    make_served: MakeServed, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 407 to CONNECT means nothing was sent: APIConnectionError, never an unknown outcome."""
+
+    async def refuse(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n")
+        await writer.drain()
+        writer.close()
+
+    proxy = await asyncio.start_server(refuse, "127.0.0.1", 0)
+    try:
+        monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{proxy.sockets[0].getsockname()[1]}")
+        client = make_served(empty, base_url="https://platform.invalid/api", max_retries=0)
+        with pytest.raises(qlara.APIConnectionError, match="could not connect") as caught:
+            await send(client)
+        assert not isinstance(caught.value, qlara.OutcomeUnknownError)
+    finally:
+        proxy.close()
+        await proxy.wait_closed()
