@@ -108,7 +108,9 @@ class RawResponse:
             other.headers,
         )
 
-    __hash__ = None  # type: ignore[assignment]  # compared by value, and never hashed
+    def __hash__(self) -> int:
+        """By value too (status and body; headers compare case-insensitively)."""
+        return hash((self.status_code, self.content))
 
     def __repr__(self) -> str:
         kind = self.headers.get("content-type", "no content type")
