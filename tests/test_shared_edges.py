@@ -226,7 +226,9 @@ async def test_many_keys_on_one_url_share_one_redis_client(
             await send(client)
             for tenant in tenants:
                 await send(tenant)
-            assert connections(direct) <= 2  # a booking and a report in flight, at most
+            # One pool: a few connections (bookings and reports can overlap on a busy
+            # machine), never one per key (nine here).
+            assert connections(direct) <= 4
         with anyio.fail_after(5):  # the server notices a closed connection a moment later
             while connections(direct) > 0:  # noqa: ASYNC110 - state in Redis
                 await anyio.sleep(0.01)
