@@ -61,7 +61,7 @@ async def test_a_stalled_redis_costs_one_timeout_not_one_per_task(
         finally:
             os.kill(own_redis_server.process.pid, signal.SIGCONT)
     # One timeout, then the fallback's two-window hold (2 x 1.05 s); ten timeouts would be 4 s.
-    assert took < 0.4 + 2.1 + 0.6, took
+    assert took < 0.4 + 2.1 + 1.2, took  # slack for a busy machine; the bug took 4 s and more
 
 
 def test_forked_workers_book_under_their_own_ids(redis_server: RedisServer) -> None:
