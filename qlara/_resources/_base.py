@@ -81,6 +81,7 @@ class AsyncResource:
         the page is read (an endpoint whose answer may be a single object).
         """
         path = route.at(template, **params)
+        limit = check_limit(limit)  # every listing's page size, checked here at the call
         encoded = encode_query({**(query or {}), "limit": limit})
         check_options(options)
 

@@ -13,7 +13,7 @@ from qlara._models.contacts import Contact, ContactList
 from qlara._pagination import AsyncPager
 from qlara._request import Route
 from qlara._resources import _admin_args as _a
-from qlara._resources._base import AsyncResource, call_options, check_limit
+from qlara._resources._base import AsyncResource, call_options
 from qlara._resources._contact_query import contact_filters
 from qlara._resources._contacts_wire import parse_associations, parse_contact, parse_list
 
@@ -63,7 +63,7 @@ class AsyncContactLists(AsyncResource):
         return self._paged(
             LISTS,
             item=parse_list,
-            limit=check_limit(limit),
+            limit=limit,
             options=call_options(timeout, extra_headers, extra_body),
             what="contact list page",
         )
@@ -119,7 +119,7 @@ class AsyncContactLists(AsyncResource):
             id=_a.one_id("list_id", list_id),
             item=parse_contact,
             query=query,
-            limit=check_limit(limit),
+            limit=limit,
             options=call_options(timeout, extra_headers, extra_body),
             what="contact page",
         )

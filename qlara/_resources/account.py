@@ -39,7 +39,7 @@ from qlara._resources._account_wire import (
     parse_social,
     parse_subscription,
 )
-from qlara._resources._base import AsyncResource, call_options, check_limit
+from qlara._resources._base import AsyncResource, call_options
 
 __all__ = ["Account", "ApiKeys", "AsyncAccount", "AsyncApiKeys", "AsyncSocials", "Socials"]
 
@@ -126,7 +126,7 @@ class AsyncSocials(AsyncResource):
         return self._paged(
             SOCIALS,
             item=parse_social,
-            limit=check_limit(limit),
+            limit=limit,
             options=call_options(timeout, extra_headers, extra_body),
             what="social profile page",
         )
@@ -190,7 +190,7 @@ class AsyncApiKeys(AsyncResource):
             KEYS,
             item=parse_api_key,
             query=query,
-            limit=check_limit(limit),
+            limit=limit,
             options=call_options(timeout, extra_headers, extra_body),
             what="API key page",
         )

@@ -34,7 +34,7 @@ from qlara._models.campaigns import (
 from qlara._pagination import AsyncPager
 from qlara._request import Answer, Request, Route
 from qlara._resources import _admin_args as _a
-from qlara._resources._base import AsyncResource, call_options, check_limit
+from qlara._resources._base import AsyncResource, call_options
 from qlara._resources._campaign_body import campaign_body, modes, price_cap, required_day
 from qlara._resources._campaigns_wire import (
     parse_campaign,
@@ -98,7 +98,7 @@ class AsyncCampaigns(AsyncResource):
             CAMPAIGNS,
             item=parse_campaign,
             query=query,
-            limit=check_limit(limit),
+            limit=limit,
             options=call_options(timeout, extra_headers, extra_body),
             what="campaign page",
         )
@@ -428,7 +428,7 @@ class AsyncCampaigns(AsyncResource):
             "stats",
             item=parse_stats,
             query=query,
-            limit=check_limit(limit),
+            limit=limit,
             options=call_options(timeout, extra_headers, extra_body),
             what="campaign stats page",
             envelope=stats_envelope,

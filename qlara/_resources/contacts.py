@@ -130,7 +130,7 @@ class AsyncContacts(AsyncResource):
             CONTACTS,
             item=parse_contact,
             query=query,
-            limit=check_limit(limit),
+            limit=limit,
             options=call_options(timeout, extra_headers, extra_body),
             what="contact page",
         )

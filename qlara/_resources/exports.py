@@ -35,7 +35,7 @@ from qlara._request import Answer, Request, Route
 from qlara._resources import _admin_args as _a
 from qlara._resources import _tracking_args as _t
 from qlara._resources._account_wire import parse_export, states_of, with_listed_state
-from qlara._resources._base import AsyncResource, call_options, check_limit
+from qlara._resources._base import AsyncResource, call_options
 from qlara._resources._export_links import (
     ExportRef,
     export_id,
@@ -69,7 +69,7 @@ class AsyncExports(AsyncResource):
         return self._paged(
             EXPORTS,
             item=parse_export,
-            limit=check_limit(limit),
+            limit=limit,
             options=call_options(timeout, extra_headers, extra_body),
             what="export page",
         )

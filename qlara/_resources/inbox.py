@@ -21,7 +21,7 @@ from qlara._models.inbox import AssignableUser, Conversation, InboxMessage, Inbo
 from qlara._pagination import AsyncPager
 from qlara._raw import RawResponse
 from qlara._request import Answer, Request, Route
-from qlara._resources._base import AsyncResource, call_options, check_limit
+from qlara._resources._base import AsyncResource, call_options
 from qlara._resources._channel_wire import listed_under
 from qlara._resources._ids import check_id, optional_id
 from qlara._resources._inbox_wire import (
@@ -99,7 +99,7 @@ class AsyncInbox(AsyncResource):
                 "unreadOnly": unread_only,
                 "orderBy": _order_by(order_by),
             },
-            limit=check_limit(limit),
+            limit=limit,
             options=call_options(timeout, extra_headers, extra_body),
             what="conversations page",
             envelope=listed_under("conversations", "chats"),
@@ -144,7 +144,7 @@ class AsyncInbox(AsyncResource):
                 "idFrom": optional_id("id_from", id_from),
                 "idTo": optional_id("id_to", id_to),
             },
-            limit=check_limit(limit),
+            limit=limit,
             options=call_options(timeout, extra_headers, extra_body),
             what="messages page",
         )
@@ -286,7 +286,7 @@ class AsyncInbox(AsyncResource):
             CONVERSATIONS,
             "assignable-users",
             item=parse_assignable_user,
-            limit=check_limit(limit),
+            limit=limit,
             options=call_options(timeout, extra_headers, extra_body),
             what="assignable users page",
             envelope=listed_under("users", "assignableUsers"),

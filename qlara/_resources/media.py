@@ -21,7 +21,7 @@ from qlara._http import TimeoutTypes
 from qlara._models.inbox import MediaItem
 from qlara._pagination import AsyncPager
 from qlara._request import Answer, Request, Route
-from qlara._resources._base import AsyncResource, call_options, check_limit
+from qlara._resources._base import AsyncResource, call_options
 from qlara._resources._channel_wire import listed_under
 from qlara._resources._ids import check_id
 from qlara._resources._inbox_wire import parse_media
@@ -162,7 +162,7 @@ class AsyncMedia(AsyncResource):
         return self._paged(
             MEDIA,
             item=parse_media,
-            limit=check_limit(limit),
+            limit=limit,
             options=call_options(timeout, extra_headers, extra_body),
             what="media page",
             envelope=listed_under("media", "files"),

@@ -27,7 +27,7 @@ from qlara._pagination import AsyncPager
 from qlara._request import Route, extra_query
 from qlara._resources import _tracking_args as _args
 from qlara._resources._account_wire import parse_export
-from qlara._resources._base import AsyncResource, call_options, check_limit
+from qlara._resources._base import AsyncResource, call_options
 from qlara._resources._status_wire import (
     chunk_ids,
     parse_history_item,
@@ -200,7 +200,7 @@ class AsyncMessages(AsyncResource):
             HISTORY,
             item=parse_history_item,
             query=query,
-            limit=check_limit(limit),
+            limit=limit,
             options=call_options(timeout, extra_headers, extra_body),
             what="history",
         )

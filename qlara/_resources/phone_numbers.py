@@ -10,7 +10,7 @@ from qlara._http import TimeoutTypes
 from qlara._models.templates import PhoneNumber
 from qlara._pagination import AsyncPager
 from qlara._request import Route
-from qlara._resources._base import AsyncResource, call_options, check_limit
+from qlara._resources._base import AsyncResource, call_options
 from qlara._resources._channel_wire import parse_phone_number, unwrap
 from qlara._resources._ids import check_id
 
@@ -45,7 +45,7 @@ class AsyncPhoneNumbers(AsyncResource):
         return self._paged(
             PHONE_NUMBERS,
             item=parse_phone_number,
-            limit=check_limit(limit),
+            limit=limit,
             options=call_options(timeout, extra_headers, extra_body),
             what="phone numbers page",
         )

@@ -20,7 +20,7 @@ from qlara._models.rcs import RcsBody, RcsCard, RcsCarousel, RcsText
 from qlara._models.templates import RcsTemplate
 from qlara._pagination import AsyncPager
 from qlara._request import Answer, Request, Route
-from qlara._resources._base import AsyncResource, call_options, check_limit
+from qlara._resources._base import AsyncResource, call_options
 from qlara._resources._channel_wire import has_id, listed_under, parse_rcs_template
 from qlara._resources._ids import check_id
 
@@ -77,7 +77,7 @@ class AsyncRcsTemplates(AsyncResource):
         return self._paged(
             RCS_TEMPLATES,
             item=parse_rcs_template,
-            limit=check_limit(limit),
+            limit=limit,
             options=call_options(timeout, extra_headers, extra_body),
             what="RCS templates page",
             envelope=listed_under("templates"),

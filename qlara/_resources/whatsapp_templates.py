@@ -19,7 +19,7 @@ from qlara._http import CallOptions, TimeoutTypes
 from qlara._models.templates import WhatsAppButton, WhatsAppTemplateDetails
 from qlara._pagination import AsyncPager
 from qlara._request import Answer, Request, Route
-from qlara._resources._base import AsyncResource, call_options, check_limit
+from qlara._resources._base import AsyncResource, call_options
 from qlara._resources._channel_wire import has_id, listed_under, parse_whatsapp_template
 from qlara._resources._ids import check_id
 from qlara._resources._template_check import TemplateCache, check_template
@@ -62,7 +62,7 @@ class AsyncWhatsAppTemplates(AsyncResource):
             TEMPLATES,
             item=parse_whatsapp_template,
             query={"status": _status(status), "phoneNumberId": number},
-            limit=check_limit(limit),
+            limit=limit,
             options=call_options(timeout, extra_headers, extra_body),
             what="WhatsApp templates page",
             envelope=listed_under("templates"),
