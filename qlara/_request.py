@@ -23,6 +23,7 @@ from typing import Any, Generic, TypeVar
 import attrs
 
 from qlara._errors import ValidationError
+from qlara._models._validate import show
 from qlara._upload import Upload
 
 __all__ = [
@@ -95,7 +96,7 @@ def _path_value(name: str, value: object) -> str:
     if isinstance(value, enum.Enum):
         value = value.value
     if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise ValidationError(name, f"must be a string or an integer id, got {_short(value)}")
+        raise ValidationError(name, f"must be a string or an integer id, got {show(value)}")
     if isinstance(value, int):
         return _integer(name, value)
     if not value.strip():
@@ -172,18 +173,6 @@ class Route:
         )
 
 
-def _short(value: object) -> str:
-    """A repr for error messages that cannot blow up (huge ints) or run on for pages."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        digits = len(str(abs(value))) if abs(value) < 10**_MAX_DIGITS else None
-        return repr(value) if digits is not None else "an integer too large to send"
-    try:
-        text = repr(value)
-    except Exception:  # noqa: BLE001 - a broken __repr__ must not hide the real problem
-        text = f"a {type(value).__name__}"
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
 def _integer(name: str, value: int) -> str:
     if abs(value) >= 10**_MAX_DIGITS:
         raise ValidationError(name, f"is an integer too large to send (over {_MAX_DIGITS} digits)")
@@ -223,7 +212,7 @@ def query_value(name: str, value: object) -> str | None:
             raise ValidationError(name, "items must not contain a comma (the list is comma-joined)")
         return ",".join(item for item in encoded if item is not None) or None
     raise ValidationError(
-        name, f"cannot be sent as a query parameter (a {type(value).__name__}): {_short(value)}"
+        name, f"cannot be sent as a query parameter (a {type(value).__name__}): {show(value)}"
     )
 
 
@@ -239,7 +228,7 @@ def encode_query(
     pairs = []
     for name, value in query.items():
         if not isinstance(name, str) or not name:
-            raise ValidationError(field, f"names must be non-empty strings, got {_short(name)}")
+            raise ValidationError(field, f"names must be non-empty strings, got {show(name)}")
         encoded = query_value(name, value)
         if encoded is not None:
             pairs.append((name, encoded))

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Any, TypeVar
 
 from qlara._errors import ValidationError
-from qlara._models._validate import E164
+from qlara._models._validate import E164, show
 from qlara._models.channel import Channel
 
 __all__ = [
@@ -29,11 +29,6 @@ __all__ = [
 E = TypeVar("E", bound=enum.Enum)
 
 
-def _show(value: object) -> str:
-    text_value = repr(value)
-    return text_value if len(text_value) <= 60 else text_value[:57] + "..."
-
-
 def one_id(field: str, value: object) -> int | str:
     """An id: a non-negative int or a non-empty string without a comma."""
     if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
@@ -41,14 +36,14 @@ def one_id(field: str, value: object) -> int | str:
     if isinstance(value, str) and value.strip() and "," not in value:
         return value
     raise ValidationError(
-        field, f"must be an id (an integer or a non-empty string), got {_show(value)}"
+        field, f"must be an id (an integer or a non-empty string), got {show(value)}"
     )
 
 
 def id_list(field: str, values: object, *, allow_empty: bool = False) -> list[int | str]:
     """A list of ids (a single string or int is refused: it is almost always a mistake)."""
     if values is None or isinstance(values, (str, bytes, int)) or not isinstance(values, Iterable):
-        raise ValidationError(field, f"must be a list of ids, got {_show(values)}")
+        raise ValidationError(field, f"must be a list of ids, got {show(values)}")
     ids = [one_id(field, value) for value in values]
     if not ids and not allow_empty:
         raise ValidationError(field, "must not be empty")
@@ -59,14 +54,14 @@ def text(field: str, value: object, *, required: bool = False) -> str | None:
     if value is None and not required:
         return None
     if not isinstance(value, str) or not value.strip():
-        raise ValidationError(field, f"must be a non-empty string, got {_show(value)}")
+        raise ValidationError(field, f"must be a non-empty string, got {show(value)}")
     return value
 
 
 def flag(field: str, value: object) -> bool | None:
     if value is None or isinstance(value, bool):
         return value
-    raise ValidationError(field, f"must be True, False or None, got {_show(value)}")
+    raise ValidationError(field, f"must be True, False or None, got {show(value)}")
 
 
 def phone(field: str, value: object) -> str | None:
@@ -74,7 +69,7 @@ def phone(field: str, value: object) -> str | None:
         return None
     if not isinstance(value, str) or not E164.fullmatch(value):
         raise ValidationError(
-            field, f"must be an E.164 number such as '+393401234567', got {_show(value)}"
+            field, f"must be an E.164 number such as '+393401234567', got {show(value)}"
         )
     return value
 
@@ -87,7 +82,7 @@ def member(field: str, kind: type[E], value: object) -> E | None:
         return kind(value)
     except (ValueError, TypeError):
         names = ", ".join(kind.__members__)
-        raise ValidationError(field, f"must be one of {names}, got {_show(value)}") from None
+        raise ValidationError(field, f"must be one of {names}, got {show(value)}") from None
 
 
 def day(field: str, value: object) -> str | None:
@@ -103,7 +98,7 @@ def day(field: str, value: object) -> str | None:
             return date.fromisoformat(value).isoformat()
         except ValueError:
             pass
-    raise ValidationError(field, f"must be a date or a 'yyyy-MM-dd' string, got {_show(value)}")
+    raise ValidationError(field, f"must be a date or a 'yyyy-MM-dd' string, got {show(value)}")
 
 
 def direction(field: str, value: object) -> str | None:
@@ -111,7 +106,7 @@ def direction(field: str, value: object) -> str | None:
         return None
     if isinstance(value, str) and value.upper() in ("ASC", "DESC"):
         return value.upper()
-    raise ValidationError(field, f"must be 'ASC' or 'DESC', got {_show(value)}")
+    raise ValidationError(field, f"must be 'ASC' or 'DESC', got {show(value)}")
 
 
 def channels(field: str, value: object) -> list[str] | None:
@@ -120,7 +115,7 @@ def channels(field: str, value: object) -> list[str] | None:
         return None
     items = [value] if isinstance(value, (str, Channel)) else value
     if not isinstance(items, Iterable):
-        raise ValidationError(field, f"must be a channel or a list of channels, got {_show(value)}")
+        raise ValidationError(field, f"must be a channel or a list of channels, got {show(value)}")
     found = [member(field, Channel, item) for item in items]
     return [c.value for c in found if c is not None] or None
 
@@ -132,4 +127,4 @@ def operations(value: object) -> list[str] | None:
 def mapping(field: str, value: object) -> Mapping[str, Any] | None:
     if value is None or isinstance(value, Mapping):
         return value
-    raise ValidationError(field, f"must be a mapping, got {_show(value)}")
+    raise ValidationError(field, f"must be a mapping, got {show(value)}")

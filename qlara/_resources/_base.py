@@ -18,7 +18,7 @@ from qlara._pagination import AsyncPager, Page, read_page
 from qlara._request import Request, Route, encode_query, extra_query
 from qlara._slot import Slot
 
-__all__ = ["AsyncResource", "call_options", "check_limit", "check_options", "child"]
+__all__ = ["AsyncResource", "call_options", "check_limit", "check_options", "child", "present"]
 
 T = TypeVar("T")
 R = TypeVar("R", bound="AsyncResource")
@@ -33,6 +33,12 @@ def call_options(
     if timeout is None and not extra_headers and not extra_body:
         return CallOptions()
     return CallOptions(timeout=timeout, extra_headers=extra_headers, extra_body=extra_body)
+
+
+def present(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """A JSON body's fields that were given: ``None`` means "not sent" (the query and
+    form encoders drop it on their own)."""
+    return {name: value for name, value in fields.items() if value is not None}
 
 
 def check_options(options: CallOptions) -> None:

@@ -11,6 +11,7 @@ from qlara._converter import format_scheduled_date
 from qlara._errors import ValidationError
 from qlara._models.campaigns import SendingMode
 from qlara._resources import _admin_args as _a
+from qlara._resources._base import present
 from qlara._resources._tracking_args import aware
 
 __all__ = ["campaign_body", "modes", "price_cap", "required_day"]
@@ -84,7 +85,7 @@ def campaign_body(
         aware("scheduled_date", scheduled_date)
         assert isinstance(scheduled_date, datetime)
         body["scheduledDate"] = format_scheduled_date(scheduled_date)
-    return {k: v for k, v in body.items() if v is not None}
+    return present(body)
 
 
 def modes(value: object) -> list[str] | None:

@@ -13,7 +13,7 @@ from qlara._models.contacts import Contact, ContactList
 from qlara._pagination import AsyncPager
 from qlara._request import Route
 from qlara._resources import _admin_args as _a
-from qlara._resources._base import AsyncResource, call_options
+from qlara._resources._base import AsyncResource, call_options, present
 from qlara._resources._contact_query import contact_filters
 from qlara._resources._contacts_wire import parse_associations, parse_contact, parse_list
 
@@ -42,7 +42,7 @@ class AsyncContactLists(AsyncResource):
             "description": _a.text("description", description),
             "isTest": _a.flag("is_test", is_test),
         }
-        sent = {k: v for k, v in body.items() if v is not None}
+        sent = present(body)
         request = LISTS.request(
             "POST",
             json=sent,

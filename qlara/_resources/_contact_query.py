@@ -6,6 +6,7 @@ from typing import Any
 
 from qlara._errors import ValidationError
 from qlara._resources import _admin_args as _a
+from qlara._resources._base import present
 
 __all__ = ["contact_body", "contact_filters", "file_name_of"]
 
@@ -67,7 +68,7 @@ def contact_body(
         "isTest": _a.flag("is_test", is_test),
         "customFields": _a.mapping("custom_fields", custom_fields),
     }
-    return {k: v for k, v in body.items() if v is not None}
+    return present(body)
 
 
 def file_name_of(given: str | None, part_name: str, allowed: tuple[str, ...], field: str) -> str:

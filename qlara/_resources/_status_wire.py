@@ -25,7 +25,6 @@ from qlara._wire import text as _text
 __all__ = [
     "chunk_ids",
     "parse_history_item",
-    "parse_history_page",
     "parse_status",
     "parse_status_list",
     "parse_webhook_config",
@@ -110,27 +109,6 @@ def parse_status_list(data: Any) -> list[MessageStatus]:
 def parse_history_item(data: Any) -> MessageStatus:
     """One item of a history page (the pager finds the items in either documented shape)."""
     return _status(data, "$", "history")
-
-
-def parse_history_page(data: Any) -> list[MessageStatus]:
-    """One history page: the reference's bare array or UC-019's ``{"messages": [...]}``."""
-    where = "$"
-    if isinstance(data, Mapping):
-        for key in ("messages", "content", "data"):
-            if isinstance(data.get(key), list):
-                data, where = data[key], f"$.{key}"
-                break
-        else:
-            raise MalformedResponseError(
-                "malformed history answer: an object without a 'messages' array @ $"
-            )
-    if data is None:
-        return []
-    if not isinstance(data, list):
-        raise MalformedResponseError(
-            f"malformed history answer: expected an array, got {type(data).__name__} @ $"
-        )
-    return [_status(item, f"{where}[{i}]", "history") for i, item in enumerate(data)]
 
 
 @attrs.frozen(kw_only=True)

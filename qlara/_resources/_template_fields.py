@@ -14,7 +14,7 @@ from typing import Any
 from qlara._errors import ValidationError
 from qlara._models.templates import META_TOKEN, WhatsAppButton
 
-__all__ = ["CATEGORIES", "HEADER_FORMATS", "template_fields"]
+__all__ = ["CATEGORIES", "HEADER_FORMATS", "required_text", "template_fields"]
 
 CATEGORIES = frozenset({"MARKETING", "UTILITY", "AUTHENTICATION"})
 HEADER_FORMATS = frozenset({"IMAGE", "VIDEO", "DOCUMENT"})
@@ -23,14 +23,15 @@ _NAME = re.compile(r"[a-z0-9_]{1,512}")
 _MISSING: Any = object()
 
 
-def _text(field: str, value: object) -> str:
+def required_text(field: str, value: object) -> str:
+    """A field that must hold some text (a template's name, body, description)."""
     if not isinstance(value, str) or not value.strip():
         raise ValidationError(field, f"must be non-empty text, got {value!r}")
     return value
 
 
 def _written(field: str, value: object) -> str:
-    text = _text(field, value)
+    text = required_text(field, value)
     if META_TOKEN.search(text):
         raise ValidationError(
             field,
@@ -90,7 +91,7 @@ def template_fields(
             )
         out["name"] = name
     if lang is not _MISSING and lang is not None:
-        out["lang"] = _text("lang", lang)
+        out["lang"] = required_text("lang", lang)
     if category is not _MISSING and category is not None:
         out["category"] = _choice("category", category, CATEGORIES)
     if body is not _MISSING and body is not None:
@@ -104,7 +105,7 @@ def template_fields(
     if header_media_url is not None:
         if header_format is None:
             raise ValidationError("header_media_url", "needs header_format (IMAGE, VIDEO...)")
-        url = _text("header_media_url", header_media_url)
+        url = required_text("header_media_url", header_media_url)
         if not url.startswith("https://"):
             raise ValidationError("header_media_url", f"must be an https:// URL, got {url!r}")
         out["headerMediaUrl"] = url

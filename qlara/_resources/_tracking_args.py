@@ -6,9 +6,8 @@ Pure functions, each raising ``ValidationError`` naming the argument.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
 
 from qlara._errors import ValidationError
 from qlara._models.channel import Channel
@@ -21,7 +20,6 @@ __all__ = [
     "id_list",
     "instant",
     "one_id",
-    "query",
     "seconds",
 ]
 
@@ -54,20 +52,6 @@ def id_list(ids: Iterable[str]) -> list[str]:
             )
         wanted[identifier] = None
     return list(wanted)
-
-
-def query(extra_body: Mapping[str, Any] | None) -> dict[str, str]:
-    """``extra_body`` as query parameters: a GET has no body to carry it."""
-    if extra_body is None:
-        return {}
-    if not isinstance(extra_body, Mapping):
-        raise ValidationError(
-            "extra_body", f"must be a mapping or None, got {type(extra_body).__name__}"
-        )
-    try:
-        return {str(key): str(value) for key, value in extra_body.items()}
-    except ValueError as exc:  # an integer with more digits than str() allows
-        raise ValidationError("extra_body", f"cannot be sent as a query ({exc})") from None
 
 
 def seconds(field: str, value: object) -> float:

@@ -39,7 +39,7 @@ from qlara._resources._account_wire import (
     parse_social,
     parse_subscription,
 )
-from qlara._resources._base import AsyncResource, call_options
+from qlara._resources._base import AsyncResource, call_options, present
 
 __all__ = ["Account", "ApiKeys", "AsyncAccount", "AsyncApiKeys", "AsyncSocials", "Socials"]
 
@@ -252,7 +252,7 @@ class AsyncApiKeys(AsyncResource):
         }
         request = KEYS.request(
             "POST",
-            json={k: v for k, v in body.items() if v is not None},
+            json=present(body),
             parse=parse_created_key,
             what="API key",
         )

@@ -143,7 +143,7 @@ class AsyncMedia(AsyncResource):
         part = _checked_upload(file, checked_name)
         request = MEDIA.request(
             "POST",
-            form={k: v for k, v in form.items() if v is not None},
+            form=form,
             files=(part,),
             parse=parse_media,
             what="media item",

@@ -23,15 +23,10 @@ from qlara._request import Answer, Request, Route
 from qlara._resources._base import AsyncResource, call_options
 from qlara._resources._channel_wire import has_id, listed_under, parse_rcs_template
 from qlara._resources._ids import check_id
+from qlara._resources._template_fields import required_text
 
 RCS_TEMPLATES = Route("/message-server/rcs/templates")
 TYPES = frozenset({"TEXT", "CARD", "CAROUSEL"})
-
-
-def _text(field: str, value: object) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ValidationError(field, f"must be non-empty text, got {value!r}")
-    return value
 
 
 def template_body(name: object, description: object, kind: object, body: object) -> dict[str, Any]:
@@ -55,8 +50,8 @@ def template_body(name: object, description: object, kind: object, body: object)
             "body", f"must be RcsText, RcsCard, RcsCarousel or a dict, got {type(body).__name__}"
         )
     return {
-        "name": _text("name", name),
-        "description": _text("description", description),
+        "name": required_text("name", name),
+        "description": required_text("description", description),
         "type": given,
         "body": inner,
     }
