@@ -38,6 +38,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 import aiohttp
+from multidict import CIMultiDict
 from yarl import URL
 
 from qlara._backend import DOWNLOAD_CHUNK, Failure, Prepared, WireResponse, opened_files, save
@@ -70,6 +71,7 @@ class AiohttpWire:
         self._slots: asyncio.Semaphore | None = None
         self._timeout_of: tuple[Any, aiohttp.ClientTimeout] | None = None
         self._urls: dict[str, URL] = {}
+        self._headers_of: tuple[Mapping[str, str], CIMultiDict[str]] | None = None
         self._proxies: dict[str, str] = {}
         self._proxy_of: dict[tuple[str, str], tuple[URL | None, str | None]] = {}
         self.closed = False
@@ -94,7 +96,6 @@ class AiohttpWire:
             connector=connector,
             cookie_jar=aiohttp.DummyCookieJar(),
             trust_env=False,  # never ~/.netrc: its Authorization would join the key
-            skip_auto_headers=("User-Agent",),
         )
         self._slots = asyncio.Semaphore(self._pool_size)
         return self._session
@@ -133,7 +134,7 @@ class AiohttpWire:
                 if data is None and prepared.form:
                     data = dict(prepared.form)
                 url = self._url(prepared)
-                headers = prepared.headers
+                headers: Mapping[str, str] = self._multidict(prepared.headers)
                 proxy = proxy_headers = None
                 if self._proxies:
                     proxy, proxy_auth = self._proxy(url)
@@ -161,6 +162,18 @@ class AiohttpWire:
                     return _answer_of(response, await response.read()), None
         finally:
             slots.release()
+
+    def _multidict(self, headers: Mapping[str, str]) -> Mapping[str, str]:
+        """aiohttp's own header type, made once per shared mapping (see ``Prepared``).
+
+        Handed a plain dict, aiohttp converts it on every request.
+        """
+        known = self._headers_of
+        if known is not None and known[0] is headers:
+            return known[1]
+        converted = CIMultiDict(headers)
+        self._headers_of = (headers, converted)
+        return converted
 
     def _url(self, prepared: Prepared) -> URL:
         """The request's URL, already percent-encoded (parsed once per distinct URL)."""

@@ -77,7 +77,9 @@ class Prepared:
     """Everything about a request that is the same on every attempt, checked once.
 
     ``headers`` are what this request must carry besides the pool's own
-    defaults (``Wire.default_headers``); ``drop_headers`` (lower case) are
+    defaults (``Wire.default_headers``); the pipeline shares one such mapping
+    among all the requests of a client, so a wire reads it and never changes
+    it. ``drop_headers`` (lower case) are
     pool defaults this request must not carry: another key's header on a
     per-tenant copy, or every credential on a link to another host.
     ``timeout`` is an ``httpx.Timeout``, read by attribute (``connect``,

@@ -23,7 +23,6 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, overrid
 from qlara._errors import MalformedResponseError
 from qlara._models import (
     Channel,
-    ChannelResult,
     RcsAction,
     RcsBody,
     RcsCard,
@@ -34,16 +33,13 @@ from qlara._models import (
     RcsReply,
     RcsSuggestion,
     RcsText,
-    SendResult,
     SmsFallback,
 )
-from qlara._models.channel import channel_or_none
 
 __all__ = [
     "converter",
     "format_scheduled_date",
     "parse_message",
-    "parse_send_result",
     "structure",
     "unstructure",
 ]
@@ -307,172 +303,3 @@ def structure(data: Any, cls: type[T], *, what: str | None = None) -> T:
     except Exception as exc:  # cattrs raises a zoo of types; all mean the same here
         label = what or cls.__name__
         raise MalformedResponseError(f"malformed {label} answer: {_describe(exc)}") from exc
-
-
-@attrs.frozen(kw_only=True)
-class _WireChannelResult:
-    accepted: bool | None = None
-    unicode: bool | None = None
-    parts: int | None = None
-    reasons: list[Any] = attrs.field(factory=list)
-    status_code: int | None = None
-
-
-@attrs.frozen(kw_only=True)
-class _WireSendResponse:
-    results: dict[str, _WireChannelResult]
-    message_id: str | None = None
-    customer_message_id: str | None = None
-    simulation: bool = False
-
-
-def _is_optional(value: Any, kind: type[Any]) -> bool:
-    return value is None or type(value) is kind
-
-
-def _wire_fast(data: Mapping[str, Any]) -> _WireSendResponse | None:
-    """The documented answer, checked by hand; ``None`` sends it the slow, detailed way.
-
-    Every send goes through here, and cattrs' detailed validation costs about as
-    much as the rest of the SDK's work on a send. A hypothesis test holds this to
-    the same verdicts as the cattrs path.
-    """
-    results = data.get("results")
-    message_id = data.get("messageId")
-    customer_id = data.get("customerMessageId")
-    simulation = data.get("simulation", False)
-    if type(results) is not dict or type(simulation) is not bool:
-        return None
-    if not (_is_optional(message_id, str) and _is_optional(customer_id, str)):
-        return None
-    items: dict[str, _WireChannelResult] = {}
-    for key, item in results.items():
-        if type(item) is not dict:
-            return None
-        accepted, unicode, parts = item.get("accepted"), item.get("unicode"), item.get("parts")
-        status_code, reasons = item.get("statusCode"), item.get("reasons", [])
-        if type(accepted) is not bool or type(reasons) is not list:
-            return None
-        if not (
-            _is_optional(unicode, bool)
-            and _is_optional(parts, int)
-            and _is_optional(status_code, int)
-        ):
-            return None
-        items[key] = _WireChannelResult(
-            accepted=accepted,
-            unicode=unicode,
-            parts=parts,
-            reasons=reasons,
-            status_code=status_code,
-        )
-    return _WireSendResponse(
-        results=items, message_id=message_id, customer_message_id=customer_id, simulation=simulation
-    )
-
-
-def _lenient_id(value: Any) -> Any:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    return value if isinstance(value, str) else None
-
-
-def _lenient_result(item: Any) -> Any:
-    """Looseness seen in answers that still say "accepted": never lose that verdict to it."""
-    if not isinstance(item, Mapping):
-        return item
-    item = dict(item)
-    reasons = item.get("reasons")
-    if reasons is None:
-        item.pop("reasons", None)
-    elif isinstance(reasons, str):
-        item["reasons"] = [reasons]
-    parts = item.get("parts")
-    if isinstance(parts, float) and parts.is_integer():
-        item["parts"] = int(parts)
-    return item
-
-
-def _normalize_send_answer(data: Mapping[str, Any], default_channel: Channel) -> dict[str, Any]:
-    """Both documented answer shapes, keyed by channel, with harmless looseness smoothed.
-
-    The older answer lists results with a ``channel`` each; a listed result
-    without one belongs to the channel the message was sent on. A ``null``
-    simulation flag or reasons list, a whole float part count, and numeric ids
-    are read as what they obviously mean.
-    """
-    answer = dict(data)
-    if answer.get("simulation") is None:
-        answer.pop("simulation", None)
-    for key in ("messageId", "customerMessageId"):
-        if key in answer:
-            answer[key] = _lenient_id(answer[key])
-    results = answer.get("results")
-    if isinstance(results, list):
-        keyed: dict[str, Any] = {}
-        for index, item in enumerate(results):
-            channel = (
-                item.get("channel", default_channel.value) if isinstance(item, Mapping) else None
-            )
-            keyed[channel if isinstance(channel, str) else f"[{index}]"] = item
-        results = keyed
-    if isinstance(results, Mapping):
-        answer["results"] = {key: _lenient_result(item) for key, item in results.items()}
-    return answer
-
-
-def _reason_text(reason: Any) -> str:
-    if isinstance(reason, str):
-        return reason
-    if isinstance(reason, Mapping):
-        for key in ("message", "description", "reason", "code"):
-            if key in reason:
-                return str(reason[key])
-    return str(reason)
-
-
-_CHANNEL_KEYS = {channel.value.lower(): channel for channel in Channel}
-
-
-def parse_send_result(data: Any, sent_message_id: str, channel: Channel) -> SendResult:
-    """Read either documented send answer into a ``SendResult``.
-
-    Results for a channel the SDK does not know are left out of ``results`` but
-    kept in ``raw``. A result without ``accepted`` (older answers) is accepted
-    when its ``statusCode`` is 2xx.
-    """
-    if not isinstance(data, Mapping):
-        raise MalformedResponseError(
-            f"malformed send answer: expected an object, got {type(data).__name__} @ $"
-        )
-    # The documented answer takes the fast path as it is; anything else is smoothed first.
-    wire = _wire_fast(data) or structure(
-        _normalize_send_answer(data, channel), _WireSendResponse, what="send"
-    )
-    results: dict[Channel, ChannelResult] = {}
-    for key, item in wire.results.items():
-        result_channel = _CHANNEL_KEYS.get(key) or channel_or_none(key)
-        if result_channel is None:
-            continue
-        accepted = item.accepted
-        if accepted is None:
-            if item.status_code is None:
-                raise MalformedResponseError(
-                    "malformed send answer: missing accepted (and no statusCode) "
-                    f"@ $.results.{key}.accepted"
-                )
-            accepted = 200 <= item.status_code < 300
-        results[result_channel] = ChannelResult(
-            accepted=accepted,
-            unicode=item.unicode,
-            parts=item.parts,
-            reasons=tuple(_reason_text(r) for r in item.reasons),
-            status_code=item.status_code,
-        )
-    return SendResult(
-        message_id=sent_message_id,
-        simulation=wire.simulation,
-        results=results,
-        platform_message_id=wire.message_id,
-        raw=data,
-    )

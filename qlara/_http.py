@@ -485,17 +485,33 @@ def _error_message(body: Any, text: str) -> str:
     return text.strip()[:300]
 
 
+_JSON_DECODER = json.JSONDecoder()
+_JSON_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
 def _decode(content: bytes) -> Any:
-    """JSON, or ``ValueError`` for anything else (nesting deep enough to recurse included)."""
+    """JSON, or ``ValueError`` for anything else (nesting deep enough to recurse included).
+
+    UTF-8 is decoded directly; anything else (a BOM, UTF-16) goes through
+    ``json.loads``, which detects it.
+    """
+    if not content:
+        return None
     try:
-        return json.loads(content) if content else None
+        try:
+            text = content.decode()
+        except UnicodeDecodeError:
+            return json.loads(content)
+        if text.startswith("\ufeff"):
+            return json.loads(content)
+        return _JSON_DECODER.decode(text)
     except RecursionError:
         raise ValueError("JSON nested too deeply") from None
 
 
 def _encode(body: Any) -> bytes:
     try:
-        return json.dumps(body, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+        return _JSON_ENCODER.encode(body).encode()
     except (TypeError, ValueError, RecursionError) as exc:  # UnicodeEncodeError is a ValueError
         raise ValidationError("body", f"cannot be sent as JSON: {exc}") from exc
 
@@ -530,6 +546,18 @@ class HttpCore:
             if name.lower() in AUTH_HEADERS and name.lower() not in {w.lower() for w in wanted}
         )
         self._external_drop = tuple(n.lower() for n in defaults if n.lower() in AUTH_HEADERS)
+        # A link elsewhere (a file to download) carries our User-Agent, never a
+        # credential, and takes any type of answer.
+        identity = {k: v for k, v in wanted.items() if k.lower() not in (*AUTH_HEADERS, "accept")}
+        identity["Accept"] = "*/*"
+        self._external_headers = {k: v for k, v in identity.items() if defaults.get(k) != v}
+        # Built once and shared by every request without extra headers: the
+        # wires copy headers into their own structures and never change these.
+        self._json_headers = {**self._headers, "Content-Type": "application/json"}
+        self._external_json_headers = {
+            **self._external_headers,
+            "Content-Type": "application/json",
+        }
 
     @property
     def limiter(self) -> Limiter:
@@ -596,11 +624,16 @@ class HttpCore:
         method = request.method
         idempotent = method in IDEMPOTENT_METHODS
         limiter = None if request.external else self.limiter
-        marks = [upload.mark() for upload in request.files]
+        files = request.files
+        marks = [upload.mark() for upload in files] if files else []
         where = _target(prepared.url, True) if request.external else connection.where
         retries = 0
         while True:
-            if retries and not all(u.rewind(m) for u, m in zip(request.files, marks, strict=True)):
+            if (
+                retries
+                and files
+                and not all(u.rewind(m) for u, m in zip(files, marks, strict=True))
+            ):
                 raise APIConnectionError(
                     f"{method} {where} failed and its file cannot be rewound to send again",
                     message_id=request.message_id,
@@ -624,7 +657,8 @@ class HttpCore:
                 if limiter is not None:
                     limiter.observe(response.headers)
                 if 200 <= status < 300:
-                    self._log(method, prepared.log_path, outcome, started, retries)
+                    if log.isEnabledFor(logging.DEBUG):
+                        self._log(method, prepared.log_path, outcome, started, retries)
                     if request.answer is Answer.FILE:
                         return saved  # type: ignore[return-value]
                     return self._read(request, response)
@@ -683,15 +717,15 @@ class HttpCore:
                 body = {**(body or {}), **extra}
             else:
                 raise ValidationError("extra_body", "can only be merged into a JSON object body")
-        headers: dict[str, str] = {}
-        if not request.external:
-            headers.update(self._headers)
-        if body is not None:
-            headers["Content-Type"] = "application/json"
+        external = request.external
+        if body is None:
+            headers = self._external_headers if external else self._headers
+        else:
+            headers = self._external_json_headers if external else self._json_headers
         if options.extra_headers:
             check_extra_headers(options.extra_headers)
-            headers.update(options.extra_headers)
-        if request.external:
+            headers = {**headers, **options.extra_headers}
+        if external:
             url = encode_link(request.path)  # one wire would quote it, another send it raw
         else:
             if not request.path.startswith("/"):

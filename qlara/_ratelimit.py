@@ -29,6 +29,7 @@ counts more requests than we do (another process sharing the key).
 
 from __future__ import annotations
 
+import asyncio
 import bisect
 import collections
 import contextvars
@@ -163,6 +164,15 @@ is a 429, which is retried.
 ANSWER_POLL = 0.005
 
 
+def event_loop_time() -> float:
+    """``anyio.current_time()`` at a tenth of its cost on asyncio (it asks sniffio each time).
+
+    The limiter reads the clock two or three times per request.
+    """
+    loop = asyncio._get_running_loop()
+    return loop.time() if loop is not None else anyio.current_time()
+
+
 def _header_int(headers: Mapping[str, str], name: str) -> int | None:
     value = headers.get(name)
     if value is None:
@@ -194,7 +204,7 @@ class RateLimiter:
         sleep: Callable[[float], Awaitable[None]] | None = None,
     ) -> None:
         self.limit = limit
-        self._clock = clock or anyio.current_time
+        self._clock = clock or event_loop_time
         self._sleep = sleep or anyio.sleep
         self._schedule = Schedule(limit) if limit is not None else None
         self._flights: collections.deque[_Flight] = collections.deque()

@@ -37,7 +37,7 @@ from redis.exceptions import NoScriptError, RedisError
 
 from qlara import _shared_clients
 from qlara._errors import ConfigurationError
-from qlara._ratelimit import ANSWER_POLL, RateLimit, RateLimiter, _header_int
+from qlara._ratelimit import ANSWER_POLL, RateLimit, RateLimiter, _header_int, event_loop_time
 from qlara._shared_lua import BOOK, FINISH, PAUSE, REJOIN, Script, keys
 
 if TYPE_CHECKING:
@@ -96,7 +96,7 @@ class SharedLimiter:
         self.limit: RateLimit = config.limit
         self.name = name
         self._keys = keys(name)
-        self._clock = clock or anyio.current_time
+        self._clock = clock or event_loop_time
         self._sleep = sleep or anyio.sleep
         self._redis: aioredis.Redis | None = None if isinstance(config.redis, str) else config.redis
         self.fallback: RateLimiter = RateLimiter(

@@ -8,7 +8,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 import qlara
-from qlara._converter import _wire_fast, _WireSendResponse, parse_send_result, structure
+from qlara._send_answer import _documented, detailed_send_result, parse_send_result
 
 leaves = st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.text(max_size=3), st.floats())
 channel_results = st.dictionaries(
@@ -43,12 +43,18 @@ WELL_FORMED = {
 @example(WELL_FORMED)
 @given(answers)
 def test_fast_path_agrees_with_cattrs(answer: dict[str, Any]) -> None:
-    """Whenever the fast path answers, cattrs' detailed validation gives the same result."""
-    fast = _wire_fast(answer)
+    """Whenever the hand-written path reads an answer, the detailed one reads it the same."""
+    fast = _documented(answer, "sent-id")
     if fast is None:
         assert answer is not WELL_FORMED
         return
-    assert structure(answer, _WireSendResponse) == fast
+    detailed = detailed_send_result(answer, "sent-id", qlara.Channel.SMS)
+    assert fast == detailed
+    assert fast.platform_message_id == detailed.platform_message_id
+    assert fast.raw is detailed.raw
+    assert [type(r.reasons) for r in fast.results.values()] == [
+        tuple for _ in detailed.results.values()
+    ]
 
 
 @given(answers)

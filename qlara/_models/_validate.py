@@ -24,6 +24,7 @@ HEX = re.compile(r"(?:[0-9A-Fa-f]{2})+")
 # Ids travel in a status path segment and in a comma-separated batch query:
 # these characters would split, end or re-encode them (Tomcat refuses ``%2F``).
 ID_BREAKERS = re.compile(r"[\s,/?#%\\]")
+MAX_ID_LENGTH = 255
 # The platform's integers are Java longs.
 MAX_LONG = 2**63 - 1
 
@@ -63,12 +64,8 @@ def json_value(name: str, value: object, depth: int = 0) -> None:
     if value is None or isinstance(value, bool):
         return
     if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            raise ValidationError(
-                name, "holds characters that cannot be sent (unpaired surrogates)"
-            ) from None
+        if not value.isascii():
+            _sendable(name, value)
         return
     if isinstance(value, int):
         if value.bit_length() > MAX_INT_BITS:
@@ -109,7 +106,7 @@ def e164(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
 
 def sender(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
     """Carriers accept up to 11 alphanumeric characters or up to 16 digits."""
-    if not isinstance(value, str) or not value.strip():
+    if not isinstance(value, str) or not value or value.isspace():
         raise ValidationError(attribute.name, f"must be a non-empty string, got {_show(value)}")
     if NUMERIC_SENDER.fullmatch(value):
         return
@@ -124,13 +121,19 @@ def sender(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
 def non_empty_text(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, str):
         raise ValidationError(attribute.name, f"must be a string, got {type(value).__name__}")
-    if not value.strip():
+    if not value or value.isspace():
         raise ValidationError(attribute.name, "must not be empty")
+    if not value.isascii():
+        _sendable(attribute.name, value)
+
+
+def _sendable(name: str, value: str) -> None:
+    """Unpaired surrogates cannot be encoded, so they cannot go into a JSON body."""
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
         raise ValidationError(
-            attribute.name, "holds characters that cannot be sent (unpaired surrogates)"
+            name, "holds characters that cannot be sent (unpaired surrogates)"
         ) from None
 
 
@@ -266,8 +269,12 @@ def message_id(_: object, attribute: attrs.Attribute[Any], value: object) -> Non
     """An id that can be sent, then polled by path and in a batch query, unchanged."""
     if value is None:
         return
-    optional_text(255)(_, attribute, value)
+    non_empty_text(_, attribute, value)
     assert isinstance(value, str)
+    if len(value) > MAX_ID_LENGTH:
+        raise ValidationError(
+            attribute.name, f"must be at most {MAX_ID_LENGTH} characters, got {len(value)}"
+        )
     found = ID_BREAKERS.search(value)
     if found is not None:
         shown = repr(found.group())

@@ -13,7 +13,14 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from qlara._errors import ValidationError
-from qlara._http import CallOptions, HttpCore, TimeoutTypes, as_timeout, check_extra_headers
+from qlara._http import (
+    NO_OPTIONS,
+    CallOptions,
+    HttpCore,
+    TimeoutTypes,
+    as_timeout,
+    check_extra_headers,
+)
 from qlara._pagination import AsyncPager, Page, read_page
 from qlara._request import Request, Route, encode_query, extra_query
 from qlara._slot import Slot
@@ -31,7 +38,7 @@ def call_options(
 ) -> CallOptions:
     """The per-call options; the common case (none given) costs nothing."""
     if timeout is None and not extra_headers and not extra_body:
-        return CallOptions()
+        return NO_OPTIONS
     return CallOptions(timeout=timeout, extra_headers=extra_headers, extra_body=extra_body)
 
 

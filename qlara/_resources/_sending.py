@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import uuid
+import os
 from collections.abc import Mapping
 from typing import Any
 
 import attrs
 
-from qlara._converter import parse_send_result, unstructure
+from qlara._converter import unstructure
 from qlara._errors import ValidationError
 from qlara._http import CallOptions, HttpCore
 from qlara._models import AnyMessage, RcsMessage, SendResult, SmsMessage, WhatsAppMessage
 from qlara._resources._base import call_options
+from qlara._send_answer import parse_send_result
 
 __all__ = ["SEND_PATHS", "call_options", "new_message_id", "send", "ensure_message_id"]
 
@@ -23,9 +24,21 @@ SEND_PATHS: Mapping[type[Any], str] = {
 }
 
 
+# The variant nibble of a UUID is 10xx in binary: 8, 9, a or b.
+_VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
+
+
 def new_message_id() -> str:
-    """A fresh UUID4, made once before the first attempt so every retry carries it."""
-    return str(uuid.uuid4())
+    """A fresh UUID4, made once before the first attempt so every retry carries it.
+
+    The same 122 random bits from ``os.urandom`` as ``str(uuid.uuid4())``,
+    formatted directly: a third of the cost, and every send makes one.
+    """
+    digits = os.urandom(16).hex()
+    return (
+        f"{digits[:8]}-{digits[8:12]}-4{digits[13:16]}-"
+        f"{_VARIANT[digits[16]]}{digits[17:20]}-{digits[20:]}"
+    )
 
 
 def ensure_message_id(message: AnyMessage) -> AnyMessage:
