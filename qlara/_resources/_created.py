@@ -97,6 +97,7 @@ class Ack:
         ``raw`` is the answer itself, so that it shows what the platform said.
         """
         made = read({**sent, **(extra_body or {}), **self.fields, "id": self.id})
+        # Every reader makes an attrs model with ``raw``; a bare TypeVar cannot say so.
         return attrs.evolve(made, raw=dict(self.raw))  # type: ignore[misc]
 
 
