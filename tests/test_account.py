@@ -279,7 +279,7 @@ async def test_delete_takes_the_key_itself(make_client: Make) -> None:
     assert len(rec.seen) == 3
     with pytest.raises(qlara.ValidationError) as caught:
         await client.api_keys.delete(qlara.ApiKey())
-    assert caught.value.field == "key_id"
+    assert caught.value.field == "id"
     assert len(rec.seen) == 3
 
 

@@ -104,7 +104,7 @@ async def test_bad_arguments_are_refused_before_sending(make_client: Make) -> No
         ("limit", lambda: client.contacts.list(limit=1001)),
         ("phone_number", lambda: client.contacts.create(first_name="No reach")),
         ("phone_number", lambda: client.contacts.create(phone_number="3401111111")),
-        ("contact_id", lambda: client.contacts.update(7)),
+        ("id", lambda: client.contacts.update(7)),
         ("ids", client.contacts.delete),
         ("ids", lambda: client.contacts.delete(ids=[1], all_except=[2])),
         ("ids", lambda: client.contacts.delete(ids=[])),
@@ -221,6 +221,7 @@ async def test_simulator_import_list_and_filters() -> None:
     sim = qlara.testing.Simulator()
     async with _sim_client(sim) as client:
         vip = await client.contacts.lists.create("VIP")
+        assert vip.id is not None  # the simulator answers with the list
         result = await client.contacts.upload(CSV, vip.id, file_name="people.csv")
         assert (result.summary.total, result.summary.imported, result.summary.errors) == (3, 2, 1)
         assert result.errors[0].line == 3
@@ -229,6 +230,7 @@ async def test_simulator_import_list_and_filters() -> None:
         assert [c.first_name for c in members] == ["Ada", "Bob"]
         assert [c.first_name for c in await client.contacts.list(search="lovel").to_list()] == []
         ada = (await client.contacts.list(email="ada@example.com").to_list())[0]
+        assert ada.id is not None
         await client.contacts.update(ada.id, last_name="Lovelace")
         assert (await client.contacts.get(ada.id)).last_name == "Lovelace"
         outsider = await client.contacts.create(email="eve@example.com")
@@ -261,7 +263,9 @@ async def test_simulator_quota_and_delete() -> None:
     sim = qlara.testing.Simulator()
     sim.platform.plan_limit = 3
     async with _sim_client(sim) as client:
-        ids = [(await client.contacts.create(phone_number=f"+39340000000{i}")).id for i in range(3)]
+        made = [await client.contacts.create(phone_number=f"+39340000000{i}") for i in range(3)]
+        ids = [contact.id for contact in made if contact.id is not None]
+        assert len(ids) == 3  # the simulator answers with the contact
         with pytest.raises(qlara.BadRequestError, match="quota"):
             await client.contacts.create(phone_number="+393409999999")
         quota = await client.account.contacts_quota()
@@ -277,8 +281,11 @@ async def test_simulator_add_all_contacts_with_exclusions() -> None:
     """lists.add(all_contacts=True, exclude_ids=...) puts everyone else in the list."""
     sim = qlara.testing.Simulator()
     async with _sim_client(sim) as client:
-        ids = [(await client.contacts.create(phone_number=f"+39341000000{i}")).id for i in range(3)]
+        contacts = [await client.contacts.create(phone_number=f"+39341000000{i}") for i in range(3)]
+        ids = [contact.id for contact in contacts if contact.id is not None]
         group = await client.contacts.lists.create("All but one")
+        assert len(ids) == 3
+        assert group.id is not None
         made = await client.contacts.lists.add([group.id], all_contacts=True, exclude_ids=[ids[1]])
         assert len(made) == 2
         assert [
@@ -297,6 +304,8 @@ def test_sync_contacts_smoke() -> None:
     with qlara.Qlara(api_key="k", transport=sim.transport(), rate_limit=None) as client:
         group = client.contacts.lists.create("Sync")
         made = client.contacts.create(phone_number="+393401234567")
+        assert group.id is not None
+        assert made.id is not None
         client.contacts.lists.add([group.id], contact_ids=[made.id])
         assert [c.id for c in client.contacts.lists.contacts(group.id)] == [made.id]
         assert [g.name for g in client.contacts.lists.list()] == ["Sync"]

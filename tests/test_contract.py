@@ -253,6 +253,9 @@ def test_tracking_and_webhooks(connect: Callable[..., Any]) -> None:
     )
     assert status.raw == item
     assert fake.last("GET", f"{GW}/messages/status/a")[0] == {"channel": "SMS"}
+    assert client.messages.status(id="a", channel="SMS").raw == item
+    [keyed] = client.messages.statuses(ids=["a"], channel="SMS")
+    assert keyed.raw == item
     [many] = client.messages.statuses(["a", "b"], channel=qlara.Channel.SMS)
     assert fake.last("GET", f"{GW}/messages/status")[0] == {"ids": "a,b", "channel": "SMS"}
     assert many.status is qlara.DeliveryStatus.DELIVERED
@@ -266,7 +269,7 @@ def test_tracking_and_webhooks(connect: Callable[..., Any]) -> None:
         "https://h/cb",
         "ACTIVE",
     )
-    assert client.webhooks.set("https://h/cb") is not None
+    assert client.webhooks.set(url="https://h/cb") is not None
     assert fake.last("PUT", f"{GW}/webhooks/delivery-status")[1] == {"callbackUrl": "https://h/cb"}
     assert client.webhooks.get() is not None
     assert client.webhooks.delete() is None
@@ -528,11 +531,13 @@ def test_whatsapp_numbers_and_templates(connect: Callable[..., Any]) -> None:
     [number] = list(client.whatsapp.phone_numbers.list())
     assert number.raw["displayName"] == "ShopItalia"
     assert client.whatsapp.phone_numbers.get("waba-num-001").raw == PHONE
+    assert client.whatsapp.phone_numbers.get(phone_number_id="waba-num-001").raw == PHONE
     [template] = list(client.whatsapp.templates.list(status="APPROVED", phone_number_id=5))
     query = fake.last("GET", f"{MS}/whatsapp/templates")[0]
     assert (query["status"], query["phoneNumberId"]) == ("APPROVED", "5")
     assert template.raw["name"] == "order_shipped"
     assert client.whatsapp.templates.get(42).raw == WA_TEMPLATE
+    assert client.whatsapp.templates.get(id=42).raw == WA_TEMPLATE
     client.whatsapp.templates.create(
         phone_number_id=5, name="order_shipped", lang="it", category="UTILITY", body="Ciao {name}"
     )
@@ -546,9 +551,14 @@ def test_whatsapp_numbers_and_templates(connect: Callable[..., Any]) -> None:
     }
     client.whatsapp.templates.update(42, footer="new")
     assert fake.last("PATCH", f"{MS}/whatsapp/templates/42")[1]["footer"] == "new"
+    client.whatsapp.templates.update(id=42, footer="newer")
+    assert fake.last("PATCH", f"{MS}/whatsapp/templates/42")[1]["footer"] == "newer"
     assert client.whatsapp.templates.delete(42) is None
+    assert client.whatsapp.templates.delete(id=42) is None
     checked = client.whatsapp.templates.check(42, {"1": "Ada", "2": "A1", "3": "oggi"})
     assert checked.raw["id"] == 42
+    placeholders = {"1": "Ada", "2": "A1", "3": "oggi"}
+    assert client.whatsapp.templates.check(template_id=42, placeholders=placeholders).id == 42
     with pytest.raises(qlara.ValidationError):
         client.whatsapp.templates.check(42, {"1": "Ada"})
 
@@ -575,6 +585,7 @@ def test_rcs_templates(connect: Callable[..., Any]) -> None:
     client = connect(fake)
     assert [t.raw for t in client.rcs.templates.list()] == [item]
     assert client.rcs.templates.get(3).raw == item
+    assert client.rcs.templates.get(id=3).raw == item
     client.rcs.templates.create(
         name="promo", description="d", type="TEXT", body={"text": "Hi {name}"}
     )
@@ -588,7 +599,12 @@ def test_rcs_templates(connect: Callable[..., Any]) -> None:
         3, name="promo", description="d2", type="TEXT", body=qlara.RcsText(text="Hi")
     )
     assert fake.last("PUT", f"{base}/3")[1]["description"] == "d2"
+    client.rcs.templates.update(
+        id=3, name="promo", description="d3", type="TEXT", body=qlara.RcsText(text="Hi")
+    )
+    assert fake.last("PUT", f"{base}/3")[1]["description"] == "d3"
     assert client.rcs.templates.delete(3) is None
+    assert client.rcs.templates.delete(id=3) is None
 
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
@@ -626,9 +642,13 @@ def test_media_and_files(connect: Callable[..., Any], tmp_path: Path) -> None:
         assert b"PNG" in body
         assert b'name="file"' in body
         assert b'name="folderId"' in body
+    keyed = client.media.upload(file=PNG, name="logo", description="d", folder_id=4)
+    assert keyed.raw == MEDIA
     assert [m.raw for m in client.media.list()] == [MEDIA]
     assert client.media.delete("med_1") is None
+    assert client.media.delete(media_id="med_1") is None
     assert client.files.download("mk1") == b"\x00media"
+    assert client.files.download(media_key="mk1", to=None) == b"\x00media"
     target = tmp_path / "in.bin"
     assert client.files.download("mk1", to=target) == target
     assert target.read_bytes() == b"\x00media"
@@ -659,10 +679,15 @@ def test_inbox(connect: Callable[..., Any]) -> None:
     client = connect(fake)
     assert [c.raw for c in client.inbox.list()] == [chat]
     assert client.inbox.get("c1").raw == chat
+    assert client.inbox.get(chat_id="c1").raw == chat
     [message] = list(client.inbox.messages("c1", id_from=1, id_to=9))
     query = fake.last("GET", f"{base}/c1/messages")[0]
     assert (query["idFrom"], query["idTo"]) == ("1", "9")
     assert message.raw["text"] == "hi"
+    [keyed] = list(client.inbox.messages(chat_id="c1", id_from=2, id_to=8))
+    query = fake.last("GET", f"{base}/c1/messages")[0]
+    assert (query["idFrom"], query["idTo"]) == ("2", "8")
+    assert keyed.raw["text"] == "hi"
     client.inbox.reply("c1", "Ciao")
     assert "c1" in json.dumps(fake.last("POST", f"{base}/reply")[1])
     for call in (
@@ -674,6 +699,16 @@ def test_inbox(connect: Callable[..., Any]) -> None:
         assert call("c1") is None
     assert client.inbox.assign("c1", 7) is None
     assert fake.last("POST", f"{base}/c1/assignee")[1] == {"userId": 7}
+    assert client.inbox.assign(chat_id="c1", user_id=8) is None
+    assert fake.last("POST", f"{base}/c1/assignee")[1] == {"userId": 8}
+    client.inbox.reply(chat_id="c1", text="Ciao")
+    for keyed_call in (
+        client.inbox.mark_read,
+        client.inbox.archive,
+        client.inbox.unarchive,
+        client.inbox.unassign,
+    ):
+        assert keyed_call(chat_id="c1") is None
     [user] = list(client.inbox.assignable_users())
     assert user.raw["displayName"] == "Ada"
 
@@ -717,9 +752,16 @@ def test_contacts_and_lists(connect: Callable[..., Any], tmp_path: Path) -> None
     assert made.id == 1
     assert [c.id for c in client.contacts.list()] == [1]
     assert client.contacts.get(1).raw == contact
+    assert client.contacts.get(id=1).raw == contact
     client.contacts.update(1, first_name="Ada")
     assert fake.last("PUT", f"{GW}/contacts/1")[1] == {"firstName": "Ada"}
+    client.contacts.update(id=1, last_name="Lovelace")
+    assert fake.last("PUT", f"{GW}/contacts/1")[1] == {"lastName": "Lovelace"}
+    with pytest.raises(qlara.ValidationError) as bad_id:
+        client.contacts.get(id="")
+    assert bad_id.value.field == "id"
     assert client.contacts.delete(ids=[1, 2]) is None
+    assert client.contacts.delete(ids=[1, 2], all_except=None) is None
     _, _, request = fake.last("DELETE", f"{GW}/contacts")
     assert request.url.query.decode() in ("ids=1,2", "ids=1%2C2")
     client.contacts.delete(all_except=[3])
@@ -735,9 +777,18 @@ def test_contacts_and_lists(connect: Callable[..., Any], tmp_path: Path) -> None
     card.write_bytes(b"BEGIN:VCARD\nEND:VCARD\n")
     imported = client.contacts.upload_vcard(card, list_id=87)
     assert imported.raw == vcard_answer
+    client.contacts.upload(file=b"firstName,phoneNumber\n", list_id=None)
+    assert client.contacts.upload_vcard(file=card, list_id=None).raw == vcard_answer
     listed = client.contacts.lists.create("VIP", description=None, is_test=None)
     assert fake.last("POST", f"{GW}/contacts/list")[1] == {"name": "VIP"}
     assert (listed.id, listed.raw["contactCount"]) == (87, 0)
+    client.contacts.lists.create(name="VIP", description="d", is_test=False)
+    assert fake.last("POST", f"{GW}/contacts/list")[1] == {
+        "name": "VIP",
+        "description": "d",
+        "isTest": False,
+    }
+    assert [c.id for c in client.contacts.lists.contacts(list_id=87)] == [1]
     assert [x.id for x in client.contacts.lists.list()] == [87]
     assert [c.id for c in client.contacts.lists.contacts(87)] == [1]
     added = client.contacts.lists.add([87], contact_ids=[1, 2])
@@ -746,7 +797,7 @@ def test_contacts_and_lists(connect: Callable[..., Any], tmp_path: Path) -> None
         "contactIds": [1, 2],
     }
     assert list(added) == [101, 102]
-    client.contacts.lists.add([87], all_contacts=True, exclude_ids=[3])
+    client.contacts.lists.add(list_ids=[87], contact_ids=None, all_contacts=True, exclude_ids=[3])
     assert fake.last("POST", f"{GW}/contacts/list/contacts")[1] == {
         "listIds": [87],
         "allContacts": True,
@@ -802,14 +853,24 @@ def test_campaigns(connect: Callable[..., Any]) -> None:
     assert [c.id for c in client.campaigns.list(search="Spr")] == [7]
     assert fake.last("GET", base)[0]["search"] == "Spr"
     assert client.campaigns.get(7).raw == detail
+    assert client.campaigns.get(id=7).raw == detail
     client.campaigns.update(7, name="Spring 2")
     assert fake.last("PUT", f"{base}/7")[1]["name"] == "Spring 2"
+    client.campaigns.update(id=7, name="Spring 3")
+    assert fake.last("PUT", f"{base}/7")[1]["name"] == "Spring 3"
     assert client.campaigns.delete(7) is None
+    assert client.campaigns.delete(id=7) is None
     assert client.campaigns.calculate_goal(7).raw == goal
+    assert client.campaigns.calculate_goal(id=7).raw == goal
     price = client.campaigns.price(7)
     assert isinstance(price, qlara.CampaignPrice)
     assert price.amount == 8.5
+    assert client.campaigns.price(id=7).amount == 8.5
     assert client.campaigns.confirm(7) is None
+    assert client.campaigns.confirm(id=7) is None
+    with pytest.raises(qlara.ValidationError) as bad_id:
+        client.campaigns.get(id=True)
+    assert bad_id.value.field == "id"
     [stats] = list(
         client.campaigns.stats(
             start_date=date(2026, 4, 1), end_date="2026-04-30", aggregate_on="day"
@@ -843,10 +904,15 @@ def test_campaign_launch_guard(connect: Callable[..., Any]) -> None:
         ("GET", f"{base}/7/price"),
         ("PUT", f"{base}/7/confirm"),
     ]
+    fake.calls.clear()
+    assert client.campaigns.launch(id=7, max_price=8.5).amount == 8.5
+    assert [(m, p) for m, p, *_ in fake.calls] == calls
     price["value"] = {"price": 12.0}
     fake.calls.clear()
     with pytest.raises(qlara.ValidationError, match="price"):
         client.campaigns.launch(7, max_price=10)
+    with pytest.raises(qlara.ValidationError, match="price"):
+        client.campaigns.launch(id=7, max_price=10)
     assert ("PUT", f"{base}/7/confirm") not in [(m, p) for m, p, *_ in fake.calls]
 
 
@@ -896,12 +962,19 @@ def test_exports(connect: Callable[..., Any], tmp_path: Path) -> None:
     assert fake.last("POST", f"{base}/delivery-reports")[1] == {"campaignId": 7}
     start = datetime(2026, 4, 1, tzinfo=timezone.utc)
     client.exports.delivery_reports(start=start, end=start)
+    client.exports.delivery_reports(campaign_id=None, start=start, end=start)
     assert set(fake.last("POST", f"{base}/delivery-reports")[1]) == {"startDateTime", "endDateTime"}
     client.exports.regenerate("e1")
-    done = client.exports.wait("e1", timeout=5, interval=0.001)
+    client.exports.regenerate(id="e1")
+    done = client.exports.wait(id="e1", timeout=5, interval=0.001)
     assert done.is_available_for_download
     assert polls["n"] == 2
     assert client.exports.download("e1") == b"id,channel\n1,SMS\n"
+    assert client.exports.download(id="e1", to=None) == b"id,channel\n1,SMS\n"
+    assert client.exports.get(id="e1").download_url == LINK
+    with pytest.raises(qlara.ValidationError) as bad_id:
+        client.exports.get(id="")
+    assert bad_id.value.field == "id"
     _, _, request = fake.last("GET", "/exports/e1.csv")
     assert "x-api-key" not in request.headers
     assert "authorization" not in request.headers
@@ -941,6 +1014,7 @@ def test_account_and_socials(connect: Callable[..., Any]) -> None:
     assert client.account.credit().raw == credit
     assert [p.raw for p in client.socials.list()] == [profile]
     assert client.socials.get("facebook").raw == profile
+    assert client.socials.get(platform="facebook").raw == profile
 
 
 def test_api_keys(connect: Callable[..., Any], caplog: pytest.LogCaptureFixture) -> None:
@@ -982,9 +1056,13 @@ def test_api_keys(connect: Callable[..., Any], caplog: pytest.LogCaptureFixture)
     assert new_key not in repr(created.raw)
     assert created.key.reveal() == new_key
     assert client.api_keys.get(new_key).raw == listed
+    assert client.api_keys.get(value=new_key).raw == listed
     client.api_keys.create("ci2", description="d", operations=["SMS", qlara.Channel.WHATSAPP])
     assert fake.last("POST", f"{GW}/authentication")[1]["operations"] == ["SMS", "WHATSAPP"]
     assert client.api_keys.delete("key_a1b2c3d4e5f6") is None
+    assert client.api_keys.delete(id="key_a1b2c3d4e5f6") is None
+    client.api_keys.create(name="ci3", description=None, operations=None)
+    assert fake.last("POST", f"{GW}/authentication")[1] == {"name": "ci3"}
     assert new_key not in caplog.text
     assert KEY not in caplog.text
 
@@ -1351,3 +1429,68 @@ def test_listing_query_names(connect: Callable[..., Any]) -> None:
     assert (query["channel"], query["status"], query["page"]) == ("SMS", "DELIVERED", "0")
     assert query["from"].startswith("2026-04-01T00:00:00")
     assert query["to"].startswith("2026-04-01")
+
+
+# Each §10 method called with a bad value for its id argument, by the design's keyword.
+BAD_IDS: list[tuple[str, Callable[[Any], Any]]] = [
+    ("phone_number_id", lambda c: c.whatsapp.phone_numbers.get(phone_number_id="")),
+    ("id", lambda c: c.whatsapp.templates.get(id="")),
+    ("id", lambda c: c.whatsapp.templates.update(id=True, footer="f")),
+    ("id", lambda c: c.whatsapp.templates.delete(id=None)),
+    ("template_id", lambda c: c.whatsapp.templates.check(template_id="", placeholders={})),
+    ("id", lambda c: c.rcs.templates.get(id="")),
+    (
+        "id",
+        lambda c: c.rcs.templates.update(id=[], name="n", description="d", body={}, type="TEXT"),
+    ),
+    ("id", lambda c: c.rcs.templates.delete(id=" ")),
+    ("media_id", lambda c: c.media.delete(media_id="")),
+    ("media_key", lambda c: c.files.download(media_key="")),
+    ("chat_id", lambda c: c.inbox.get(chat_id="")),
+    ("chat_id", lambda c: c.inbox.messages(chat_id="")),
+    ("chat_id", lambda c: c.inbox.reply(chat_id="", text="x")),
+    ("chat_id", lambda c: c.inbox.mark_read(chat_id="")),
+    ("user_id", lambda c: c.inbox.assign(chat_id="c1", user_id="")),
+    ("id", lambda c: c.contacts.get(id="")),
+    ("id", lambda c: c.contacts.update(id=-1, first_name="Ada")),
+    ("ids", lambda c: c.contacts.delete(ids=[""])),
+    ("all_except", lambda c: c.contacts.delete(all_except=[True])),
+    ("list_id", lambda c: c.contacts.upload(file=b"x", list_id="", file_name="a.csv")),
+    ("list_id", lambda c: c.contacts.lists.contacts(list_id="")),
+    ("list_ids", lambda c: c.contacts.lists.add(list_ids=[], contact_ids=[1])),
+    ("contact_ids", lambda c: c.contacts.lists.add(list_ids=[1], contact_ids=[""])),
+    ("exclude_ids", lambda c: c.contacts.lists.add(list_ids=[1], all_contacts=True, exclude_ids=7)),
+    ("id", lambda c: c.campaigns.get(id="")),
+    ("id", lambda c: c.campaigns.update(id="", name="x")),
+    ("id", lambda c: c.campaigns.delete(id="")),
+    ("id", lambda c: c.campaigns.calculate_goal(id="")),
+    ("id", lambda c: c.campaigns.price(id="")),
+    ("id", lambda c: c.campaigns.confirm(id="")),
+    ("id", lambda c: c.campaigns.launch(id="", max_price=1)),
+    ("id", lambda c: c.exports.get(id="")),
+    ("id", lambda c: c.exports.regenerate(id="")),
+    ("id", lambda c: c.exports.wait(id="", timeout=1)),
+    ("id", lambda c: c.exports.download(id="", to=None)),
+    ("list_ids", lambda c: c.exports.contacts(list_ids=[])),
+    ("campaign_id", lambda c: c.exports.delivery_reports(campaign_id="")),
+    ("user_id", lambda c: c.api_keys.list(user_id="")),
+    ("value", lambda c: c.api_keys.get(value="")),
+    ("id", lambda c: c.api_keys.delete(id="")),
+    ("platform", lambda c: c.socials.get(platform="")),
+    ("id", lambda c: c.messages.status(id="", channel="SMS")),
+]
+
+
+@pytest.mark.parametrize(
+    ("field", "call"), BAD_IDS, ids=[f"{f}-{i}" for i, (f, _) in enumerate(BAD_IDS)]
+)
+def test_bad_ids_name_the_designs_argument(
+    connect: Callable[..., Any], field: str, call: Callable[[Any], Any]
+) -> None:
+    """A bad id, given by the design's keyword, is a ValidationError naming it; nothing is sent."""
+    fake = Fake({})
+    client = connect(fake)
+    with pytest.raises(qlara.ValidationError) as caught:
+        call(client)  # a listing too: its arguments are checked at the call
+    assert caught.value.field == field
+    assert fake.calls == []

@@ -167,6 +167,8 @@ async def test_simulator_contacts_export_waited_for_and_downloaded(tmp_path: Pat
         group = await client.contacts.lists.create("Export me")
         ada = await client.contacts.create(phone_number="+393401111111", first_name="Ada")
         await client.contacts.create(phone_number="+393402222222", first_name="Bob")
+        assert group.id is not None
+        assert ada.id is not None
         await client.contacts.lists.add([group.id], contact_ids=[ada.id])
         job = await client.exports.contacts(list_ids=[group.id])
         assert not job.is_available_for_download

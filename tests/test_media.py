@@ -376,6 +376,7 @@ async def test_real_png_and_mp4_uploads_on_the_simulator(tmp_path: Path) -> None
         with io.BytesIO(tiny_mp4()) as video_file:
             video = await client.media.upload(video_file, name="clip")
         items = [m async for m in client.media.list(limit=1)]
+        assert video.id is not None  # the simulator answers with the item
         await client.media.delete(video.id)
         with pytest.raises(qlara.NotFoundError):
             await client.media.delete(video.id)
@@ -446,6 +447,7 @@ def test_the_sync_twins_upload_and_download(tmp_path: Path) -> None:
         item = client.media.upload(tiny_png(), name="x")
         assert [m.id for m in client.media.list()] == [item.id]
         assert client.files.download(str(item.id)) == tiny_png()
+        assert item.id is not None
         client.media.delete(item.id)
         template = client.rcs.templates.create(name="t", description="d", body=CARD)
         assert client.rcs.templates.get(template.id).name == "t"

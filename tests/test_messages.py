@@ -120,9 +120,9 @@ async def test_wrong_channel_is_not_found() -> None:
 @pytest.mark.parametrize(
     ("arguments", "field"),
     [
-        ({"customer_message_id": "m", "channel": "FAX"}, "channel"),
-        ({"customer_message_id": "", "channel": "SMS"}, "customer_message_id"),
-        ({"customer_message_id": 7, "channel": "SMS"}, "customer_message_id"),
+        ({"id": "m", "channel": "FAX"}, "channel"),
+        ({"id": "", "channel": "SMS"}, "id"),
+        ({"id": 7, "channel": "SMS"}, "id"),
     ],
 )
 async def test_status_arguments_are_checked(

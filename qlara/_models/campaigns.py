@@ -96,7 +96,7 @@ class Campaign:
     """One campaign.
 
     Attributes:
-        id: the campaign's id.
+        id: the campaign's id; ``None`` only on a ``create`` whose answer gave none.
         name: its name.
         description: its description.
         status: a ``CampaignStatus``, or ``None`` for a value the SDK does not know
@@ -119,7 +119,7 @@ class Campaign:
         raw: the decoded object.
     """
 
-    id: int | str
+    id: int | str | None
     name: str | None = None
     description: str | None = None
     status: CampaignStatus | None = None

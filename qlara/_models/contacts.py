@@ -18,7 +18,8 @@ class Contact:
     """One contact of the address book.
 
     Attributes:
-        id: the platform's id (use it with ``get``, ``update``, ``delete`` and lists).
+        id: the platform's id (use it with ``get``, ``update``, ``delete`` and lists);
+            ``None`` only on a ``create`` whose answer gave none (no body, no ``Location``).
         phone_number: the E.164 number, when it has one.
         email: the address, when it has one.
         first_name: given name.
@@ -33,7 +34,7 @@ class Contact:
         raw: the decoded object, custom fields included.
     """
 
-    id: int | str
+    id: int | str | None
     phone_number: str | None = None
     email: str | None = None
     first_name: str | None = None
@@ -53,7 +54,7 @@ class ContactList:
     """A named list of contacts, the recipients of a campaign.
 
     Attributes:
-        id: the list's id.
+        id: the list's id; ``None`` only on a ``create`` whose answer gave none.
         name: its name.
         description: its description.
         contact_count: how many contacts it holds, when the answer says.
@@ -62,7 +63,7 @@ class ContactList:
         raw: the decoded object.
     """
 
-    id: int | str
+    id: int | str | None
     name: str | None = None
     description: str | None = None
     contact_count: int | None = None

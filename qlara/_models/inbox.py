@@ -89,14 +89,15 @@ class MediaItem:
     """A file of the media library; its ``url`` goes into RCS cards and WhatsApp headers.
 
     Attributes:
-        id: the ``mediaId`` (``med_...``), what ``client.media.delete`` takes.
+        id: the ``mediaId`` (``med_...``), what ``client.media.delete`` takes;
+            ``None`` only on an ``upload`` whose answer gave none.
         url: the public URL of the file.
         mime_type: ``image/png``...
         size: bytes.
         width, height: pixels, for images.
     """
 
-    id: int | str
+    id: int | str | None
     name: str | None = None
     description: str | None = None
     url: str | None = None

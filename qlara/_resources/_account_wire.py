@@ -155,12 +155,20 @@ def parse_created_key(data: Any) -> CreatedApiKey:
 
     Never includes the answer in an error: it holds the key.
     """
+    if data is None:
+        raise MalformedResponseError(
+            "malformed API key answer: it has no body, so not the new key's value (apiKey), "
+            "which only this answer shows"
+        )
     if not isinstance(data, Mapping):
         raise MalformedResponseError("malformed API key answer: expected an object @ $")
     data = unwrap(data)
     value = next((data[k] for k in KEY_FIELDS if isinstance(data.get(k), str) and data[k]), None)
     if value is None:
-        raise MalformedResponseError("malformed API key answer: no apiKey @ $.apiKey")
+        raise MalformedResponseError(
+            "malformed API key answer: no apiKey @ $.apiKey (the new key's value, which only "
+            "this answer shows)"
+        )
     listed = parse_api_key(data)
     return CreatedApiKey(
         id=listed.id,

@@ -58,11 +58,12 @@ def mode_of(value: Any) -> SendingMode | None:
         return None
 
 
-def parse_campaign(data: Any) -> Campaign:
-    """A campaign object (also inside ``{"data": {...}}``)."""
+def parse_campaign(data: Any, *, require_id: bool = True) -> Campaign:
+    """A campaign object (also inside ``{"data": {...}}``); ``require_id=False`` for a
+    campaign built from what a create sent (its answer gave no id)."""
     fields = Fields(obj(unwrap(data, "campaign"), "campaign"))
     found = fields.ident("id", "campaignId")
-    if found is None:
+    if found is None and require_id:
         raise MalformedResponseError("malformed campaign answer: no id @ $.id")
     raw_destinations = fields.data.get("destinations")
     destinations: tuple[str, ...] = ()

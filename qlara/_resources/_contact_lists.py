@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from functools import partial
 from typing import Any
 
 from qlara._blocking import SyncResource, blocking, blocking_iter
@@ -11,11 +12,13 @@ from qlara._http import TimeoutTypes
 from qlara._models.channel import Channel
 from qlara._models.contacts import Contact, ContactList
 from qlara._pagination import AsyncPager
-from qlara._request import Route
+from qlara._raw import RawResponse
+from qlara._request import Answer, Request, Route
 from qlara._resources import _admin_args as _a
 from qlara._resources._base import AsyncResource, call_options, present
 from qlara._resources._contact_query import contact_filters
 from qlara._resources._contacts_wire import parse_associations, parse_contact, parse_list
+from qlara._resources._created import Ack, read_created
 
 __all__ = ["AsyncContactLists", "ContactLists"]
 
@@ -36,20 +39,25 @@ class AsyncContactLists(AsyncResource):
         extra_headers: Mapping[str, str] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> ContactList:
-        """Make a list (201). ``is_test`` marks a list of test contacts."""
+        """Make a list (201). ``is_test`` marks a list of test contacts.
+
+        Returns:
+            The list as the platform answers it (UC-007's ``{id, name, ...}``);
+            an answer without it gives the list sent, with the id the
+            ``Location`` header names, or ``id=None``.
+        """
         body = {
             "name": _a.text("name", name, required=True),
             "description": _a.text("description", description),
             "isTest": _a.flag("is_test", is_test),
         }
         sent = present(body)
-        request = LISTS.request(
-            "POST",
-            json=sent,
-            parse=parse_list,
-            what="contact list",
-        )
-        return await self._call(request, call_options(timeout, extra_headers, extra_body))
+        request: Request[RawResponse] = LISTS.request("POST", json=sent, answer=Answer.RAW)
+        answer = await self._call(request, call_options(timeout, extra_headers, extra_body))
+        made = read_created(answer, LISTS, parse_list, "contact list")
+        if isinstance(made, Ack):
+            return made.build(partial(parse_list, require_id=False), sent, extra_body)
+        return made
 
     def list(
         self,

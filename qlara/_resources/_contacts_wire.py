@@ -18,18 +18,19 @@ from qlara._resources._read import Fields, ident, obj, unwrap
 __all__ = ["parse_associations", "parse_contact", "parse_import", "parse_list"]
 
 
-def _id(fields: Fields, what: str) -> int | str:
+def _id(fields: Fields, what: str, required: bool) -> int | str | None:
     found = fields.ident("id", f"{what}Id")
-    if found is None:
+    if found is None and required:
         raise MalformedResponseError(f"malformed {what} answer: no id @ $.id")
     return found
 
 
-def parse_contact(data: Any) -> Contact:
-    """A contact object (also inside ``{"data": {...}}``)."""
+def parse_contact(data: Any, *, require_id: bool = True) -> Contact:
+    """A contact object (also inside ``{"data": {...}}``); ``require_id=False`` for a
+    contact built from what a create sent (its answer gave no id)."""
     fields = Fields(obj(unwrap(data, "contact"), "contact"))
     return Contact(
-        id=_id(fields, "contact"),
+        id=_id(fields, "contact", require_id),
         phone_number=fields.text("phoneNumber", "phone", "mobile"),
         email=fields.text("email"),
         first_name=fields.text("firstName"),
@@ -45,11 +46,11 @@ def parse_contact(data: Any) -> Contact:
     )
 
 
-def parse_list(data: Any) -> ContactList:
-    """A contact-list object."""
+def parse_list(data: Any, *, require_id: bool = True) -> ContactList:
+    """A contact-list object (``require_id`` as for ``parse_contact``)."""
     fields = Fields(obj(unwrap(data, "list"), "contact list"))
     return ContactList(
-        id=_id(fields, "list"),
+        id=_id(fields, "list", require_id),
         name=fields.text("name"),
         description=fields.text("description"),
         contact_count=fields.count("contactCount", "contactsCount", "totalContacts", "size"),

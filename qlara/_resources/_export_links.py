@@ -8,15 +8,37 @@ from urllib.parse import urlsplit
 from qlara._errors import APIStatusError, MalformedResponseError, ValidationError
 from qlara._models.account import ExportJob
 from qlara._raw import RawResponse
+from qlara._request import Route
 from qlara._resources import _admin_args as _a
 from qlara._resources._account_wire import parse_export
+from qlara._resources._created import answer_json, location_id, malformed
 
-__all__ = ["ExportRef", "export_id", "link_of", "location_of", "newest", "read_job"]
+__all__ = [
+    "EXPORTS",
+    "ExportRef",
+    "export_id",
+    "link_of",
+    "location_of",
+    "newest",
+    "read_job",
+    "read_started",
+]
 
+EXPORTS = Route("/partner-gateway/v1/exports")
 ExportRef = ExportJob | int | str
 
 
-def export_id(job: object, field: str = "export") -> int | str:
+def read_started(answer: RawResponse) -> ExportJob:
+    """The job a start (a documented bare 202) made: the answer's, else known by the id
+    its ``Location`` header names (``/exports/{id}``), else by none (see ``export_id``)."""
+    data = answer_json(answer, "export")
+    try:
+        return parse_export(data, location_id(answer, EXPORTS))
+    except MalformedResponseError as exc:
+        raise malformed(str(exc), answer) from exc
+
+
+def export_id(job: object, field: str = "id") -> int | str:
     """The id of an ``ExportJob`` (or an id itself)."""
     if isinstance(job, ExportJob):
         if job.id is None:

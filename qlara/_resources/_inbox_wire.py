@@ -29,11 +29,18 @@ __all__ = [
 ]
 
 
-def parse_media(data: Any) -> MediaItem:
-    """A media-library item (the upload answer, or one listed)."""
+def parse_media(data: Any, *, require_id: bool = True) -> MediaItem:
+    """A media-library item (the upload answer, or one listed); ``require_id=False`` for
+    an item built from what an upload sent (its answer gave no id)."""
     item = read_object(unwrap(data, "data", "media"), "media item")
+    found: int | str | None
+    if require_id:
+        found = read_id(item, "media item", "mediaId", "id")
+    else:
+        ids = (optional_id(item.get(key)) for key in ("mediaId", "id"))
+        found = next((i for i in ids if i is not None), None)
     return MediaItem(
-        id=read_id(item, "media item", "mediaId", "id"),
+        id=found,
         name=_text(item.get("name")),
         description=_text(item.get("description")),
         url=_text(item.get("url")),

@@ -244,6 +244,13 @@ class AsyncApiKeys(AsyncResource):
         Returns:
             A ``CreatedApiKey`` whose value is masked everywhere (repr, str,
             ``raw``) except ``key.reveal()`` / ``reveal()``.
+
+        Raises:
+            MalformedResponseError: the answer does not hold the new key's
+                value (an empty 201, ``{}``, a bare acknowledgement): the key
+                may exist, but the value is shown only in this answer and
+                cannot be read back, so nothing usable can be returned. List
+                the keys (``list()``) and delete the one you cannot use.
         """
         body = {
             "name": _a.text("name", name, required=True),
@@ -268,7 +275,7 @@ class AsyncApiKeys(AsyncResource):
 
     async def delete(
         self,
-        key_id: int | str | ApiKey | CreatedApiKey,
+        id: int | str | ApiKey | CreatedApiKey,  # noqa: A002 - the public contract's name (design §10)
         *,
         timeout: TimeoutTypes = None,
         extra_headers: Mapping[str, str] | None = None,
@@ -280,14 +287,12 @@ class AsyncApiKeys(AsyncResource):
         Raises:
             ValidationError: a malformed id, or a key model that has none.
         """
-        if isinstance(key_id, (ApiKey, CreatedApiKey)):
-            if key_id.id is None:
-                raise ValidationError(
-                    "key_id", "this key has no id (the platform's answer had none)"
-                )
-            key_id = key_id.id
+        if isinstance(id, (ApiKey, CreatedApiKey)):
+            if id.id is None:
+                raise ValidationError("id", "this key has no id (the platform's answer had none)")
+            id = id.id  # noqa: A001 - the argument, narrowed to the key's own id
         request: Request[None] = KEYS.request(
-            "DELETE", "{id}", id=_a.one_id("key_id", key_id), answer=Answer.NOTHING
+            "DELETE", "{id}", id=_a.one_id("id", id), answer=Answer.NOTHING
         )
         await self._call(request, call_options(timeout, extra_headers, extra_body))
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 
 from qlara._blocking import SyncResource, blocking, blocking_iter
@@ -32,6 +33,7 @@ from qlara._models.campaigns import (
     SendingMode,
 )
 from qlara._pagination import AsyncPager
+from qlara._raw import RawResponse
 from qlara._request import Answer, Request, Route
 from qlara._resources import _admin_args as _a
 from qlara._resources._base import AsyncResource, call_options
@@ -43,6 +45,7 @@ from qlara._resources._campaigns_wire import (
     parse_stats,
     stats_envelope,
 )
+from qlara._resources._created import Ack, read_created
 from qlara._resources._read import read_update
 
 __all__ = ["AsyncCampaigns", "Campaigns"]
@@ -130,6 +133,11 @@ class AsyncCampaigns(AsyncResource):
         sets ``destinationType`` for you. ``scheduled_date`` must be
         timezone-aware; leave it out to send on confirmation.
 
+        Returns:
+            The draft as the platform answers it; an answer without it (an
+            empty 201, ``{}``) gives the campaign sent, with the id the
+            ``Location`` header names, or ``id=None``.
+
         Raises:
             ValidationError: no name, both kinds of recipients, an unknown
                 sending mode, a malformed number or a naive date.
@@ -150,17 +158,16 @@ class AsyncCampaigns(AsyncResource):
             scheduled_date=scheduled_date,
             name_required=True,
         )
-        request = CAMPAIGNS.request(
-            "POST",
-            json=body,
-            parse=parse_campaign,
-            what="campaign",
-        )
-        return await self._call(request, call_options(timeout, extra_headers, extra_body))
+        request: Request[RawResponse] = CAMPAIGNS.request("POST", json=body, answer=Answer.RAW)
+        answer = await self._call(request, call_options(timeout, extra_headers, extra_body))
+        made = read_created(answer, CAMPAIGNS, parse_campaign, "campaign")
+        if isinstance(made, Ack):
+            return made.build(partial(parse_campaign, require_id=False), body, extra_body)
+        return made
 
     async def get(
         self,
-        campaign_id: int | str,
+        id: int | str,  # noqa: A002 - the public contract's name (design §10)
         *,
         timeout: TimeoutTypes = None,
         extra_headers: Mapping[str, str] | None = None,
@@ -170,7 +177,7 @@ class AsyncCampaigns(AsyncResource):
         request = CAMPAIGNS.request(
             "GET",
             "{id}",
-            id=_a.one_id("campaign_id", campaign_id),
+            id=_a.one_id("id", id),
             parse=parse_campaign,
             what="campaign",
         )
@@ -178,7 +185,7 @@ class AsyncCampaigns(AsyncResource):
 
     async def update(
         self,
-        campaign_id: int | str,
+        id: int | str,  # noqa: A002 - the public contract's name (design §10)
         *,
         name: str | None = None,
         description: str | None = None,
@@ -205,7 +212,7 @@ class AsyncCampaigns(AsyncResource):
             ValidationError: nothing to change, or a field as ``create`` refuses it.
             NotFoundError: no such campaign; BadRequestError: it is past scheduled.
         """
-        identifier = _a.one_id("campaign_id", campaign_id)
+        identifier = _a.one_id("id", id)
         body = campaign_body(
             name=name,
             description=description,
@@ -223,7 +230,7 @@ class AsyncCampaigns(AsyncResource):
             name_required=False,
         )
         if not body and not extra_body:
-            raise ValidationError("campaign_id", "nothing to update: give at least one field")
+            raise ValidationError("id", "nothing to update: give at least one field")
         request = CAMPAIGNS.request(
             "PUT",
             "{id}",
@@ -236,7 +243,7 @@ class AsyncCampaigns(AsyncResource):
 
     async def delete(
         self,
-        campaign_id: int | str,
+        id: int | str,  # noqa: A002 - the public contract's name (design §10)
         *,
         timeout: TimeoutTypes = None,
         extra_headers: Mapping[str, str] | None = None,
@@ -249,7 +256,7 @@ class AsyncCampaigns(AsyncResource):
                 platform answers 404 for both; the message says so).
             ConflictError: the platform refused it as conflicting.
         """
-        identifier = _a.one_id("campaign_id", campaign_id)
+        identifier = _a.one_id("id", id)
         request: Request[None] = CAMPAIGNS.request(
             "DELETE", "{id}", id=identifier, answer=Answer.NOTHING
         )
@@ -266,7 +273,7 @@ class AsyncCampaigns(AsyncResource):
 
     async def calculate_goal(
         self,
-        campaign_id: int | str,
+        id: int | str,  # noqa: A002 - the public contract's name (design §10)
         *,
         timeout: TimeoutTypes = None,
         extra_headers: Mapping[str, str] | None = None,
@@ -280,7 +287,7 @@ class AsyncCampaigns(AsyncResource):
         request = CAMPAIGNS.request(
             "POST",
             "{id}/calculateGoal",
-            id=_a.one_id("campaign_id", campaign_id),
+            id=_a.one_id("id", id),
             parse=parse_goal,
             what="goal",
         )
@@ -288,7 +295,7 @@ class AsyncCampaigns(AsyncResource):
 
     async def price(
         self,
-        campaign_id: int | str,
+        id: int | str,  # noqa: A002 - the public contract's name (design §10)
         *,
         timeout: TimeoutTypes = None,
         extra_headers: Mapping[str, str] | None = None,
@@ -303,7 +310,7 @@ class AsyncCampaigns(AsyncResource):
         request = CAMPAIGNS.request(
             "GET",
             "{id}/price",
-            id=_a.one_id("campaign_id", campaign_id),
+            id=_a.one_id("id", id),
             parse=parse_price,
             what="price",
         )
@@ -311,7 +318,7 @@ class AsyncCampaigns(AsyncResource):
 
     async def confirm(
         self,
-        campaign_id: int | str,
+        id: int | str,  # noqa: A002 - the public contract's name (design §10)
         *,
         timeout: TimeoutTypes = None,
         extra_headers: Mapping[str, str] | None = None,
@@ -326,13 +333,13 @@ class AsyncCampaigns(AsyncResource):
                 cost was not calculated, or the credit is too low.
         """
         request: Request[None] = CAMPAIGNS.request(
-            "PUT", "{id}/confirm", id=_a.one_id("campaign_id", campaign_id), answer=Answer.NOTHING
+            "PUT", "{id}/confirm", id=_a.one_id("id", id), answer=Answer.NOTHING
         )
         await self._call(request, call_options(timeout, extra_headers, extra_body))
 
     async def launch(
         self,
-        campaign_id: int | str,
+        id: int | str,  # noqa: A002 - the public contract's name (design §10)
         max_price: float | None = None,
         *,
         timeout: TimeoutTypes = None,
@@ -354,7 +361,7 @@ class AsyncCampaigns(AsyncResource):
                 the platform's answers; nothing was confirmed in either case.
             BadRequestError: the platform refused the confirmation.
         """
-        identifier = _a.one_id("campaign_id", campaign_id)
+        identifier = _a.one_id("id", id)
         cap = price_cap(max_price)
         goal = await self.calculate_goal(
             identifier, timeout=timeout, extra_headers=extra_headers, extra_body=extra_body

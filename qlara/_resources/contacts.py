@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
+from functools import partial
 from typing import Any
 
 import attrs
@@ -21,12 +22,14 @@ from qlara._http import CallOptions, TimeoutTypes
 from qlara._models.channel import Channel
 from qlara._models.contacts import Contact, ContactImport
 from qlara._pagination import AsyncPager
+from qlara._raw import RawResponse
 from qlara._request import Answer, Request, Route
 from qlara._resources import _admin_args as _a
 from qlara._resources._base import AsyncResource, call_options, check_limit, child
 from qlara._resources._contact_lists import AsyncContactLists, ContactLists
 from qlara._resources._contact_query import contact_body, contact_filters, file_name_of
 from qlara._resources._contacts_wire import parse_contact, parse_import
+from qlara._resources._created import Ack, read_created
 from qlara._resources._read import read_update
 from qlara._upload import FileSource, upload
 
@@ -61,6 +64,12 @@ class AsyncContacts(AsyncResource):
         ``custom_fields`` go out as ``customFields`` (the field's wire name is
         undocumented; use ``extra_body`` for top-level fields).
 
+        Returns:
+            The contact as the platform answers it. The reference documents a
+            bare 201: then it is the contact sent, with the id the ``Location``
+            header names, or ``id=None`` when the answer names none (``raw``
+            holds the answer's JSON, ``{}`` for none).
+
         Raises:
             ValidationError: neither phone nor email, or a malformed value.
             BadRequestError: the platform refused it (the quota is used up, for instance).
@@ -76,13 +85,12 @@ class AsyncContacts(AsyncResource):
         )
         if "phoneNumber" not in body and "email" not in body:
             raise ValidationError("phone_number", "a contact needs a phone_number or an email")
-        request = CONTACTS.request(
-            "POST",
-            json=body,
-            parse=parse_contact,
-            what="contact",
-        )
-        return await self._call(request, call_options(timeout, extra_headers, extra_body))
+        request: Request[RawResponse] = CONTACTS.request("POST", json=body, answer=Answer.RAW)
+        answer = await self._call(request, call_options(timeout, extra_headers, extra_body))
+        made = read_created(answer, CONTACTS, parse_contact, "contact")
+        if isinstance(made, Ack):
+            return made.build(partial(parse_contact, require_id=False), body, extra_body)
+        return made
 
     def list(
         self,
@@ -137,7 +145,7 @@ class AsyncContacts(AsyncResource):
 
     async def get(
         self,
-        contact_id: int | str,
+        id: int | str,  # noqa: A002 - the public contract's name (design §10)
         *,
         timeout: TimeoutTypes = None,
         extra_headers: Mapping[str, str] | None = None,
@@ -147,7 +155,7 @@ class AsyncContacts(AsyncResource):
         request = CONTACTS.request(
             "GET",
             "{id}",
-            id=_a.one_id("contact_id", contact_id),
+            id=_a.one_id("id", id),
             parse=parse_contact,
             what="contact",
         )
@@ -155,7 +163,7 @@ class AsyncContacts(AsyncResource):
 
     async def update(
         self,
-        contact_id: int | str,
+        id: int | str,  # noqa: A002 - the public contract's name (design §10)
         *,
         phone_number: str | None = None,
         email: str | None = None,
@@ -174,7 +182,7 @@ class AsyncContacts(AsyncResource):
             ValidationError: no field given (and no ``extra_body``), or a malformed value.
             NotFoundError: no such contact.
         """
-        identifier = _a.one_id("contact_id", contact_id)
+        identifier = _a.one_id("id", id)
         body = contact_body(
             phone_number=phone_number,
             email=email,
@@ -185,7 +193,7 @@ class AsyncContacts(AsyncResource):
             custom_fields=custom_fields,
         )
         if not body and not extra_body:
-            raise ValidationError("contact_id", "nothing to update: give at least one field")
+            raise ValidationError("id", "nothing to update: give at least one field")
         request = CONTACTS.request(
             "PUT",
             "{id}",

@@ -31,23 +31,24 @@ from qlara._http import TimeoutTypes
 from qlara._models.account import ExportJob
 from qlara._pagination import AsyncPager
 from qlara._raw import RawResponse
-from qlara._request import Answer, Request, Route
+from qlara._request import Answer, Request
 from qlara._resources import _admin_args as _a
 from qlara._resources import _tracking_args as _t
 from qlara._resources._account_wire import parse_export, states_of, with_listed_state
 from qlara._resources._base import AsyncResource, call_options
 from qlara._resources._export_links import (
+    EXPORTS,
     ExportRef,
     export_id,
     link_of,
     location_of,
     newest,
     read_job,
+    read_started,
 )
 
 __all__ = ["AsyncExports", "ExportRef", "Exports", "export_id"]
 
-EXPORTS = Route("/partner-gateway/v1/exports")
 MAX_REDIRECTS = 5
 
 
@@ -76,14 +77,14 @@ class AsyncExports(AsyncResource):
 
     async def get(
         self,
-        export: ExportRef,
+        id: ExportRef,  # noqa: A002 - the public contract's name (design §10)
         *,
         timeout: TimeoutTypes = None,  # noqa: ASYNC109 - the per-request timeout
         extra_headers: Mapping[str, str] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> ExportJob:
         """One job, with its time-limited ``download_url`` once it is ready."""
-        identifier = await self._id(export, timeout, extra_headers)
+        identifier = await self._id(id, timeout, extra_headers)
         # Read raw: the reference says this answers "a time-limited download URL",
         # which may come as a job object, a JSON string, a plain-text URL or a
         # redirect to it (never followed here: it would carry the API key along).
@@ -124,14 +125,14 @@ class AsyncExports(AsyncResource):
 
     async def regenerate(
         self,
-        export: ExportRef,
+        id: ExportRef,  # noqa: A002 - the public contract's name (design §10)
         *,
         timeout: TimeoutTypes = None,  # noqa: ASYNC109 - the per-request timeout
         extra_headers: Mapping[str, str] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> ExportJob:
         """Prepare an expired export again (``POST /exports/{id}``)."""
-        identifier = await self._id(export, timeout, extra_headers)
+        identifier = await self._id(id, timeout, extra_headers)
         request = EXPORTS.request(
             "POST",
             "{id}",
@@ -162,8 +163,11 @@ class AsyncExports(AsyncResource):
             body["listIds"] = _a.id_list("list_ids", list_ids)
         if contact_ids is not None:
             body["contactIds"] = _a.id_list("contact_ids", contact_ids)
-        request = EXPORTS.request("POST", "contacts", json=body, parse=parse_export, what="export")
-        return await self._call(request, call_options(timeout, extra_headers, extra_body))
+        request: Request[RawResponse] = EXPORTS.request(
+            "POST", "contacts", json=body, answer=Answer.RAW
+        )
+        answer = await self._call(request, call_options(timeout, extra_headers, extra_body))
+        return read_started(answer)
 
     async def delivery_reports(
         self,
@@ -194,14 +198,15 @@ class AsyncExports(AsyncResource):
             _t.aware("start", start)
             _t.aware("end", end)
             body = {"startDateTime": _t.instant(start), "endDateTime": _t.instant(end)}
-        request = EXPORTS.request(
-            "POST", "delivery-reports", json=body, parse=parse_export, what="export"
+        request: Request[RawResponse] = EXPORTS.request(
+            "POST", "delivery-reports", json=body, answer=Answer.RAW
         )
-        return await self._call(request, call_options(timeout, extra_headers, extra_body))
+        answer = await self._call(request, call_options(timeout, extra_headers, extra_body))
+        return read_started(answer)
 
     async def wait(
         self,
-        export: ExportRef,
+        id: ExportRef,  # noqa: A002 - the public contract's name (design §10)
         *,
         timeout: float = 600.0,  # noqa: ASYNC109 - a deadline for the whole wait
         interval: float = 5.0,
@@ -228,7 +233,7 @@ class AsyncExports(AsyncResource):
         timeout = _t.seconds("timeout", timeout)
         interval = _t.seconds("interval", interval)
         deadline = anyio.current_time() + timeout
-        identifier = await self._id(export, request_timeout, extra_headers)
+        identifier = await self._id(id, request_timeout, extra_headers)
         regenerated = False
         consult_list = True
         while True:
@@ -286,7 +291,7 @@ class AsyncExports(AsyncResource):
     @overload
     async def download(
         self,
-        export: ExportRef,
+        id: ExportRef,
         to: None = None,
         *,
         timeout: TimeoutTypes = None,  # noqa: ASYNC109 - the per-request timeout
@@ -297,7 +302,7 @@ class AsyncExports(AsyncResource):
     @overload
     async def download(
         self,
-        export: ExportRef,
+        id: ExportRef,
         to: PathT,
         *,
         timeout: TimeoutTypes = None,  # noqa: ASYNC109 - the per-request timeout
@@ -307,7 +312,7 @@ class AsyncExports(AsyncResource):
 
     async def download(
         self,
-        export: ExportRef,
+        id: ExportRef,  # noqa: A002 - the public contract's name (design §10)
         to: str | os.PathLike[str] | None = None,
         *,
         timeout: TimeoutTypes = None,  # noqa: ASYNC109 - the per-request timeout
@@ -326,13 +331,13 @@ class AsyncExports(AsyncResource):
         """
         if to is not None and not isinstance(to, (str, os.PathLike)):
             raise ValidationError("to", f"must be a path or None, got {type(to).__name__}")
-        identifier = await self._id(export, timeout, extra_headers)
+        identifier = await self._id(id, timeout, extra_headers)
         job = await self.get(
             identifier, timeout=timeout, extra_headers=extra_headers, extra_body=extra_body
         )
         if not job.is_available_for_download:
             raise ValidationError(
-                "export",
+                "id",
                 f"export {identifier} is not ready for download "
                 f"(status {job.status or 'unknown'}); wait() for it first",
             )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from qlara._blocking import SyncResource, blocking, blocking_iter
@@ -20,9 +21,11 @@ from qlara._errors import ValidationError
 from qlara._http import TimeoutTypes
 from qlara._models.inbox import MediaItem
 from qlara._pagination import AsyncPager
+from qlara._raw import RawResponse
 from qlara._request import Answer, Request, Route
 from qlara._resources._base import AsyncResource, call_options
 from qlara._resources._channel_wire import listed_under
+from qlara._resources._created import Ack, read_created
 from qlara._resources._ids import check_id
 from qlara._resources._inbox_wire import parse_media
 from qlara._upload import FileSource, Upload, upload
@@ -129,6 +132,9 @@ class AsyncMedia(AsyncResource):
 
         Returns:
             The stored item; its ``url`` goes into ``RcsMedia(file_url=...)``.
+            An answer without the item (an empty 201, ``{}``) gives the item
+            sent (name, description, folder, type, size), with the id the
+            ``Location`` header names, or ``id=None``, and no ``url``.
 
         Raises:
             ValidationError: not one of the four formats, over 5 MB, or empty;
@@ -141,14 +147,15 @@ class AsyncMedia(AsyncResource):
             "folderId": None if folder_id is None else check_id("folder_id", folder_id),
         }
         part = _checked_upload(file, checked_name)
-        request = MEDIA.request(
-            "POST",
-            form=form,
-            files=(part,),
-            parse=parse_media,
-            what="media item",
+        sent = {**form, "mimeType": part.content_type, "size": part.size()}  # before it is read
+        request: Request[RawResponse] = MEDIA.request(
+            "POST", form=form, files=(part,), answer=Answer.RAW
         )
-        return await self._call(request, call_options(timeout, extra_headers, extra_body))
+        answer = await self._call(request, call_options(timeout, extra_headers, extra_body))
+        made = read_created(answer, MEDIA, parse_media, "media item")
+        if not isinstance(made, Ack):
+            return made
+        return made.build(partial(parse_media, require_id=False), sent, extra_body)
 
     def list(
         self,

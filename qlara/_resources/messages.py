@@ -24,10 +24,11 @@ from qlara._models.account import ExportJob
 from qlara._models.channel import Channel
 from qlara._models.status import DeliveryStatus, MessageStatus
 from qlara._pagination import AsyncPager
-from qlara._request import Route, extra_query
+from qlara._raw import RawResponse
+from qlara._request import Answer, Request, Route, extra_query
 from qlara._resources import _tracking_args as _args
-from qlara._resources._account_wire import parse_export
 from qlara._resources._base import AsyncResource, call_options
+from qlara._resources._export_links import read_started
 from qlara._resources._status_wire import (
     chunk_ids,
     parse_history_item,
@@ -52,7 +53,7 @@ class AsyncMessages(AsyncResource):
 
     async def status(
         self,
-        customer_message_id: str,
+        id: str,  # noqa: A002 - the public contract's name (design §6)
         *,
         channel: Channel | str,
         timeout: TimeoutTypes = None,  # noqa: ASYNC109 - the per-request timeout
@@ -62,13 +63,14 @@ class AsyncMessages(AsyncResource):
         """The delivery status of one message.
 
         Args:
-            customer_message_id: the ``message_id`` of the send (``SendResult.message_id``).
+            id: the ``message_id`` of the send (``SendResult.message_id``), which the
+                platform calls ``customerMessageId``.
             channel: the channel it was sent on; the platform answers 404 for another.
 
         Raises:
             NotFoundError: no such message on that channel (yet).
         """
-        identifier = _args.one_id(customer_message_id)
+        identifier = _args.one_id(id, "id")
         request = STATUS.request(
             "GET",
             "{id}",
@@ -239,8 +241,9 @@ class AsyncMessages(AsyncResource):
             body["sender"] = sender
         if recipient is not None:
             body["recipient"] = recipient
-        request = EXPORT.request("POST", json=body, parse=parse_export, what="export")
-        return await self._call(request, call_options(timeout, extra_headers, extra_body))
+        request: Request[RawResponse] = EXPORT.request("POST", json=body, answer=Answer.RAW)
+        answer = await self._call(request, call_options(timeout, extra_headers, extra_body))
+        return read_started(answer)
 
     async def wait_for_final(
         self,

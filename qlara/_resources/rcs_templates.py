@@ -14,14 +14,16 @@ from typing import Any
 
 from qlara._blocking import SyncResource, blocking, blocking_iter
 from qlara._converter import unstructure
-from qlara._errors import MalformedResponseError, ValidationError
+from qlara._errors import APIError, MalformedResponseError, ValidationError
 from qlara._http import CallOptions, TimeoutTypes
 from qlara._models.rcs import RcsBody, RcsCard, RcsCarousel, RcsText
 from qlara._models.templates import RcsTemplate
 from qlara._pagination import AsyncPager
+from qlara._raw import RawResponse
 from qlara._request import Answer, Request, Route
 from qlara._resources._base import AsyncResource, call_options
 from qlara._resources._channel_wire import has_id, listed_under, parse_rcs_template
+from qlara._resources._created import Ack, read_created
 from qlara._resources._ids import check_id
 from qlara._resources._template_fields import required_text
 
@@ -80,14 +82,15 @@ class AsyncRcsTemplates(AsyncResource):
 
     async def get(
         self,
-        template_id: int | str,
+        id: int | str,  # noqa: A002 - the public contract's name (design §10)
         *,
         timeout: TimeoutTypes = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> RcsTemplate:
         """One template (``NotFoundError`` when there is none)."""
-        return await self._get(template_id, call_options(timeout, extra_headers, extra_body))
+        identifier = check_id("id", id)
+        return await self._get(identifier, call_options(timeout, extra_headers, extra_body))
 
     async def create(
         self,
@@ -108,21 +111,28 @@ class AsyncRcsTemplates(AsyncResource):
             type: ``TEXT``, ``CARD`` or ``CAROUSEL``; follows from a model body.
 
         Returns:
-            The stored template. When the platform answers with a bare
-            acknowledgement, it is the one listed with this name and type
-            (``MalformedResponseError`` when that is not exactly one).
+            The stored template. When the platform answers without it (an
+            empty body, a bare acknowledgement), it is the template sent under
+            the id the ``Location`` header names; without one, the one listed
+            with this name and type (``MalformedResponseError`` when that is
+            not exactly one: the id a send needs is unknown).
         """
         fields = template_body(name, description, type, body)
-        request = RCS_TEMPLATES.request(
-            "POST", json=fields, parse=_parse_written, what="RCS template"
+        request: Request[RawResponse] = RCS_TEMPLATES.request(
+            "POST", json=fields, answer=Answer.RAW
         )
         options = call_options(timeout, extra_headers, extra_body)
-        written = await self._call(request, options)
-        return written if written is not None else await self._find(fields, options)
+        answer = await self._call(request, options)
+        made = read_created(answer, RCS_TEMPLATES, parse_rcs_template, "RCS template")
+        if not isinstance(made, Ack):
+            return made
+        if made.id is not None:
+            return made.build(parse_rcs_template, fields, extra_body)
+        return await self._find(fields, options)
 
     async def update(
         self,
-        template_id: int | str,
+        id: int | str,  # noqa: A002 - the public contract's name (design §10)
         *,
         name: str,
         description: str,
@@ -133,7 +143,7 @@ class AsyncRcsTemplates(AsyncResource):
         extra_body: Mapping[str, Any] | None = None,
     ) -> RcsTemplate:
         """Replace a template (PUT: every field is sent, as for ``create``)."""
-        identifier = check_id("template_id", template_id)
+        identifier = check_id("id", id)
         request = RCS_TEMPLATES.request(
             "PUT",
             "{id}",
@@ -147,7 +157,7 @@ class AsyncRcsTemplates(AsyncResource):
 
     async def delete(
         self,
-        template_id: int | str,
+        id: int | str,  # noqa: A002 - the public contract's name (design §10)
         *,
         timeout: TimeoutTypes = None,
         extra_headers: Mapping[str, str] | None = None,
@@ -155,30 +165,39 @@ class AsyncRcsTemplates(AsyncResource):
     ) -> None:
         """Remove a template (``NotFoundError`` when there is none)."""
         request: Request[None] = RCS_TEMPLATES.request(
-            "DELETE", "{id}", id=check_id("template_id", template_id), answer=Answer.NOTHING
+            "DELETE", "{id}", id=check_id("id", id), answer=Answer.NOTHING
         )
         await self._call(request, call_options(timeout, extra_headers, extra_body))
 
-    async def _get(self, template_id: object, options: CallOptions) -> RcsTemplate:
+    async def _get(self, identifier: int | str, options: CallOptions) -> RcsTemplate:
         request = RCS_TEMPLATES.request(
             "GET",
             "{id}",
-            id=check_id("template_id", template_id),
+            id=identifier,
             parse=parse_rcs_template,
             what="RCS template",
         )
         return await self._call(request, options)
 
     async def _find(self, fields: Mapping[str, Any], options: CallOptions) -> RcsTemplate:
-        """The template a bare acknowledgement created: the one listed with its name and type."""
-        listed = await self.list(
-            timeout=options.timeout, extra_headers=options.extra_headers
-        ).to_list()
+        """The template a bare acknowledgement created: the one listed with its name and type.
+
+        It was created whatever the listing says, so a listing that fails is
+        reported as the create's unreadable answer, not as the listing's error.
+        """
+        unknown = f"the platform created template {fields['name']!r} but did not say its id"
+        try:
+            listed = await self.list(
+                timeout=options.timeout, extra_headers=options.extra_headers
+            ).to_list()
+        except (APIError, MalformedResponseError) as exc:
+            raise MalformedResponseError(
+                f"{unknown}, and listing the RCS templates failed: {exc}"
+            ) from exc
         found = [t for t in listed if t.name == fields["name"] and t.type == fields["type"]]
         if len(found) != 1:
             raise MalformedResponseError(
-                f"the platform created template {fields['name']!r} but did not say its id, "
-                f"and {len(found)} listed templates have that name and type"
+                f"{unknown}, and {len(found)} listed templates have that name and type"
             )
         return found[0]
 

@@ -14,13 +14,15 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from qlara._blocking import SyncResource, blocking, blocking_iter
-from qlara._errors import MalformedResponseError, ValidationError
+from qlara._errors import APIError, MalformedResponseError, ValidationError
 from qlara._http import CallOptions, TimeoutTypes
 from qlara._models.templates import WhatsAppButton, WhatsAppTemplateDetails
 from qlara._pagination import AsyncPager
+from qlara._raw import RawResponse
 from qlara._request import Answer, Request, Route
 from qlara._resources._base import AsyncResource, call_options
 from qlara._resources._channel_wire import has_id, listed_under, parse_whatsapp_template
+from qlara._resources._created import Ack, read_created
 from qlara._resources._ids import check_id
 from qlara._resources._template_check import TemplateCache, check_template
 from qlara._resources._template_fields import required, template_fields
@@ -70,14 +72,15 @@ class AsyncWhatsAppTemplates(AsyncResource):
 
     async def get(
         self,
-        template_id: int | str,
+        id: int | str,  # noqa: A002 - the public contract's name (design §10)
         *,
         timeout: TimeoutTypes = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> WhatsAppTemplateDetails:
         """One template, with its current status (``NotFoundError`` when there is none)."""
-        template = await self._get(template_id, call_options(timeout, extra_headers, extra_body))
+        identifier = check_id("id", id)
+        template = await self._get(identifier, call_options(timeout, extra_headers, extra_body))
         self.cache.put(template)
         return template
 
@@ -121,12 +124,17 @@ class AsyncWhatsAppTemplates(AsyncResource):
 
         Returns:
             The new template, normally ``PENDING``. When the platform answers
-            with a bare acknowledgement, the template is found in the number's
-            listing by its name (unique per language), at the cost of a request.
+            without it (an empty body, a bare acknowledgement), it is the
+            template sent under the id the ``Location`` header names; without
+            one, it is found in the number's listing by its name (unique per
+            language), at the cost of a request.
 
         Raises:
             ValidationError: an argument is invalid (a body with ``{{1}}`` tokens
                 included); nothing was sent.
+            MalformedResponseError: the answer named no id and the listing does
+                not show the template (or could not be read): it was created,
+                but its id, which a send needs, is unknown.
         """
         number = check_phone_number_id(phone_number_id)
         fields = template_fields(
@@ -144,23 +152,24 @@ class AsyncWhatsAppTemplates(AsyncResource):
         )
         required(fields, ("name", "name"), ("lang", "lang"), ("category", "category"))
         required(fields, ("body", "body"))
-        request = TEMPLATES.request(
-            "POST",
-            query={"phoneNumberId": number},
-            json=fields,
-            parse=_parse_written,
-            what="WhatsApp template",
+        request: Request[RawResponse] = TEMPLATES.request(
+            "POST", query={"phoneNumberId": number}, json=fields, answer=Answer.RAW
         )
         options = call_options(timeout, extra_headers, extra_body)
-        written = await self._call(request, options)
-        if written is None:  # an ack without the template: find it by its unique name
-            written = await self._find(number, fields["name"], fields["lang"], options)
-        self.cache.forget(written.id)
-        return written
+        answer = await self._call(request, options)
+        made = read_created(answer, TEMPLATES, parse_whatsapp_template, "WhatsApp template")
+        if isinstance(made, Ack):
+            if made.id is not None:
+                sent = {**fields, "phoneNumberId": number}
+                made = made.build(parse_whatsapp_template, sent, extra_body)
+            else:  # an ack naming nothing: find it by its unique name
+                made = await self._find(number, fields["name"], fields["lang"], options)
+        self.cache.forget(made.id)
+        return made
 
     async def update(
         self,
-        template_id: int | str,
+        id: int | str,  # noqa: A002 - the public contract's name (design §10)
         *,
         name: str | None = None,
         lang: str | None = None,
@@ -186,7 +195,7 @@ class AsyncWhatsAppTemplates(AsyncResource):
         Raises:
             ValidationError: nothing to change, or an argument is invalid.
         """
-        identifier = check_id("template_id", template_id)
+        identifier = check_id("id", id)
         fields = template_fields(
             name=name,
             lang=lang,
@@ -216,14 +225,14 @@ class AsyncWhatsAppTemplates(AsyncResource):
 
     async def delete(
         self,
-        template_id: int | str,
+        id: int | str,  # noqa: A002 - the public contract's name (design §10)
         *,
         timeout: TimeoutTypes = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> None:
         """Remove a template (``NotFoundError`` when there is none)."""
-        identifier = check_id("template_id", template_id)
+        identifier = check_id("id", id)
         self.cache.forget(identifier)
         request: Request[None] = TEMPLATES.request(
             "DELETE", "{id}", id=identifier, answer=Answer.NOTHING
@@ -264,11 +273,11 @@ class AsyncWhatsAppTemplates(AsyncResource):
         check_template(template, placeholders)
         return template
 
-    async def _get(self, template_id: object, options: CallOptions) -> WhatsAppTemplateDetails:
+    async def _get(self, identifier: int | str, options: CallOptions) -> WhatsAppTemplateDetails:
         request = TEMPLATES.request(
             "GET",
             "{id}",
-            id=check_id("template_id", template_id),
+            id=identifier,
             parse=parse_whatsapp_template,
             what="WhatsApp template",
         )
@@ -277,15 +286,26 @@ class AsyncWhatsAppTemplates(AsyncResource):
     async def _find(
         self, number: int | str, name: str, lang: str, options: CallOptions
     ) -> WhatsAppTemplateDetails:
-        """The template just created, from the number's listing (a name is unique per language)."""
-        listed = await self.list(
-            phone_number_id=number, timeout=options.timeout, extra_headers=options.extra_headers
-        ).to_list()  # a number has few templates; a `break` would leave the walk to the GC
+        """The template just created, from the number's listing (a name is unique per language).
+
+        It was created whatever the listing says, so a listing that fails is
+        reported as the create's unreadable answer, not as the listing's error.
+        """
+        unknown = f"the platform created template {name!r} but did not say its id"
+        try:
+            listed = await self.list(
+                phone_number_id=number,
+                timeout=options.timeout,
+                extra_headers=options.extra_headers,
+            ).to_list()  # a number has few templates; a `break` would leave the walk to the GC
+        except (APIError, MalformedResponseError) as exc:
+            raise MalformedResponseError(
+                f"{unknown}, and listing the templates of phone number {number!r} failed: {exc}"
+            ) from exc
         found = [t for t in listed if t.name == name and (t.language is None or t.language == lang)]
         if not found:
             raise MalformedResponseError(
-                f"the platform created template {name!r} but did not say its id, and it is "
-                f"not listed for phone number {number!r}"
+                f"{unknown}, and it is not listed for phone number {number!r}"
             )
         return found[-1]
 
