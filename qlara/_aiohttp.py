@@ -41,7 +41,15 @@ import aiohttp
 from multidict import CIMultiDict
 from yarl import URL
 
-from qlara._backend import DOWNLOAD_CHUNK, Failure, Prepared, WireResponse, opened_files, save
+from qlara._backend import (
+    DOWNLOAD_CHUNK,
+    Failure,
+    Prepared,
+    WireResponse,
+    files_scope,
+    opened_files,
+    save,
+)
 from qlara._errors import ConfigurationError, ValidationError
 from qlara._request import Answer
 from qlara._upload import Borrowed
@@ -129,8 +137,8 @@ class AiohttpWire:
         else:
             await slots.acquire()
         try:
-            with contextlib.ExitStack() as files:
-                data: Any = _body(prepared, files) if prepared.files else prepared.content
+            with files_scope(prepared) as files:
+                data: Any = prepared.content if files is None else _body(prepared, files)
                 if data is None and prepared.form:
                     data = dict(prepared.form)
                 url = self._url(prepared)

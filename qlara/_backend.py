@@ -28,6 +28,7 @@ __all__ = [
     "Prepared",
     "Wire",
     "WireResponse",
+    "files_scope",
     "opened_files",
     "save",
 ]
@@ -156,6 +157,16 @@ class LocalFileError(Exception):
     def __init__(self, error: QlaraError) -> None:
         super().__init__(str(error))
         self.error = error
+
+
+_NO_FILES: contextlib.nullcontext[None] = contextlib.nullcontext()
+
+
+def files_scope(
+    prepared: Prepared,
+) -> contextlib.ExitStack | contextlib.nullcontext[None]:
+    """Where one attempt's uploads are opened and closed: nothing to hold for most requests."""
+    return contextlib.ExitStack() if prepared.files else _NO_FILES
 
 
 def opened_files(

@@ -161,6 +161,7 @@ class AsyncQlara:
                 follow_redirects=False,
                 headers=headers,
                 cookies=_no_cookies(),
+                timeout=as_timeout(config.timeout),
             )
             wire = HttpxWire(client, owns=True, default_headers=client.headers)
         connection = Connection(

@@ -40,6 +40,7 @@ from qlara._backend import (
     Prepared,
     Wire,
     WireResponse,
+    files_scope,
     opened_files,
     save,
 )
@@ -373,6 +374,9 @@ class HttpxWire:
         self.client = client
         self.owns = owns
         self.default_headers = default_headers
+        # Our own pool is made with the client's timeout: a request that keeps
+        # it lets httpx use its own copy (a Timeout built per request otherwise).
+        self._pool_timeout = client.timeout if owns else None
 
     def check_usable(self, library: str) -> None:
         """httpx runs on asyncio and trio alike."""
@@ -380,15 +384,16 @@ class HttpxWire:
     async def send(
         self, prepared: Prepared, answer: Answer, to: str | os.PathLike[str] | None
     ) -> tuple[WireResponse, str | os.PathLike[str] | None]:
-        with contextlib.ExitStack() as files:
+        streaming = answer is Answer.FILE
+        with files_scope(prepared) as files:
             outgoing = self._build(prepared, files)
             # Never followed, even by an injected client that would: a redirect to
             # another host would carry the API key there (httpx keeps X-Api-Key).
-            response = await self.client.send(
-                outgoing, stream=answer is Answer.FILE, follow_redirects=False
-            )
+            response = await self.client.send(outgoing, stream=streaming, follow_redirects=False)
+            if not streaming:  # read in full and closed by httpx
+                return _answer_of(response, response.content), None
             try:
-                if answer is Answer.FILE and 200 <= response.status_code < 300:
+                if 200 <= response.status_code < 300:
                     saved = await save(response.aiter_bytes(DOWNLOAD_CHUNK), to)
                     return _answer_of(response, b""), saved
                 await response.aread()
@@ -396,10 +401,10 @@ class HttpxWire:
                 await response.aclose()
         return _answer_of(response, response.content), None
 
-    def _build(self, prepared: Prepared, files: contextlib.ExitStack) -> httpx.Request:
+    def _build(self, prepared: Prepared, files: contextlib.ExitStack | None) -> httpx.Request:
         """The request for one attempt (uploads are opened afresh for each)."""
         multipart = None
-        if prepared.files:
+        if files is not None:
             multipart = [
                 (field, (name, from_here(content), kind))
                 for field, (name, content, kind) in opened_files(prepared.files, files)
@@ -413,7 +418,11 @@ class HttpxWire:
                 files=multipart,
                 params=prepared.query or None,
                 headers=prepared.headers,
-                timeout=prepared.timeout,
+                timeout=(
+                    httpx.USE_CLIENT_DEFAULT
+                    if prepared.timeout == self._pool_timeout
+                    else prepared.timeout
+                ),
             )
         except (TypeError, ValueError) as exc:
             raise ValidationError("request", f"cannot be built: {type(exc).__name__}") from None

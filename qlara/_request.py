@@ -51,9 +51,13 @@ class Answer(enum.Enum):
     RAW = "raw"  # a qlara.RawResponse (the escape hatch)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.define(kw_only=True)
 class Request(Generic[T]):
     """One logical request, executed (and retried) by ``HttpCore.execute``.
+
+    Never changed once made (``attrs.evolve`` makes a variant); not frozen,
+    because one is made per request and a frozen class costs twice as much
+    to build.
 
     Attributes:
         method: the HTTP method; GET, HEAD, PUT and DELETE count as idempotent.
