@@ -23,7 +23,7 @@ import logging
 import os
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncGenerator, Callable, Mapping
 from typing import Any, TypeVar, Union
 from urllib.parse import urlsplit
 
@@ -181,7 +181,9 @@ class Connection:
         self.base_url = base_url
         self.where = _target(base_url, False)  # for errors: host and port, computed once
         self.closed: bool = False
+        self.ended_with_loop = False
         self._loop: object | None = None
+        self._watch: AsyncGenerator[None, None] | None = None
         self._salt = os.urandom(16)
         self._limits: dict[str, Any] = {}
         self._limiters: dict[str, Limiter] = {}
@@ -233,6 +235,12 @@ class Connection:
 
     def check_usable(self) -> None:
         if self.closed:
+            if self.ended_with_loop:
+                raise QlaraError(
+                    "this client was closed when the event loop that first used it "
+                    "ended (its pooled connections belonged to that loop); create one "
+                    "client per event loop (or use qlara.Qlara from threads)"
+                )
             raise QlaraError("this client is closed; create a new one")
         if self._loop is not None and self._loop is asyncio._get_running_loop():
             return  # the common case, checked without sniffio (None under trio)
@@ -240,6 +248,7 @@ class Connection:
         if self._loop is None:
             self.wire.check_usable(library)
             self._loop = loop
+            self._close_with_loop()
         elif loop is not self._loop:
             raise QlaraError(
                 "this client was first used in another event loop, and its pooled "
@@ -247,20 +256,47 @@ class Connection:
                 "(or use qlara.Qlara from threads)"
             )
 
+    def _close_with_loop(self) -> None:
+        """Have the event loop close this connection when it ends, if nobody did.
+
+        Pooled connections belong to the loop that opened them; once it has
+        ended they can no longer be closed, and leak "unclosed" warnings. An
+        event loop finalizes the async generators still alive when it ends
+        (``asyncio.run`` and ``trio.run`` both do), so a generator started
+        here, parked at its ``yield``, closes the pool in time.
+        """
+
+        async def watch() -> AsyncGenerator[None, None]:
+            try:
+                yield
+            finally:
+                if self._watch is not None:  # not closed by hand (aclose takes it first)
+                    self._watch = None
+                    self.ended_with_loop = True
+                    await self.aclose()
+
+        self._watch = watch()
+        # Run it to its yield (there is no await before it): that registers it with the loop.
+        with contextlib.suppress(StopIteration):
+            self._watch.asend(None).send(None)
+
     async def aclose(self) -> None:
         if self.closed:
             return
         loop = self._loop
-        if loop is not None and _current_loop()[1] is not loop:
-            if not (isinstance(loop, asyncio.AbstractEventLoop) and loop.is_closed()):
-                raise QlaraError(
-                    "close this client from the event loop that used it: "
-                    "its connections belong there"
-                )
-            # That loop is gone, and its connections with it: nothing is left to close.
-            self.closed = True
-            return
+        elsewhere = loop is not None and _current_loop()[1] is not loop
+        if elsewhere and not (isinstance(loop, asyncio.AbstractEventLoop) and loop.is_closed()):
+            raise QlaraError(
+                "close this client from the event loop that used it: its connections belong there"
+            )
+        watch, self._watch = self._watch, None
+        if watch is not None:
+            await watch.aclose()  # closed by hand: the loop need not do it
         self.closed = True
+        if elsewhere:
+            # That loop ended without finalizing (closed by hand, not by asyncio.run):
+            # its connections cannot be closed from here.
+            return
         # Every limiter and the pool are closed even when one of them fails
         # (a budget kept in Redis, say); the first failure is raised after.
         failure: Exception | None = None

@@ -466,10 +466,14 @@ def test_second_event_loop_is_refused() -> None:
     import asyncio
 
     client = qlara.AsyncQlara(KEY, transport=httpx.MockTransport(accepted()), rate_limit=None)
-    assert asyncio.run(send(client)).accepted
-    with pytest.raises(qlara.QlaraError, match="another event loop"):
-        asyncio.run(send(client))
-    asyncio.run(client.aclose())
+    first = asyncio.new_event_loop()
+    try:
+        assert first.run_until_complete(send(client)).accepted
+        with pytest.raises(qlara.QlaraError, match="another event loop"):
+            asyncio.run(send(client))
+        first.run_until_complete(client.aclose())
+    finally:
+        first.close()
 
 
 @pytest.mark.parametrize(
