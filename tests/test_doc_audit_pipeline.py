@@ -64,6 +64,10 @@ def _pool_timeout(request: httpx.Request) -> Exception:
     return httpx.PoolTimeout("pool", request=request)
 
 
+def _connect_timeout(request: httpx.Request) -> Exception:
+    return httpx.ConnectTimeout("connect", request=request)
+
+
 def _read_timeout(request: httpx.Request) -> Exception:
     return httpx.ReadTimeout("slow", request=request)
 
@@ -83,12 +87,13 @@ async def _send(client: qlara.AsyncQlara, message_id: str | None = None) -> qlar
     "first",
     [
         _raise(_connect_error),
+        _raise(_connect_timeout),
         _raise(_pool_timeout),
         respond(408, {"status": 408, "message": "timeout"}),
         respond(503, {"status": 503, "message": "unavailable"}),
         respond(429, {**RATE_LIMITED, "retryAfter": 0}),
     ],
-    ids=["connect", "pool-timeout", "408", "503", "429"],
+    ids=["connect", "connect-timeout", "pool-timeout", "408", "503", "429"],
 )
 async def test_send_is_retried_when_nothing_reached_the_platform(
     first: Callable[[httpx.Request], httpx.Response],

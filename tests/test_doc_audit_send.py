@@ -63,6 +63,15 @@ async def test_sms_send_posts_documented_body_and_reads_uc001_answer() -> None:
     assert result.accepted is True
 
 
+@pytest.mark.xfail(strict=True, reason="ChannelResult.reasons is a tuple: == [] (the doc's value) is False")
+async def test_sms_send_reasons_compare_equal_to_the_documented_empty_array() -> None:
+    """UC-001 answers ``"reasons": []``; a user compares ``reasons == []``."""
+    fake = Fake({("POST", SMS_PATH): respond(200, UC001)})
+    async with async_client(fake) as client:
+        result = await client.sms.send(destination=DEST, body="Hi", sender="Qlara")
+    assert result.results[qlara.Channel.SMS].reasons == []
+
+
 async def test_sms_send_every_documented_field_in_camel_case() -> None:
     """Every optional SMS field goes out under its documented camelCase name and format."""
     fake = Fake({("POST", SMS_PATH): _echo("sms")})
