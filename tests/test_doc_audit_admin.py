@@ -11,7 +11,16 @@ import httpx
 import pytest
 
 import qlara
-from tests.test_doc_audit_support import API, GW, GW_INVERTED, Fake, async_client, respond, sync_client
+from tests.test_doc_audit_support import (
+    API,
+    GW,
+    GW_INVERTED,
+    Fake,
+    Route,
+    async_client,
+    respond,
+    sync_client,
+)
 
 CONTACTS = f"{GW}/contacts"
 LISTS = f"{GW}/contacts/list"
@@ -19,17 +28,25 @@ CAMPAIGNS = f"{GW}/campaigns"
 EXPORTS = f"{GW}/exports"
 KEYS = f"{GW}/authentication"
 DEST = "+393401234567"
-CONTACT = {"id": 5, "phoneNumber": DEST, "firstName": "Ada", "lastName": "Lovelace", "email": "ada@example.com"}
+CONTACT = {
+    "id": 5,
+    "phoneNumber": DEST,
+    "firstName": "Ada",
+    "lastName": "Lovelace",
+    "email": "ada@example.com",
+}
 CEST = timezone(timedelta(hours=2))
 
 
-def _one_page(items: object) -> object:
+def _one_page(items: object) -> Route:
     def route(request: httpx.Request) -> httpx.Response:
         page = dict(httpx.QueryParams(request.url.query)).get("page", "0")
         if page == "0":
             return httpx.Response(200, json=items)
         if isinstance(items, dict):
-            return httpx.Response(200, json={k: ([] if isinstance(v, list) else v) for k, v in items.items()})
+            return httpx.Response(
+                200, json={k: ([] if isinstance(v, list) else v) for k, v in items.items()}
+            )
         return httpx.Response(200, json=[])
 
     return route
@@ -45,15 +62,19 @@ def _form_field(content: bytes, name: str) -> bytes | None:
     return content[start : content.index(b"\r\n--", start)]
 
 
-# -- §3.2.5 contacts -----------------------------------------------------------------------------
+# -- §3.2.5 contacts ------------------------------------------------------------------------------
 
 
 async def test_contact_create_sends_camel_case_and_reads_201() -> None:
-    """contacts.create POSTs phoneNumber, email, firstName, lastName, gender; 201 with the contact."""
+    """contacts.create POSTs phoneNumber, email, firstName, lastName, gender; reads the 201."""
     fake = Fake({("POST", CONTACTS): respond(201, CONTACT)})
     async with async_client(fake) as client:
         contact = await client.contacts.create(
-            phone_number=DEST, email="ada@example.com", first_name="Ada", last_name="Lovelace", gender="F"
+            phone_number=DEST,
+            email="ada@example.com",
+            first_name="Ada",
+            last_name="Lovelace",
+            gender="F",
         )
     assert fake.only().json == {
         "phoneNumber": DEST,
@@ -149,11 +170,12 @@ async def test_contact_list_reads_a_spring_page() -> None:
     async with async_client(fake) as client:
         page = await client.contacts.list().first_page()
     assert [c.id for c in page.items] == [5]
-    assert page.page == 0 and page.has_more is False
+    assert page.page == 0
+    assert page.has_more is False
 
 
 async def test_contact_get_update_delete() -> None:
-    """get(id) GET /contacts/{id}; update(id, ...) PUT with the given fields; delete ?ids= / ?notIds=."""
+    """get GETs /contacts/{id}; update PUTs the given fields; delete sends ?ids= or ?notIds=."""
     fake = Fake(
         {
             ("GET", f"{CONTACTS}/5"): respond(200, CONTACT),
@@ -180,7 +202,8 @@ async def test_contact_update_with_an_empty_200() -> None:
     fake = Fake({("PUT", f"{CONTACTS}/5"): respond(200)})
     async with async_client(fake) as client:
         updated = await client.contacts.update(5, last_name="Byron")
-    assert updated.id == 5 and updated.last_name == "Byron"
+    assert updated.id == 5
+    assert updated.last_name == "Byron"
 
 
 async def test_contact_upload_multipart_fields(tmp_path: Path) -> None:
@@ -222,10 +245,13 @@ async def test_contact_upload_vcard_reads_uc020() -> None:
     assert _form_field(content, "duplicateStrategy") == b"SKIP"
     assert _form_field(content, "tags") == b"a,b"
     assert _form_field(content, "fileName") == b"ada.vcf"
-    assert result.import_id == "imp_1" and result.list_id == 87 and result.status == "COMPLETED"
+    assert result.import_id == "imp_1"
+    assert result.list_id == 87
+    assert result.status == "COMPLETED"
     assert (result.summary.total, result.summary.imported, result.summary.duplicates) == (3, 2, 1)
     assert result.summary.skipped == 1
-    assert result.errors[0].line == 3 and result.errors[0].reason == "invalid phone"
+    assert result.errors[0].line == 3
+    assert result.errors[0].reason == "invalid phone"
     assert result.completed_at == datetime(2026, 4, 9, 10, 30, tzinfo=timezone.utc)
 
 
@@ -244,7 +270,10 @@ async def test_contact_lists_create_list_contacts_add() -> None:
         made = await client.contacts.lists.create("VIP", "best", False)
         lists = [x async for x in client.contacts.lists.list()]
         members = [
-            c async for c in client.contacts.lists.contacts(87, last_contact_type="SMS", sort_by="fullName")
+            c
+            async for c in client.contacts.lists.contacts(
+                87, last_contact_type="SMS", sort_by="fullName"
+            )
         ]
         ids = await client.contacts.lists.add([87], [5, 6])
         await client.contacts.lists.add([87], all_contacts=True, exclude_ids=[6])
@@ -253,7 +282,8 @@ async def test_contact_lists_create_list_contacts_add() -> None:
     assert (made.id, made.name, made.contact_count) == (87, "VIP", 0)
     assert [x.id for x in lists] == [87]
     members_query = fake.to("GET", f"{LISTS}/87/contacts")[0].query
-    assert members_query["lastContactType"] == "SMS" and members_query["sortBy"] == "fullName"
+    assert members_query["lastContactType"] == "SMS"
+    assert members_query["sortBy"] == "fullName"
     assert [c.id for c in members] == [5]
     adds = fake.to("POST", f"{LISTS}/contacts")
     assert adds[0].json == {"listIds": [87], "contactIds": [5, 6]}
@@ -270,7 +300,7 @@ async def test_contact_lists_add_refuses_empty_list_ids() -> None:
     assert fake.calls == []
 
 
-# -- §3.2.4 campaigns ------------------------------------------------------------------------------
+# -- §3.2.4 campaigns -----------------------------------------------------------------------------
 
 CAMPAIGN = {
     "id": 123,
@@ -357,7 +387,9 @@ async def test_campaign_create_body_with_lists_and_schedule() -> None:
 async def test_campaign_create_rich_channels_and_destinations() -> None:
     """RCS/WhatsApp ids go as rcsAgentId, rcsTemplateId, whatsappPhoneNumberId, whatsappTemplateId;
     explicit destinations set destinationType 2."""
-    fake = Fake({("POST", CAMPAIGNS): respond(201, {**CAMPAIGN, "sendingMode": "WHATSAPP_RCS_SMS"})})
+    fake = Fake(
+        {("POST", CAMPAIGNS): respond(201, {**CAMPAIGN, "sendingMode": "WHATSAPP_RCS_SMS"})}
+    )
     async with async_client(fake) as client:
         campaign = await client.campaigns.create(
             name="Rich",
@@ -381,10 +413,18 @@ async def test_campaign_create_rich_channels_and_destinations() -> None:
 
 async def test_campaign_create_reads_uc006_string_status() -> None:
     """UC-006 answers ``status: "DRAFT"`` (a string, D19): read as CampaignStatus.DRAFT."""
-    uc006 = {"id": "cmp_1", "name": "Spring", "channel": "SMS", "description": "sale", "status": "DRAFT"}
+    uc006 = {
+        "id": "cmp_1",
+        "name": "Spring",
+        "channel": "SMS",
+        "description": "sale",
+        "status": "DRAFT",
+    }
     fake = Fake({("POST", CAMPAIGNS): respond(201, uc006)})
     async with async_client(fake) as client:
-        campaign = await client.campaigns.create(name="Spring", description="sale", extra_body={"channel": "SMS"})
+        campaign = await client.campaigns.create(
+            name="Spring", description="sale", extra_body={"channel": "SMS"}
+        )
     assert fake.only().json["channel"] == "SMS"
     assert campaign.id == "cmp_1"
     assert campaign.status is qlara.CampaignStatus.DRAFT
@@ -401,7 +441,10 @@ async def test_campaign_create_accepts_a_bare_201() -> None:
     assert campaign.name == "Spring"
 
 
-@pytest.mark.parametrize(("wire", "member"), [(0, "DRAFT"), (1, "SCHEDULED"), (2, "SENDING"), (3, "COMPLETED"), (4, "FAILED")])
+@pytest.mark.parametrize(
+    ("wire", "member"),
+    [(0, "DRAFT"), (1, "SCHEDULED"), (2, "SENDING"), (3, "COMPLETED"), (4, "FAILED")],
+)
 async def test_campaign_get_reads_numeric_status_and_totals(wire: int, member: str) -> None:
     """get(id): status 0-4 maps onto CampaignStatus; totals and lists are read."""
     fake = Fake({("GET", f"{CAMPAIGNS}/123"): respond(200, {**CAMPAIGN, "status": wire})})
@@ -409,14 +452,24 @@ async def test_campaign_get_reads_numeric_status_and_totals(wire: int, member: s
         campaign = await client.campaigns.get(123)
     assert campaign.status is qlara.CampaignStatus[member]
     assert campaign.status == wire
-    assert (campaign.total_destinations, campaign.total_success, campaign.total_failed) == (1000, 990, 10)
+    assert (campaign.total_destinations, campaign.total_success, campaign.total_failed) == (
+        1000,
+        990,
+        10,
+    )
     assert campaign.contact_list_ids == (87,)
     assert campaign.sms_body == "Ciao {{name}}"
 
 
 async def test_campaign_update_delete_goal_price_confirm() -> None:
     """update PUT, delete 204, calculateGoal POST, price GET, confirm PUT 202: documented paths."""
-    goal = {"totalContacts": 5000, "estimatedCost": 250.00, "costPerMessage": 0.05, "currency": "EUR", "estimatedDuration": "15 minutes"}
+    goal = {
+        "totalContacts": 5000,
+        "estimatedCost": 250.00,
+        "costPerMessage": 0.05,
+        "currency": "EUR",
+        "estimatedDuration": "15 minutes",
+    }
     fake = Fake(
         {
             ("PUT", f"{CAMPAIGNS}/123"): respond(200, {**CAMPAIGN, "name": "Spring 2"}),
@@ -430,19 +483,25 @@ async def test_campaign_update_delete_goal_price_confirm() -> None:
         updated = await client.campaigns.update(123, name="Spring 2")
         computed = await client.campaigns.calculate_goal(123)
         price = await client.campaigns.price(123)
-        assert await client.campaigns.confirm(123) is None
-        assert await client.campaigns.delete(123) is None
+        await client.campaigns.confirm(123)
+        await client.campaigns.delete(123)
     assert fake.calls[0].json == {"name": "Spring 2"}
     assert updated.name == "Spring 2"
     assert isinstance(computed, qlara.CampaignGoal)
-    assert (computed.total_contacts, computed.estimated_cost, computed.cost_per_message, computed.currency) == (
+    assert (
+        computed.total_contacts,
+        computed.estimated_cost,
+        computed.cost_per_message,
+        computed.currency,
+    ) == (
         5000,
         250.0,
         0.05,
         "EUR",
     )
     assert isinstance(price, qlara.CampaignPrice)
-    assert price.amount == 250.0 and price.currency == "EUR"
+    assert price.amount == 250.0
+    assert price.currency == "EUR"
     assert [(c.method, c.path) for c in fake.calls[1:]] == [
         ("POST", f"{CAMPAIGNS}/123/calculateGoal"),
         ("GET", f"{CAMPAIGNS}/123/price"),
@@ -453,7 +512,13 @@ async def test_campaign_update_delete_goal_price_confirm() -> None:
 
 async def test_campaign_confirm_400_is_bad_request() -> None:
     """confirm answers 400 when credit is short or the cost was not calculated: BadRequestError."""
-    fake = Fake({("PUT", f"{CAMPAIGNS}/123/confirm"): respond(400, {"status": 400, "message": "insufficient credit"})})
+    fake = Fake(
+        {
+            ("PUT", f"{CAMPAIGNS}/123/confirm"): respond(
+                400, {"status": 400, "message": "insufficient credit"}
+            )
+        }
+    )
     async with async_client(fake) as client:
         with pytest.raises(qlara.BadRequestError) as caught:
             await client.campaigns.confirm(123)
@@ -462,7 +527,9 @@ async def test_campaign_confirm_400_is_bad_request() -> None:
 
 async def test_campaign_delete_not_deletable_is_not_found() -> None:
     """DELETE answers 404 for a campaign that is missing or no longer deletable."""
-    fake = Fake({("DELETE", f"{CAMPAIGNS}/123"): respond(404, {"status": 404, "message": "not deletable"})})
+    fake = Fake(
+        {("DELETE", f"{CAMPAIGNS}/123"): respond(404, {"status": 404, "message": "not deletable"})}
+    )
     async with async_client(fake) as client:
         with pytest.raises(qlara.NotFoundError):
             await client.campaigns.delete(123)
@@ -496,30 +563,48 @@ async def test_campaign_launch_confirms_within_the_cap_and_refuses_above() -> No
 
 
 async def test_campaign_stats_query() -> None:
-    """stats(start_date=, end_date=, aggregate_on=) GETs /campaigns/stats with the documented names."""
-    row = {"date": "2026-04-01", "totalCampaigns": 2, "totalDestinations": 100, "totalSuccess": 98, "totalFailed": 2}
+    """stats(start_date=, end_date=, aggregate_on=) GETs /campaigns/stats, documented names."""
+    row = {
+        "date": "2026-04-01",
+        "totalCampaigns": 2,
+        "totalDestinations": 100,
+        "totalSuccess": 98,
+        "totalFailed": 2,
+    }
     fake = Fake({("GET", f"{CAMPAIGNS}/stats"): _one_page([row])})
     async with async_client(fake) as client:
         rows = [
             r
             async for r in client.campaigns.stats(
-                start_date=date(2026, 4, 1), end_date="2026-04-30", aggregate_on="day", sending_mode="SMS", is_draft=False, direction="ASC"
+                start_date=date(2026, 4, 1),
+                end_date="2026-04-30",
+                aggregate_on="day",
+                sending_mode="SMS",
+                is_draft=False,
+                direction="ASC",
             )
         ]
     query = fake.calls[0].query
     assert query["aggregateOn"] == "day"
     assert (query["startDate"], query["endDate"]) == ("2026-04-01", "2026-04-30")
-    assert query["sendingMode"] == "SMS" and query["isDraft"] == "false" and query["direction"] == "ASC"
+    assert query["sendingMode"] == "SMS"
+    assert query["isDraft"] == "false"
+    assert query["direction"] == "ASC"
     assert isinstance(rows[0], qlara.CampaignStats)
     assert rows[0].success == 98
 
 
-# -- §3.2.6 exports --------------------------------------------------------------------------------
+# -- §3.2.6 exports -------------------------------------------------------------------------------
 
 
 async def test_export_starts_post_documented_bodies_and_accept_202() -> None:
-    """contacts: {listIds}|{contactIds}|{}; delivery_reports: {campaignId}|{startDateTime,endDateTime}."""
-    fake = Fake({("POST", f"{EXPORTS}/contacts"): respond(202), ("POST", f"{EXPORTS}/delivery-reports"): respond(202)})
+    """Export bodies: {listIds}, {contactIds}, {}; {campaignId} or {startDateTime, endDateTime}."""
+    fake = Fake(
+        {
+            ("POST", f"{EXPORTS}/contacts"): respond(202),
+            ("POST", f"{EXPORTS}/delivery-reports"): respond(202),
+        }
+    )
     start = datetime(2026, 4, 1, tzinfo=timezone.utc)
     end = datetime(2026, 4, 30, tzinfo=timezone.utc)
     async with async_client(fake) as client:
@@ -554,7 +639,9 @@ async def test_export_list_get_regenerate() -> None:
     job = {"id": 9, "status": "COMPLETED", "isAvailableForDownload": True, "type": "CONTACTS"}
     fake = Fake(
         {
-            ("GET", EXPORTS): _one_page([job, {"id": 8, "status": "EXPIRED", "isAvailableForDownload": False}]),
+            ("GET", EXPORTS): _one_page(
+                [job, {"id": 8, "status": "EXPIRED", "isAvailableForDownload": False}]
+            ),
             ("GET", f"{EXPORTS}/9"): respond(200, {"downloadUrl": "https://files.x.test/e9.csv"}),
             ("POST", f"{EXPORTS}/8"): respond(202),
         }
@@ -569,13 +656,19 @@ async def test_export_list_get_regenerate() -> None:
     ]
     assert one.download_url == "https://files.x.test/e9.csv"
     assert isinstance(again, qlara.ExportJob)
-    assert fake.calls[-1].method == "POST" and fake.calls[-1].path == f"{EXPORTS}/8"
+    assert fake.calls[-1].method == "POST"
+    assert fake.calls[-1].path == f"{EXPORTS}/8"
 
 
 async def test_export_wait_and_download(tmp_path: Path) -> None:
     """wait(id) polls until ready; download(id) fetches the link with no API key; to= saves it."""
     pending = {"id": 9, "status": "PENDING", "isAvailableForDownload": False}
-    ready = {"id": 9, "status": "COMPLETED", "isAvailableForDownload": True, "downloadUrl": "https://files.x.test/e9.csv"}
+    ready = {
+        "id": 9,
+        "status": "COMPLETED",
+        "isAvailableForDownload": True,
+        "downloadUrl": "https://files.x.test/e9.csv",
+    }
     fake = Fake(
         {
             ("GET", f"{EXPORTS}/9"): [respond(200, pending), respond(200, ready)],
@@ -589,16 +682,51 @@ async def test_export_wait_and_download(tmp_path: Path) -> None:
         saved = await client.exports.download(9, to=target)
     assert job.is_available_for_download
     assert data == b"id,phone\n1,+39\n"
-    assert Path(saved) == target and target.read_bytes() == data
+    assert Path(saved) == target
+    assert target.read_bytes() == data
     link_calls = [c for c in fake.calls if c.request.url.host == "files.x.test"]
-    assert link_calls and all("x-api-key" not in c.headers for c in link_calls)
+    assert link_calls
+    assert all("x-api-key" not in c.headers for c in link_calls)
 
 
-# -- §3.2.10-§3.2.11 account and socials -----------------------------------------------------------
+async def test_export_download_from_a_bare_link_answer() -> None:
+    """GET /exports/{id} answering just the time-limited URL (a JSON string) still downloads."""
+    fake = Fake(
+        {
+            ("GET", f"{EXPORTS}/9"): respond(200, "https://files.x.test/e9.csv"),
+            ("GET", "files.x.test/e9.csv"): respond(200, content=b"a,b\n"),
+        }
+    )
+    async with async_client(fake) as client:
+        assert await client.exports.download(9) == b"a,b\n"
+
+
+async def test_export_wait_regenerates_an_expired_job() -> None:
+    """wait() on an EXPIRED job regenerates it (POST /exports/{id}) and waits for the new file."""
+    expired = {"id": 9, "status": "EXPIRED", "isAvailableForDownload": False}
+    ready = {
+        "id": 9,
+        "status": "COMPLETED",
+        "isAvailableForDownload": True,
+        "downloadUrl": "https://files.x.test/e9.csv",
+    }
+    fake = Fake(
+        {
+            ("GET", f"{EXPORTS}/9"): [respond(200, expired), respond(200, ready)],
+            ("POST", f"{EXPORTS}/9"): respond(202),
+        }
+    )
+    async with async_client(fake) as client:
+        job = await client.exports.wait(9, timeout=10, interval=0.01)
+    assert job.download_url == "https://files.x.test/e9.csv"
+    assert [c.method for c in fake.calls] == ["GET", "POST", "GET"]
+
+
+# -- §3.2.10-§3.2.11 account and socials ----------------------------------------------------------
 
 
 async def test_subscription_reads_uc016() -> None:
-    """account.subscription() GETs /v1/partner-gateway/subscription (the inverted path) and reads UC-016."""
+    """account.subscription() GETs the inverted /v1/partner-gateway/subscription; reads UC-016."""
     uc016 = {
         "subscriptionId": "sub_1",
         "plan": "Business Pro",
@@ -620,11 +748,17 @@ async def test_subscription_reads_uc016() -> None:
 
 
 @pytest.mark.xfail(
-    strict=True, reason="Subscription names UC-016's startDate/endDate start/end, not start_date/end_date"
+    strict=True,
+    reason="Subscription names UC-016's startDate/endDate start/end, not start_date/end_date",
 )
 async def test_subscription_dates_under_their_wire_names() -> None:
     """UC-016 writes ``startDate``/``endDate``: a user reads ``start_date``/``end_date``."""
-    uc016 = {"plan": "Business Pro", "status": "ACTIVE", "startDate": "2026-01-01T00:00:00Z", "endDate": "2026-12-31T00:00:00Z"}
+    uc016 = {
+        "plan": "Business Pro",
+        "status": "ACTIVE",
+        "startDate": "2026-01-01T00:00:00Z",
+        "endDate": "2026-12-31T00:00:00Z",
+    }
     fake = Fake({("GET", f"{GW_INVERTED}/subscription"): respond(200, uc016)})
     async with async_client(fake) as client:
         subscription = await client.account.subscription()
@@ -634,7 +768,13 @@ async def test_subscription_dates_under_their_wire_names() -> None:
 
 async def test_subscription_reads_the_reference_shape() -> None:
     """The [NEW-API] shape (plan code, nextRenew, canceled) reads too (D25)."""
-    new = {"planCode": "PRO_MONTHLY", "status": "CANCELED", "nextRenew": "2026-05-01T00:00:00Z", "canceled": True, "nextPlanCode": "BASIC"}
+    new = {
+        "planCode": "PRO_MONTHLY",
+        "status": "CANCELED",
+        "nextRenew": "2026-05-01T00:00:00Z",
+        "canceled": True,
+        "nextPlanCode": "BASIC",
+    }
     fake = Fake({("GET", f"{GW_INVERTED}/subscription"): respond(200, new)})
     async with async_client(fake) as client:
         subscription = await client.account.subscription()
@@ -645,7 +785,9 @@ async def test_subscription_reads_the_reference_shape() -> None:
 
 async def test_subscription_404_when_none_active() -> None:
     """No active subscription answers 404: NotFoundError."""
-    fake = Fake({("GET", f"{GW_INVERTED}/subscription"): respond(404, {"status": 404, "message": "none"})})
+    fake = Fake(
+        {("GET", f"{GW_INVERTED}/subscription"): respond(404, {"status": 404, "message": "none"})}
+    )
     async with async_client(fake) as client:
         with pytest.raises(qlara.NotFoundError):
             await client.account.subscription()
@@ -656,7 +798,14 @@ async def test_contacts_quota_and_credit() -> None:
     fake = Fake(
         {
             ("GET", f"{GW_INVERTED}/subscription/contacts"): respond(
-                200, {"planLimit": 1000, "extraLimit": 500, "totalLimit": 1500, "used": 1200, "remaining": 300}
+                200,
+                {
+                    "planLimit": 1000,
+                    "extraLimit": 500,
+                    "totalLimit": 1500,
+                    "used": 1200,
+                    "remaining": 300,
+                },
             ),
             ("GET", f"{GW_INVERTED}/subscription/credit"): respond(
                 200, {"credit": 100.0, "frozenCredit": 20.0, "availableCredit": 80.0}
@@ -667,7 +816,13 @@ async def test_contacts_quota_and_credit() -> None:
         quota = await client.account.contacts_quota()
         credit = await client.account.credit()
     assert isinstance(quota, qlara.ContactsQuota)
-    assert (quota.plan_limit, quota.extra_limit, quota.total_limit, quota.used, quota.remaining) == (
+    assert (
+        quota.plan_limit,
+        quota.extra_limit,
+        quota.total_limit,
+        quota.used,
+        quota.remaining,
+    ) == (
         1000,
         500,
         1500,
@@ -688,12 +843,14 @@ async def test_credit_502_is_retried() -> None:
             ]
         }
     )
-    async with async_client(fake, retry_policy=qlara.RetryPolicy(initial_backoff=0, max_backoff=0)) as client:
+    async with async_client(
+        fake, retry_policy=qlara.RetryPolicy(initial_backoff=0, max_backoff=0)
+    ) as client:
         assert (await client.account.credit()).credit == 1.0
 
 
 async def test_socials_list_and_get() -> None:
-    """socials.list() reads UC-017's {profiles, total}; socials.get(platform) GETs /socials/{platform}."""
+    """socials.list() reads UC-017's {profiles, total}; get(platform) GETs /socials/{platform}."""
     profile = {
         "platform": "facebook",
         "profileId": "fb_1",
@@ -705,7 +862,9 @@ async def test_socials_list_and_get() -> None:
     expired = {**profile, "platform": "instagram", "profileId": "ig_1", "status": "TOKEN_EXPIRED"}
     fake = Fake(
         {
-            ("GET", f"{GW_INVERTED}/socials"): _one_page({"profiles": [profile, expired], "total": 2}),
+            ("GET", f"{GW_INVERTED}/socials"): _one_page(
+                {"profiles": [profile, expired], "total": 2}
+            ),
             ("GET", f"{GW_INVERTED}/socials/facebook"): respond(200, profile),
         }
     )
@@ -720,7 +879,7 @@ async def test_socials_list_and_get() -> None:
     assert one.token_expires_at == datetime(2026, 6, 1, tzinfo=timezone.utc)
 
 
-# -- §3.2.9 API keys --------------------------------------------------------------------------------
+# -- §3.2.9 API keys ------------------------------------------------------------------------------
 
 UC014 = {
     "id": "key_a1b2c3d4e5f6",
@@ -732,20 +891,28 @@ UC014 = {
 }
 
 
-async def test_api_keys_create_reads_uc014_and_redacts_the_value(caplog: pytest.LogCaptureFixture) -> None:
+async def test_api_keys_create_reads_uc014_and_redacts_the_value(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     """api_keys.create(name, description, operations) POSTs them; the new value is shown once."""
     fake = Fake({("POST", KEYS): respond(200, UC014)})
     async with async_client(fake) as client:
         created = await client.api_keys.create("ci", "pipeline", ["SMS", "WHATSAPP"])
-    assert fake.only().json == {"name": "ci", "description": "pipeline", "operations": ["SMS", "WHATSAPP"]}
+    assert fake.only().json == {
+        "name": "ci",
+        "description": "pipeline",
+        "operations": ["SMS", "WHATSAPP"],
+    }
     assert isinstance(created, qlara.CreatedApiKey)
-    assert created.id == "key_a1b2c3d4e5f6" and created.status == "ACTIVE"
+    assert created.id == "key_a1b2c3d4e5f6"
+    assert created.status == "ACTIVE"
     assert created.reveal() == "pg_live_0123456789abcdef"
     assert "pg_live_0123456789abcdef" not in repr(created) + str(created) + repr(created.raw)
 
 
 @pytest.mark.xfail(
-    strict=True, reason="CreatedApiKey has no api_key: UC-014's apiKey is only readable via reveal()"
+    strict=True,
+    reason="CreatedApiKey has no api_key: UC-014's apiKey is only readable via reveal()",
 )
 async def test_created_api_key_exposes_api_key_under_its_wire_name() -> None:
     """UC-014 names the value ``apiKey``: ``created.api_key`` holds it (redacted in reprs)."""
@@ -758,8 +925,14 @@ async def test_created_api_key_exposes_api_key_under_its_wire_name() -> None:
 
 
 async def test_api_keys_list_get_delete() -> None:
-    """list(user_id) GETs ?userId=; get(value) GETs /authentication/{value}; delete(id) DELETEs /{id}."""
-    listed = {"id": "key_1", "username": "ada", "operations": ["SMS"], "trafficType": "TRANSACTIONAL", "createdAt": "2026-04-09T10:30:00Z"}
+    """list(user_id) sends ?userId=; get(value) GETs /authentication/{value}; delete(id) DELETEs."""
+    listed = {
+        "id": "key_1",
+        "username": "ada",
+        "operations": ["SMS"],
+        "trafficType": "TRANSACTIONAL",
+        "createdAt": "2026-04-09T10:30:00Z",
+    }
     fake = Fake(
         {
             ("GET", KEYS): _one_page([listed]),
@@ -770,16 +943,21 @@ async def test_api_keys_list_get_delete() -> None:
     async with async_client(fake) as client:
         keys = [k async for k in client.api_keys.list(7621)]
         one = await client.api_keys.get("pg_live_0123456789abcdef")
-        assert await client.api_keys.delete("key_1") is None
+        await client.api_keys.delete("key_1")
     assert fake.calls[0].query["userId"] == "7621"
     (key,) = keys
     assert isinstance(key, qlara.ApiKey)
-    assert (key.id, key.username, key.operations, key.traffic_type) == ("key_1", "ada", ("SMS",), "TRANSACTIONAL")
+    assert (key.id, key.username, key.operations, key.traffic_type) == (
+        "key_1",
+        "ada",
+        ("SMS",),
+        "TRANSACTIONAL",
+    )
     assert one.id == "key_1"
     assert fake.calls[-1].path == f"{KEYS}/key_1"
 
 
-# -- §3.1.2 SMS Legacy ------------------------------------------------------------------------------
+# -- §3.1.2 SMS Legacy ----------------------------------------------------------------------------
 
 
 async def test_sms_legacy_send_body_and_wholesale_answer() -> None:
@@ -793,19 +971,38 @@ async def test_sms_legacy_send_body_and_wholesale_answer() -> None:
         ],
     }
     fake = Fake({("POST", f"{API}/services/sms/send"): respond(200, answer)})
-    item = qlara.LegacySms(destinations=[DEST, "+393401234568"], ids=["a", "b"], sender="Qlara", body="Hi")
+    item = qlara.LegacySms(
+        destinations=[DEST, "+393401234568"], ids=["a", "b"], sender="Qlara", body="Hi"
+    )
     async with async_client(fake) as client:
         result = await client.sms.legacy.send(
-            [item], global_id="g-1", enable_concatenated=True, enable_unicode=False, enable_delivery=True, simulation=True
+            [item],
+            global_id="g-1",
+            enable_concatenated=True,
+            enable_unicode=False,
+            enable_delivery=True,
+            simulation=True,
         )
     body = fake.only().json
     assert body["globalId"] == "g-1"
-    assert body["enableConcatenated"] is True and body["enableUnicode"] is False
-    assert body["enableDelivery"] is True and body["simulation"] is True
-    assert body["messages"] == [{"ids": ["a", "b"], "destinations": [DEST, "+393401234568"], "sender": "Qlara", "body": "Hi"}]
+    assert body["enableConcatenated"] is True
+    assert body["enableUnicode"] is False
+    assert body["enableDelivery"] is True
+    assert body["simulation"] is True
+    assert body["messages"] == [
+        {
+            "ids": ["a", "b"],
+            "destinations": [DEST, "+393401234568"],
+            "sender": "Qlara",
+            "body": "Hi",
+        }
+    ]
     assert isinstance(result, qlara.LegacySendResult)
     assert result.global_id == "g-1"
-    assert [(r.id, r.accepted, r.status_code) for r in result.results] == [("a", True, 200), ("b", False, 400)]
+    assert [(r.id, r.accepted, r.status_code) for r in result.results] == [
+        ("a", True, 200),
+        ("b", False, 400),
+    ]
 
 
 async def test_sms_legacy_scheduling_format_and_credit() -> None:
@@ -823,13 +1020,20 @@ async def test_sms_legacy_scheduling_format_and_credit() -> None:
         credit = await client.sms.legacy.credit()
     sent = fake.calls[0].json["messages"][0]
     assert sent["scheduling"] == "2025-12-08 06:00:00.002+0200"
-    assert len(sent["ids"]) == 1 and sent["ids"][0]
+    assert len(sent["ids"]) == 1
+    assert sent["ids"][0]
     assert credit == 12.5
 
 
 async def test_sms_legacy_jsend_error_body() -> None:
-    """A Legacy JSend error body ({status:"error", message, code}) on 400 keeps its code in .body."""
-    fake = Fake({("POST", f"{API}/services/sms/send"): respond(400, {"status": "error", "message": "Wrong sender", "code": 18})})
+    """A Legacy JSend error body ({status:"error", message, code}) keeps its code in .body."""
+    fake = Fake(
+        {
+            ("POST", f"{API}/services/sms/send"): respond(
+                400, {"status": "error", "message": "Wrong sender", "code": 18}
+            )
+        }
+    )
     item = qlara.LegacySms(destinations=[DEST], sender="Qlara", body="Hi")
     async with async_client(fake) as client:
         with pytest.raises(qlara.BadRequestError) as caught:
@@ -843,7 +1047,9 @@ def test_sync_admin_calls() -> None:
     fake = Fake(
         {
             ("POST", CONTACTS): respond(201, CONTACT),
-            ("GET", f"{GW_INVERTED}/subscription/credit"): respond(200, {"credit": 3.0, "frozenCredit": 1.0, "availableCredit": 2.0}),
+            ("GET", f"{GW_INVERTED}/subscription/credit"): respond(
+                200, {"credit": 3.0, "frozenCredit": 1.0, "availableCredit": 2.0}
+            ),
             ("GET", CAMPAIGNS): _one_page([CAMPAIGN]),
         }
     )

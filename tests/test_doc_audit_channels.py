@@ -1,4 +1,4 @@
-"""Audit of channel assets, media, files and inbox (api §3.1.5-§3.1.9, §3.2.7-§3.2.8; design §10)."""
+"""Audit of channel assets, media, files, inbox (api §3.1.5-§3.1.9, §3.2.7-§3.2.8; design §10)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,16 @@ import httpx
 import pytest
 
 import qlara
-from tests.test_doc_audit_support import API, GW, MS, Fake, async_client, respond, sync_client
+from tests.test_doc_audit_support import (
+    API,
+    GW,
+    MS,
+    Fake,
+    Route,
+    async_client,
+    respond,
+    sync_client,
+)
 
 PHONES = f"{MS}/whatsapp/phone-numbers"
 WA_TEMPLATES = f"{MS}/whatsapp/templates"
@@ -54,7 +63,7 @@ UC015 = {
 }
 
 
-def _one_page(items: object) -> object:
+def _one_page(items: object) -> Route:
     """A listing route: the items on page 0, nothing after (whatever the shape)."""
 
     def route(request: httpx.Request) -> httpx.Response:
@@ -62,13 +71,15 @@ def _one_page(items: object) -> object:
         if page == "0":
             return httpx.Response(200, json=items)
         if isinstance(items, dict):
-            return httpx.Response(200, json={k: ([] if isinstance(v, list) else v) for k, v in items.items()})
+            return httpx.Response(
+                200, json={k: ([] if isinstance(v, list) else v) for k, v in items.items()}
+            )
         return httpx.Response(200, json=[])
 
     return route
 
 
-# -- §3.1.5 WhatsApp phone numbers -------------------------------------------------------------
+# -- §3.1.5 WhatsApp phone numbers ----------------------------------------------------------------
 
 
 async def test_phone_numbers_list_reads_uc025() -> None:
@@ -104,25 +115,35 @@ async def test_phone_number_exposes_phone_number_id_under_its_wire_name() -> Non
 
 async def test_phone_numbers_get_by_id() -> None:
     """phone_numbers.get(id) GETs /phone-numbers/{phoneNumberId}; [PM]'s ``id`` field reads too."""
-    fake = Fake({("GET", f"{PHONES}/5"): respond(200, {"id": 5, "phoneNumber": "+390212345678", "status": "PENDING"})})
+    fake = Fake(
+        {
+            ("GET", f"{PHONES}/5"): respond(
+                200, {"id": 5, "phoneNumber": "+390212345678", "status": "PENDING"}
+            )
+        }
+    )
     async with async_client(fake) as client:
         number = await client.whatsapp.phone_numbers.get(5)
     assert fake.only().path == f"{PHONES}/5"
-    assert number.id == 5 and number.status == "PENDING"
+    assert number.id == 5
+    assert number.status == "PENDING"
 
 
-# -- §3.1.6 WhatsApp templates -----------------------------------------------------------------
+# -- §3.1.6 WhatsApp templates --------------------------------------------------------------------
 
 
 async def test_whatsapp_templates_list_with_filters_reads_data_envelope() -> None:
-    """templates.list(status=, phone_number_id=) sends status, phoneNumberId, limit; reads {data}."""
+    """templates.list(status=, phone_number_id=) sends status and phoneNumberId; reads {data}."""
     fake = Fake({("GET", WA_TEMPLATES): _one_page({"data": [UC003_ITEM]})})
     async with async_client(fake) as client:
-        items = [t async for t in client.whatsapp.templates.list(status="APPROVED", phone_number_id=5)]
+        items = [
+            t async for t in client.whatsapp.templates.list(status="APPROVED", phone_number_id=5)
+        ]
     query = fake.calls[0].query
     assert query["status"] == "APPROVED"
     assert query["phoneNumberId"] == "5"
-    assert query["page"] == "0" and "limit" in query
+    assert query["page"] == "0"
+    assert "limit" in query
     (template,) = items
     assert isinstance(template, qlara.WhatsAppTemplateDetails)
     assert (template.id, template.name, template.language, template.category, template.status) == (
@@ -141,18 +162,27 @@ async def test_whatsapp_templates_list_with_filters_reads_data_envelope() -> Non
 async def test_whatsapp_template_get_and_delete() -> None:
     """templates.get(id) GETs /templates/{id}; delete(id) DELETEs it (204)."""
     fake = Fake(
-        {("GET", f"{WA_TEMPLATES}/42"): respond(200, UC003_ITEM), ("DELETE", f"{WA_TEMPLATES}/42"): respond(204)}
+        {
+            ("GET", f"{WA_TEMPLATES}/42"): respond(200, UC003_ITEM),
+            ("DELETE", f"{WA_TEMPLATES}/42"): respond(204),
+        }
     )
     async with async_client(fake) as client:
         template = await client.whatsapp.templates.get(42)
-        assert await client.whatsapp.templates.delete(42) is None
+        await client.whatsapp.templates.delete(42)
     assert template.status == "APPROVED"
     assert [c.method for c in fake.calls] == ["GET", "DELETE"]
 
 
 async def test_whatsapp_template_create_sends_the_create_dialect() -> None:
     """create POSTs ?phoneNumberId= with name, lang, category, body and the optional fields."""
-    created = {"id": 43, "name": "order_shipped", "language": "it", "category": "UTILITY", "status": "PENDING"}
+    created = {
+        "id": 43,
+        "name": "order_shipped",
+        "language": "it",
+        "category": "UTILITY",
+        "status": "PENDING",
+    }
     fake = Fake({("POST", WA_TEMPLATES): respond(201, created)})
     async with async_client(fake) as client:
         template = await client.whatsapp.templates.create(
@@ -180,7 +210,8 @@ async def test_whatsapp_template_create_sends_the_create_dialect() -> None:
         "placeholderFields": [{"name": "link"}],
         "trackButtonLinks": True,
     }
-    assert template.id == 43 and template.status == "PENDING"
+    assert template.id == 43
+    assert template.status == "PENDING"
 
 
 async def test_whatsapp_template_media_header() -> None:
@@ -204,7 +235,9 @@ async def test_whatsapp_template_media_header() -> None:
 
 async def test_whatsapp_template_update_patches_given_fields() -> None:
     """update(id, ...) PATCHes /templates/{id} with only the given fields."""
-    fake = Fake({("PATCH", f"{WA_TEMPLATES}/42"): respond(200, {**UC003_ITEM, "status": "PENDING"})})
+    fake = Fake(
+        {("PATCH", f"{WA_TEMPLATES}/42"): respond(200, {**UC003_ITEM, "status": "PENDING"})}
+    )
     async with async_client(fake) as client:
         template = await client.whatsapp.templates.update(42, body="Ciao {name}!")
     call = fake.only()
@@ -226,7 +259,9 @@ async def test_whatsapp_template_check_refuses_before_a_send() -> None:
     fake = Fake(
         {
             ("GET", f"{WA_TEMPLATES}/42"): respond(200, UC003_ITEM),
-            ("GET", f"{WA_TEMPLATES}/43"): respond(200, {**UC003_ITEM, "id": 43, "status": "PENDING"}),
+            ("GET", f"{WA_TEMPLATES}/43"): respond(
+                200, {**UC003_ITEM, "id": 43, "status": "PENDING"}
+            ),
         }
     )
     async with async_client(fake) as client:
@@ -236,12 +271,18 @@ async def test_whatsapp_template_check_refuses_before_a_send() -> None:
             await client.whatsapp.templates.check(42, {"1": "only one"})
 
 
-# -- §3.1.7 RCS templates ----------------------------------------------------------------------
+# -- §3.1.7 RCS templates -------------------------------------------------------------------------
 
 
 async def test_rcs_templates_crud_paths_and_bodies() -> None:
     """list GET, get GET /{id}, create POST {name, description, type, body}, update PUT, delete."""
-    stored = {"id": 7, "name": "welcome", "description": "hello", "type": "TEXT", "body": {"text": "Hi {name}"}}
+    stored = {
+        "id": 7,
+        "name": "welcome",
+        "description": "hello",
+        "type": "TEXT",
+        "body": {"text": "Hi {name}"},
+    }
     fake = Fake(
         {
             ("GET", RCS_TEMPLATES): _one_page([stored]),
@@ -258,14 +299,25 @@ async def test_rcs_templates_crud_paths_and_bodies() -> None:
             name="welcome", description="hello", type="TEXT", body=qlara.RcsText(text="Hi {name}")
         )
         updated = await client.rcs.templates.update(
-            7, name="welcome2", description="hello", type="TEXT", body=qlara.RcsText(text="Hi {name}")
+            7,
+            name="welcome2",
+            description="hello",
+            type="TEXT",
+            body=qlara.RcsText(text="Hi {name}"),
         )
-        assert await client.rcs.templates.delete(7) is None
+        await client.rcs.templates.delete(7)
     assert [t.id for t in listed] == [7]
-    assert isinstance(one, qlara.RcsTemplate) and one.type == "TEXT"
-    assert isinstance(one.body, qlara.RcsText) and one.body.text == "Hi {name}"
+    assert isinstance(one, qlara.RcsTemplate)
+    assert one.type == "TEXT"
+    assert isinstance(one.body, qlara.RcsText)
+    assert one.body.text == "Hi {name}"
     post = fake.to("POST", RCS_TEMPLATES)[0]
-    assert post.json == {"name": "welcome", "description": "hello", "type": "TEXT", "body": {"text": "Hi {name}"}}
+    assert post.json == {
+        "name": "welcome",
+        "description": "hello",
+        "type": "TEXT",
+        "body": {"text": "Hi {name}"},
+    }
     assert created.id == 7
     assert fake.to("PUT", f"{RCS_TEMPLATES}/7")[0].json["name"] == "welcome2"
     assert updated.name == "welcome2"
@@ -276,12 +328,24 @@ async def test_rcs_template_create_with_a_dict_card_body() -> None:
     card = {
         "cardOrientation": "VERTICAL",
         "thumbnailAlignment": "LEFT",
-        "card": {"title": "T", "description": "D", "media": {"height": "TALL", "fileUrl": "https://x.example/a.jpg"}},
+        "card": {
+            "title": "T",
+            "description": "D",
+            "media": {"height": "TALL", "fileUrl": "https://x.example/a.jpg"},
+        },
         "fallbackSms": {"sender": "AZIENDA", "text": "fallback"},
     }
-    fake = Fake({("POST", RCS_TEMPLATES): respond(201, {"id": 8, "name": "c", "type": "CARD", "body": card})})
+    fake = Fake(
+        {
+            ("POST", RCS_TEMPLATES): respond(
+                201, {"id": 8, "name": "c", "type": "CARD", "body": card}
+            )
+        }
+    )
     async with async_client(fake) as client:
-        template = await client.rcs.templates.create(name="c", description="card", type="CARD", body=card)
+        template = await client.rcs.templates.create(
+            name="c", description="card", type="CARD", body=card
+        )
     assert fake.only().json["body"] == card
     assert isinstance(template.body, qlara.RcsCard)
 
@@ -292,7 +356,13 @@ async def test_rcs_template_create_with_a_dict_card_body() -> None:
 )
 async def test_rcs_template_update_with_only_the_changed_field() -> None:
     """design §10 ``update(id, ...)``: changing only the description must be possible."""
-    stored = {"id": 7, "name": "welcome", "description": "new", "type": "TEXT", "body": {"text": "Hi"}}
+    stored = {
+        "id": 7,
+        "name": "welcome",
+        "description": "new",
+        "type": "TEXT",
+        "body": {"text": "Hi"},
+    }
     fake = Fake({("PUT", f"{RCS_TEMPLATES}/7"): respond(200, stored)})
     async with async_client(fake) as client:
         updated = await client.rcs.templates.update(7, description="new")  # type: ignore[call-arg]
@@ -300,26 +370,33 @@ async def test_rcs_template_update_with_only_the_changed_field() -> None:
     assert fake.only().json["description"] == "new"
 
 
-# -- §3.1.9 inbound media download --------------------------------------------------------------
+# -- §3.1.9 inbound media download ----------------------------------------------------------------
 
 
 async def test_files_download_bytes_and_to_a_path(tmp_path: Path) -> None:
     """files.download(media_key) GETs /api/files/{mediaKey}: bytes, or the path given as ``to``."""
-    fake = Fake({("GET", f"{API}/files/mk-123"): respond(200, content=b"JPEGDATA", headers={"Content-Type": "image/jpeg"})})
+    fake = Fake(
+        {
+            ("GET", f"{API}/files/mk-123"): respond(
+                200, content=b"JPEGDATA", headers={"Content-Type": "image/jpeg"}
+            )
+        }
+    )
     target = tmp_path / "in.jpg"
     async with async_client(fake) as client:
         data = await client.files.download("mk-123")
         saved = await client.files.download("mk-123", to=target)
     assert data == b"JPEGDATA"
-    assert Path(saved) == target and target.read_bytes() == b"JPEGDATA"
+    assert Path(saved) == target
+    assert target.read_bytes() == b"JPEGDATA"
     assert all(c.headers["x-api-key"] == "k" * 32 for c in fake.calls)
 
 
-# -- §3.2.8 media library -----------------------------------------------------------------------
+# -- §3.2.8 media library -------------------------------------------------------------------------
 
 
 async def test_media_upload_multipart_fields_and_uc015_answer(tmp_path: Path) -> None:
-    """media.upload(file, name=, description=, folder_id=) sends multipart file/name/description/folderId."""
+    """media.upload(file, name=, description=, folder_id=) sends those multipart fields."""
     path = tmp_path / "logo.png"
     path.write_bytes(PNG)
     fake = Fake({("POST", MEDIA): respond(200, UC015)})
@@ -328,8 +405,13 @@ async def test_media_upload_multipart_fields_and_uc015_answer(tmp_path: Path) ->
     call = fake.only()
     assert call.headers["content-type"].startswith("multipart/form-data")
     content = call.content
-    assert b'name="file"' in content and b'filename="logo.png"' in content
-    for field, value in ((b"name", b"logo"), (b"description", b"Company logo"), (b"folderId", b"3")):
+    assert b'name="file"' in content
+    assert b'filename="logo.png"' in content
+    for field, value in (
+        (b"name", b"logo"),
+        (b"description", b"Company logo"),
+        (b"folderId", b"3"),
+    ):
         assert b'name="' + field + b'"\r\n\r\n' + value in content
     assert isinstance(item, qlara.MediaItem)
     assert item.id == "med_abc123"
@@ -362,10 +444,12 @@ async def test_media_item_exposes_media_id_under_its_wire_name() -> None:
 
 async def test_media_list_and_delete() -> None:
     """media.list() GETs /media (pages); media.delete(id) DELETEs /media/{id} (204)."""
-    fake = Fake({("GET", MEDIA): _one_page([UC015]), ("DELETE", f"{MEDIA}/med_abc123"): respond(204)})
+    fake = Fake(
+        {("GET", MEDIA): _one_page([UC015]), ("DELETE", f"{MEDIA}/med_abc123"): respond(204)}
+    )
     async with async_client(fake) as client:
         items = [m async for m in client.media.list()]
-        assert await client.media.delete("med_abc123") is None
+        await client.media.delete("med_abc123")
     assert [m.id for m in items] == ["med_abc123"]
     assert fake.calls[-1].method == "DELETE"
 
@@ -407,14 +491,22 @@ async def test_inbox_list_query_names() -> None:
     assert query["orderBy"] == "-lastMessageDate"
     (chat,) = chats
     assert isinstance(chat, qlara.Conversation)
-    assert chat.id == "chat-1" and chat.unread_count == 2
+    assert chat.id == "chat-1"
+    assert chat.unread_count == 2
     assert chat.channel is qlara.Channel.WHATSAPP
-    assert chat.assignee is not None and chat.assignee.id == 7
+    assert chat.assignee is not None
+    assert chat.assignee.id == 7
 
 
 async def test_inbox_get_and_messages_range() -> None:
     """inbox.get(chat_id) GETs /{chatId}; messages(chat_id, id_from=, id_to=) sends idFrom/idTo."""
-    message = {"id": 11, "direction": "INBOUND", "timestamp": "2026-04-09T10:30:00Z", "content": {"text": "hi"}, "status": "READ"}
+    message = {
+        "id": 11,
+        "direction": "INBOUND",
+        "timestamp": "2026-04-09T10:30:00Z",
+        "content": {"text": "hi"},
+        "status": "READ",
+    }
     fake = Fake(
         {
             ("GET", f"{INBOX}/chat-1"): respond(200, CONVERSATION),
@@ -429,7 +521,9 @@ async def test_inbox_get_and_messages_range() -> None:
     assert (query["idFrom"], query["idTo"]) == ("10", "20")
     (item,) = messages
     assert isinstance(item, qlara.InboxMessage)
-    assert item.id == 11 and item.direction == "INBOUND" and item.text == "hi"
+    assert item.id == 11
+    assert item.direction == "INBOUND"
+    assert item.text == "hi"
 
 
 async def test_inbox_reply_202_and_state_changes() -> None:
@@ -454,7 +548,8 @@ async def test_inbox_reply_202_and_state_changes() -> None:
     assert isinstance(reply, qlara.InboxReply)
     first = fake.calls[0]
     assert first.json is not None
-    assert "chat-1" in first.json.values() and "Grazie!" in first.json.values()
+    assert "chat-1" in first.json.values()
+    assert "Grazie!" in first.json.values()
     assert [(c.method, c.path.rsplit("/", 1)[-1]) for c in fake.calls[1:]] == [
         ("PATCH", "read"),
         ("PATCH", "archive"),
@@ -477,14 +572,18 @@ async def test_inbox_assignable_users() -> None:
 
 
 async def test_inbox_assign_404_and_assignable_users_502_retry() -> None:
-    """A 404 on assign is NotFoundError; a 502 on assignable-users (documented: retry) is retried."""
+    """A 404 on assign is NotFoundError; a 502 on assignable-users (doc: retry) is retried."""
     fake = Fake(
         {
-            ("POST", f"{INBOX}/chat-9/assignee"): respond(404, {"status": 404, "message": "no chat"}),
+            ("POST", f"{INBOX}/chat-9/assignee"): respond(
+                404, {"status": 404, "message": "no chat"}
+            ),
             ("GET", f"{INBOX}/assignable-users"): [respond(502, {"status": 502}), respond(200, [])],
         }
     )
-    async with async_client(fake, retry_policy=qlara.RetryPolicy(initial_backoff=0, max_backoff=0)) as client:
+    async with async_client(
+        fake, retry_policy=qlara.RetryPolicy(initial_backoff=0, max_backoff=0)
+    ) as client:
         with pytest.raises(qlara.NotFoundError):
             await client.inbox.assign("chat-9", 7)
         assert [u async for u in client.inbox.assignable_users()] == []
@@ -492,11 +591,17 @@ async def test_inbox_assign_404_and_assignable_users_502_retry() -> None:
 
 def test_sync_channel_calls() -> None:
     """The blocking client lists phone numbers and uploads media the same way."""
-    fake = Fake({("GET", PHONES): _one_page({"phoneNumbers": [UC025_ITEM]}), ("POST", MEDIA): respond(200, UC015)})
+    fake = Fake(
+        {
+            ("GET", PHONES): _one_page({"phoneNumbers": [UC025_ITEM]}),
+            ("POST", MEDIA): respond(200, UC015),
+        }
+    )
     with sync_client(fake) as client:
         numbers = list(client.whatsapp.phone_numbers.list())
         page = client.whatsapp.phone_numbers.list().first_page()
         item = client.media.upload(PNG, name="logo.png")
     assert [n.id for n in numbers] == ["waba-num-001"]
-    assert isinstance(page, qlara.Page) and page.items[0].id == "waba-num-001"
+    assert isinstance(page, qlara.Page)
+    assert page.items[0].id == "waba-num-001"
     assert item.id == "med_abc123"

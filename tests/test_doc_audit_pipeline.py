@@ -80,7 +80,7 @@ async def _send(client: qlara.AsyncQlara, message_id: str | None = None) -> qlar
     return await client.sms.send(destination=DEST, body="Hi", sender="Qlara", message_id=message_id)
 
 
-# -- §4: what is retried, for a send (POST) ---------------------------------------------------
+# -- §4: what is retried, for a send (POST) -------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -147,7 +147,9 @@ async def test_retry_ambiguous_sends_opts_into_at_least_once() -> None:
 
 async def test_non_send_post_follows_the_send_rules() -> None:
     """A POST that is not a send (contacts.create) is not repeated after a 500."""
-    fake = Fake({("POST", f"{GW}/contacts"): [respond(500, {"status": 500}), respond(201, CONTACT)]})
+    fake = Fake(
+        {("POST", f"{GW}/contacts"): [respond(500, {"status": 500}), respond(201, CONTACT)]}
+    )
     async with async_client(fake, retry_policy=fast_retries()) as client:
         with pytest.raises(qlara.APIError):
             await client.contacts.create(phone_number=DEST)
@@ -215,6 +217,16 @@ async def test_max_retries_is_shared_by_every_cause() -> None:
     assert caught.value.status_code == 500
 
 
+async def test_send_connection_failure_carries_the_message_id() -> None:
+    """A send that cannot connect, retries spent: APIConnectionError with the sent message_id."""
+    fake = Fake({("POST", SMS_PATH): _raise(_connect_error)})
+    async with async_client(fake, max_retries=1, retry_policy=fast_retries()) as client:
+        with pytest.raises(qlara.APIConnectionError) as caught:
+            await _send(client, message_id="mid-c")
+    assert caught.value.message_id == "mid-c"
+    assert [c.json["messageId"] for c in fake.calls] == ["mid-c", "mid-c"]
+
+
 async def test_connection_failures_after_retries_are_connection_errors() -> None:
     """Exhausted connect failures raise APIConnectionError; timeouts raise APITimeoutError."""
     fake = Fake({("GET", CONTACT_PATH): _raise(_connect_error)})
@@ -229,12 +241,14 @@ async def test_connection_failures_after_retries_are_connection_errors() -> None
     assert isinstance(caught.value, qlara.APIConnectionError)
 
 
-# -- §4: 429 and its wait --------------------------------------------------------------------------
+# -- §4: 429 and its wait -------------------------------------------------------------------------
 
 
 async def test_429_waits_the_documented_retry_after_body_field() -> None:
     """The 429 body's ``retryAfter`` (seconds) is waited before the retry."""
-    fake = Fake({("POST", SMS_PATH): [respond(429, {**RATE_LIMITED, "retryAfter": 0.3}), _accepted]})
+    fake = Fake(
+        {("POST", SMS_PATH): [respond(429, {**RATE_LIMITED, "retryAfter": 0.3}), _accepted]}
+    )
     async with async_client(fake, retry_policy=fast_retries()) as client:
         started = anyio.current_time()
         await _send(client)
@@ -245,7 +259,9 @@ async def test_429_waits_the_documented_retry_after_body_field() -> None:
 
 async def test_429_waits_a_retry_after_header() -> None:
     """A standard ``Retry-After`` header (no body field) is honoured as well."""
-    limited = respond(429, {"status": 429, "error": "Too Many Requests"}, headers={"Retry-After": "0.3"})
+    limited = respond(
+        429, {"status": 429, "error": "Too Many Requests"}, headers={"Retry-After": "0.3"}
+    )
     fake = Fake({("GET", CONTACT_PATH): [limited, respond(200, CONTACT)]})
     async with async_client(fake, retry_policy=fast_retries()) as client:
         started = anyio.current_time()
@@ -295,7 +311,12 @@ async def test_a_429_pauses_the_whole_clients_rate_limiter() -> None:
         arrivals["other"] = anyio.current_time()
         return httpx.Response(200, json=CONTACT)
 
-    fake = Fake({("GET", f"{GW}/contacts/1"): [limited, respond(200, CONTACT)], ("GET", CONTACT_PATH): other})
+    fake = Fake(
+        {
+            ("GET", f"{GW}/contacts/1"): [limited, respond(200, CONTACT)],
+            ("GET", CONTACT_PATH): other,
+        }
+    )
     async with async_client(
         fake, rate_limit=qlara.RateLimit.production(), retry_policy=fast_retries()
     ) as client:
@@ -319,7 +340,7 @@ def test_retry_policy_defaults_match_the_design() -> None:
     assert policy.retry_ambiguous_sends is False
 
 
-# -- §5: the error tree ----------------------------------------------------------------------------
+# -- §5: the error tree ---------------------------------------------------------------------------
 
 
 def test_error_tree_matches_design_section_5() -> None:
@@ -348,7 +369,13 @@ def test_error_tree_matches_design_section_5() -> None:
 
 async def test_404_on_a_get_is_not_found_with_platform_message() -> None:
     """A 404 (Spring-style body) is NotFoundError with the body's message."""
-    fake = Fake({("GET", CONTACT_PATH): respond(404, {"status": 404, "error": "Not Found", "message": "Contact not found"})})
+    fake = Fake(
+        {
+            ("GET", CONTACT_PATH): respond(
+                404, {"status": 404, "error": "Not Found", "message": "Contact not found"}
+            )
+        }
+    )
     async with async_client(fake) as client:
         with pytest.raises(qlara.NotFoundError) as caught:
             await client.contacts.get(5)
@@ -384,7 +411,7 @@ async def test_malformed_send_answer_is_outcome_unknown() -> None:
     assert caught.value.message_id == "mid-3"
 
 
-# -- §2: construction ------------------------------------------------------------------------------
+# -- §2: construction -----------------------------------------------------------------------------
 
 
 def test_missing_key_is_a_configuration_error(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -493,7 +520,7 @@ async def test_injected_http_client_gets_our_url_and_auth_and_is_not_closed() ->
     await injected.aclose()
 
 
-# -- §2/§14: with_options --------------------------------------------------------------------------
+# -- §2/§14: with_options -------------------------------------------------------------------------
 
 
 async def test_with_options_copy_shares_the_pool_and_changes_retries() -> None:
@@ -527,15 +554,20 @@ async def test_with_options_auth_sends_basic() -> None:
     assert "x-api-key" not in call.headers
 
 
-# -- §9: the escape hatch --------------------------------------------------------------------------
+# -- §9: the escape hatch -------------------------------------------------------------------------
 
 
 async def test_request_escape_hatch_returns_raw_response() -> None:
     """client.request(method, path, params=, json=) goes through the pipeline; RawResponse back."""
-    fake = Fake({("POST", f"{GW}/contacts"): respond(201, CONTACT, headers={"X-RateLimit-Remaining": "9"})})
+    fake = Fake(
+        {("POST", f"{GW}/contacts"): respond(201, CONTACT, headers={"X-RateLimit-Remaining": "9"})}
+    )
     async with async_client(fake) as client:
         raw = await client.request(
-            "POST", "/partner-gateway/v1/contacts", params={"dryRun": True}, json={"phoneNumber": DEST}
+            "POST",
+            "/partner-gateway/v1/contacts",
+            params={"dryRun": True},
+            json={"phoneNumber": DEST},
         )
     assert isinstance(raw, qlara.RawResponse)
     assert raw.status_code == 201
@@ -578,8 +610,10 @@ async def test_request_escape_hatch_multipart() -> None:
     assert raw.json() == {"mediaId": "med_1"}
     call = fake.only()
     assert call.headers["content-type"].startswith("multipart/form-data")
-    assert b'name="file"' in call.content and b'filename="a.png"' in call.content
-    assert b'name="name"' in call.content and b"logo" in call.content
+    assert b'name="file"' in call.content
+    assert b'filename="a.png"' in call.content
+    assert b'name="name"' in call.content
+    assert b"logo" in call.content
     assert call.headers["x-a"] == "b"
 
 
@@ -588,5 +622,6 @@ def test_sync_request_escape_hatch() -> None:
     fake = Fake({("GET", f"{GW}/contacts"): respond(200, [CONTACT])})
     with sync_client(fake) as client:
         raw = client.request("GET", "/partner-gateway/v1/contacts", params={"limit": 5})
-    assert raw.status_code == 200 and raw.json() == [CONTACT]
+    assert raw.status_code == 200
+    assert raw.json() == [CONTACT]
     assert fake.only().query == {"limit": "5"}

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 import qlara
-from tests.test_doc_audit_support import MS, Fake, async_client, respond, sync_client
+from tests.test_doc_audit_support import MS, Fake, Route, async_client, respond, sync_client
 
 DEST = "+393401234567"
 SMS_PATH = f"{MS}/sms/send"
@@ -22,7 +22,7 @@ UC001 = {
 }
 
 
-def _echo(channel: str, status: int = 200) -> object:
+def _echo(channel: str, status: int = 200) -> Route:
     """The documented NEW answer, echoing the messageId the SDK sent."""
     import json
 
@@ -35,7 +35,9 @@ def _echo(channel: str, status: int = 200) -> object:
             json={
                 "messageId": sent.get("messageId"),
                 "simulation": sent.get("simulation", False),
-                "results": {channel: {"accepted": True, "unicode": False, "parts": 1, "reasons": []}},
+                "results": {
+                    channel: {"accepted": True, "unicode": False, "parts": 1, "reasons": []}
+                },
             },
         )
 
@@ -63,13 +65,16 @@ async def test_sms_send_posts_documented_body_and_reads_uc001_answer() -> None:
     assert result.accepted is True
 
 
-@pytest.mark.xfail(strict=True, reason="ChannelResult.reasons is a tuple: == [] (the doc's value) is False")
+@pytest.mark.xfail(
+    strict=True, reason="ChannelResult.reasons is a tuple: == [] (the doc's value) is False"
+)
 async def test_sms_send_reasons_compare_equal_to_the_documented_empty_array() -> None:
     """UC-001 answers ``"reasons": []``; a user compares ``reasons == []``."""
     fake = Fake({("POST", SMS_PATH): respond(200, UC001)})
     async with async_client(fake) as client:
         result = await client.sms.send(destination=DEST, body="Hi", sender="Qlara")
-    assert result.results[qlara.Channel.SMS].reasons == []
+    reasons: object = result.results[qlara.Channel.SMS].reasons
+    assert reasons == []
 
 
 async def test_sms_send_every_documented_field_in_camel_case() -> None:
@@ -189,7 +194,9 @@ async def test_sms_send_400_error_carries_every_documented_attribute() -> None:
         (409, qlara.ConflictError),
     ],
 )
-async def test_send_status_errors_map_to_the_design_tree(status: int, kind: type) -> None:
+async def test_send_status_errors_map_to_the_design_tree(
+    status: int, kind: type[qlara.APIStatusError]
+) -> None:
     """Each documented error status maps to its class of design §5, never retried."""
     fake = Fake({("POST", SMS_PATH): respond(status, {"status": status, "message": "no"})})
     async with async_client(fake) as client:
@@ -280,7 +287,8 @@ async def test_rcs_send_card_follows_the_documented_card_body() -> None:
     chips = inner["card"]["suggestions"]
     assert chips[0] == {"type": "url", "text": "Open", "url": {"url": "https://example.com"}}
     assert chips[1] == {"type": "dial", "text": "Call", "dial": {"phoneNumber": DEST}}
-    assert chips[2]["type"] == "reply" and chips[2]["text"] == "Yes"
+    assert chips[2]["type"] == "reply"
+    assert chips[2]["text"] == "Yes"
     assert inner["fallbackSms"] == {"sender": "AZIENDA", "text": "fallback"}
 
 
@@ -343,7 +351,9 @@ async def test_whatsapp_send_string_phone_number_id_and_named_template() -> None
     fake = Fake({("POST", WA_PATH): _echo("whatsapp")})
     template = qlara.WhatsAppTemplate(name="order_shipped", language="it", parameters=["Ada"])
     async with async_client(fake) as client:
-        await client.whatsapp.send(destination=DEST, phone_number_id="waba-num-001", template=template)
+        await client.whatsapp.send(
+            destination=DEST, phone_number_id="waba-num-001", template=template
+        )
     body = fake.only().json
     assert body["phoneNumberId"] == "waba-num-001"
     assert body["template"] == {"name": "order_shipped", "language": "it", "parameters": ["Ada"]}
@@ -384,7 +394,7 @@ async def test_client_send_dispatches_each_message_to_its_channel() -> None:
             ("POST", WA_PATH): _echo("whatsapp"),
         }
     )
-    messages = [
+    messages: list[qlara.SmsMessage | qlara.RcsMessage | qlara.WhatsAppMessage] = [
         qlara.SmsMessage(destination=DEST, body="a", sender="Qlara"),
         qlara.RcsMessage(destination=DEST, agent_id=10, body=qlara.RcsText(text="b")),
         qlara.WhatsAppMessage(
@@ -422,6 +432,8 @@ def test_sync_client_sends_the_same_request() -> None:
     with sync_client(fake) as client:
         result = client.sms.send(destination=DEST, body="Hi", sender="Qlara")
     body = fake.only().json
-    assert body["destination"] == DEST and body["sender"] == "Qlara" and body["body"] == "Hi"
+    assert body["destination"] == DEST
+    assert body["sender"] == "Qlara"
+    assert body["body"] == "Hi"
     assert result.results[qlara.Channel.SMS].parts == 1
     assert result.message_id == body["messageId"]

@@ -25,6 +25,7 @@ __all__ = [
     "GW_INVERTED",
     "KEY",
     "MS",
+    "Route",
     "Call",
     "Fake",
     "async_client",

@@ -28,7 +28,7 @@ UC008 = {
 }
 
 
-# -- §3.2.1 single status ----------------------------------------------------------------------
+# -- §3.2.1 single status -------------------------------------------------------------------------
 
 
 async def test_status_gets_the_documented_path_with_channel() -> None:
@@ -62,7 +62,9 @@ async def test_status_reads_the_overview_example_without_an_id() -> None:
 @pytest.mark.parametrize("value", ["SENT", "DELIVERED", "RECEIVED", "ERROR", "EXPIRED", "UNKNOWN"])
 async def test_status_reads_every_documented_enum_value(value: str) -> None:
     """Each documented deliveryStatus value maps onto the DeliveryStatus member of that name."""
-    fake = Fake({("GET", f"{STATUS}/m"): respond(200, {"customerMessageId": "m", "deliveryStatus": value})})
+    fake = Fake(
+        {("GET", f"{STATUS}/m"): respond(200, {"customerMessageId": "m", "deliveryStatus": value})}
+    )
     async with async_client(fake) as client:
         status = await client.messages.status("m", channel="RCS")
     assert status.status is qlara.DeliveryStatus[value]
@@ -70,7 +72,13 @@ async def test_status_reads_every_documented_enum_value(value: str) -> None:
 
 async def test_status_reads_a_new_enum_value_as_unknown() -> None:
     """A status value the SDK does not know is UNKNOWN, never a crash (§6)."""
-    fake = Fake({("GET", f"{STATUS}/m"): respond(200, {"customerMessageId": "m", "deliveryStatus": "QUEUED"})})
+    fake = Fake(
+        {
+            ("GET", f"{STATUS}/m"): respond(
+                200, {"customerMessageId": "m", "deliveryStatus": "QUEUED"}
+            )
+        }
+    )
     async with async_client(fake) as client:
         status = await client.messages.status("m", channel="SMS")
     assert status.status is qlara.DeliveryStatus.UNKNOWN
@@ -84,7 +92,7 @@ async def test_status_wrong_channel_404_is_not_found() -> None:
             await client.messages.status("m", channel="SMS")
 
 
-# -- §3.2.1 batch status -----------------------------------------------------------------------
+# -- §3.2.1 batch status --------------------------------------------------------------------------
 
 
 async def test_statuses_sends_ids_comma_separated_and_reads_the_array() -> None:
@@ -117,7 +125,9 @@ async def test_statuses_chunks_long_id_lists() -> None:
 
     def route(request: httpx.Request) -> httpx.Response:
         ids = dict(httpx.QueryParams(request.url.query))["ids"].split(",")
-        return httpx.Response(200, json=[{"customerMessageId": i, "deliveryStatus": "SENT"} for i in ids])
+        return httpx.Response(
+            200, json=[{"customerMessageId": i, "deliveryStatus": "SENT"} for i in ids]
+        )
 
     fake = Fake({("GET", STATUS): route})
     wanted = [f"id-{n:04d}" for n in range(1000)]
@@ -130,11 +140,28 @@ async def test_statuses_chunks_long_id_lists() -> None:
     assert sorted(s.customer_message_id for s in found) == wanted
 
 
-# -- §3.2.2 history and export -----------------------------------------------------------------
+async def test_statuses_splits_a_batch_answered_414() -> None:
+    """A proxy's 414 (query too long) splits the batch rather than failing it."""
+
+    def route(request: httpx.Request) -> httpx.Response:
+        ids = dict(httpx.QueryParams(request.url.query))["ids"].split(",")
+        if len(ids) > 2:
+            return httpx.Response(414, text="URI Too Long")
+        return httpx.Response(
+            200, json=[{"customerMessageId": i, "deliveryStatus": "SENT"} for i in ids]
+        )
+
+    fake = Fake({("GET", STATUS): route})
+    async with async_client(fake) as client:
+        found = await client.messages.statuses(["a", "b", "c", "d", "e"], channel="SMS")
+    assert [s.customer_message_id for s in found] == ["a", "b", "c", "d", "e"]
+
+
+# -- §3.2.2 history and export --------------------------------------------------------------------
 
 
 async def test_history_query_names_and_reference_array_shape() -> None:
-    """history sends channel, from, to (with offsets), status, page (0-based), limit; reads arrays."""
+    """history sends channel, from, to (with offsets), status, 0-based page, limit; reads arrays."""
     item = {"customerMessageId": "m1", "deliveryStatus": "DELIVERED", "channel": "SMS"}
 
     def route(request: httpx.Request) -> httpx.Response:
@@ -171,14 +198,17 @@ async def test_history_accepts_uc019_date_only_bounds() -> None:
     fake = Fake({("GET", HISTORY): respond(200, {"messages": []})})
     async with async_client(fake) as client:
         page = await client.messages.history(
-            channel="SMS", from_=date(2026, 4, 1), to=date(2026, 4, 30)  # type: ignore[arg-type]
+            channel="SMS",
+            from_=date(2026, 4, 1),  # type: ignore[arg-type]
+            to=date(2026, 4, 30),  # type: ignore[arg-type]
         ).first_page()
     assert page.items == ()
     assert fake.only().query["from"].startswith("2026-04-01")
 
 
 @pytest.mark.xfail(
-    strict=True, reason="history raises ValidationError for from > to; the doc answers an empty list"
+    strict=True,
+    reason="history raises ValidationError for from > to; the doc answers an empty list",
 )
 async def test_history_from_after_to_is_an_empty_listing() -> None:
     """The reference: ``from > to`` returns an empty list (not an error)."""
@@ -221,7 +251,10 @@ async def test_history_reads_the_uc019_messages_wrapper() -> None:
 async def test_history_walks_pages_until_the_platform_runs_out() -> None:
     """``async for`` fetches page 0, 1, 2... lazily and stops at the empty page."""
     pages = {
-        0: [{"customerMessageId": "a", "deliveryStatus": "SENT"}, {"customerMessageId": "b", "deliveryStatus": "SENT"}],
+        0: [
+            {"customerMessageId": "a", "deliveryStatus": "SENT"},
+            {"customerMessageId": "b", "deliveryStatus": "SENT"},
+        ],
         1: [{"customerMessageId": "c", "deliveryStatus": "SENT"}],
     }
 
@@ -231,7 +264,10 @@ async def test_history_walks_pages_until_the_platform_runs_out() -> None:
 
     fake = Fake({("GET", HISTORY): route})
     async with async_client(fake) as client:
-        ids = [m.customer_message_id async for m in client.messages.history(channel="RCS", from_=FROM, to=TO, limit=2)]
+        ids = [
+            m.customer_message_id
+            async for m in client.messages.history(channel="RCS", from_=FROM, to=TO, limit=2)
+        ]
     assert ids == ["a", "b", "c"]
     assert [c.query["page"] for c in fake.calls][:2] == ["0", "1"]
 
@@ -253,10 +289,12 @@ async def test_history_reads_a_spring_page() -> None:
 
 
 async def test_export_history_posts_the_documented_body_and_accepts_202() -> None:
-    """POST /messages/history/export with startDateTime/endDateTime (+sender/recipient), 202 empty."""
+    """POST /messages/history/export: startDateTime, endDateTime, sender, recipient; a bare 202."""
     fake = Fake({("POST", f"{HISTORY}/export"): respond(202)})
     async with async_client(fake) as client:
-        job = await client.messages.export_history(start=FROM, end=TO, sender="Qlara", recipient=DEST)
+        job = await client.messages.export_history(
+            start=FROM, end=TO, sender="Qlara", recipient=DEST
+        )
     body = fake.only().json
     assert datetime.fromisoformat(body["startDateTime"]) == FROM
     assert datetime.fromisoformat(body["endDateTime"]) == TO
@@ -265,7 +303,7 @@ async def test_export_history_posts_the_documented_body_and_accepts_202() -> Non
     assert isinstance(job, qlara.ExportJob)
 
 
-# -- §3.2.3 webhook configuration --------------------------------------------------------------
+# -- §3.2.3 webhook configuration -----------------------------------------------------------------
 
 
 async def test_webhook_create_posts_callback_url_and_reads_uc008() -> None:
@@ -294,7 +332,9 @@ async def test_webhook_set_creates_or_updates_on_409() -> None:
     fake = Fake(
         {
             ("POST", WEBHOOK): respond(409, {"status": 409, "message": "already configured"}),
-            ("PUT", WEBHOOK): respond(200, {**UC008, "callbackUrl": "https://hooks.example.com/new"}),
+            ("PUT", WEBHOOK): respond(
+                200, {**UC008, "callbackUrl": "https://hooks.example.com/new"}
+            ),
         }
     )
     async with async_client(fake) as client:
@@ -311,7 +351,8 @@ async def test_webhook_set_creates_when_none_exists() -> None:
     fake = Fake({("POST", WEBHOOK): respond(201, UC008)})
     async with async_client(fake) as client:
         config = await client.webhooks.set("https://hooks.example.com/qlara")
-    assert len(fake.calls) == 1 and config.id == "wh-7f8a9b0c"
+    assert len(fake.calls) == 1
+    assert config.id == "wh-7f8a9b0c"
 
 
 async def test_webhook_get_update_delete() -> None:
@@ -326,8 +367,9 @@ async def test_webhook_get_update_delete() -> None:
     async with async_client(fake) as client:
         current = await client.webhooks.get()
         updated = await client.webhooks.update("https://hooks.example.com/v2")
-        assert await client.webhooks.delete() is None
-    assert current is not None and current.callback_url == "https://hooks.example.com/qlara"
+        await client.webhooks.delete()
+    assert current is not None
+    assert current.callback_url == "https://hooks.example.com/qlara"
     assert updated.callback_url == "https://hooks.example.com/v2"
     assert [c.method for c in fake.calls] == ["GET", "PUT", "DELETE"]
     assert fake.calls[1].json == {"callbackUrl": "https://hooks.example.com/v2"}
@@ -349,7 +391,9 @@ def test_sync_webhooks_and_status() -> None:
     fake = Fake(
         {
             ("POST", WEBHOOK): respond(201, UC008),
-            ("GET", f"{STATUS}/m"): respond(200, {"customerMessageId": "m", "deliveryStatus": "SENT"}),
+            ("GET", f"{STATUS}/m"): respond(
+                200, {"customerMessageId": "m", "deliveryStatus": "SENT"}
+            ),
         }
     )
     with sync_client(fake) as client:
@@ -357,7 +401,7 @@ def test_sync_webhooks_and_status() -> None:
         assert client.messages.status("m", channel="SMS").status is qlara.DeliveryStatus.SENT
 
 
-# -- §6 webhooks.parse on every documented payload ---------------------------------------------
+# -- §6 webhooks.parse on every documented payload ------------------------------------------------
 
 
 def test_parse_guide_delivery_payload() -> None:
@@ -388,15 +432,30 @@ def test_parse_guide_delivery_payload() -> None:
 def test_parse_guide_read_and_inbound_payloads() -> None:
     """The guide's READ and INBOUND payloads become ReadEvent and InboundEvent."""
     read = qlara.webhooks.parse(
-        {"eventType": "READ", "messageId": "m1", "destination": DEST, "channel": "WHATSAPP", "timestamp": "2026-04-09T10:31:00Z"}
+        {
+            "eventType": "READ",
+            "messageId": "m1",
+            "destination": DEST,
+            "channel": "WHATSAPP",
+            "timestamp": "2026-04-09T10:31:00Z",
+        }
     )
     assert isinstance(read, ReadEvent)
-    assert read.channel is qlara.Channel.WHATSAPP and read.message_id == "m1"
-    assert read.timestamp is not None and read.timestamp.tzinfo is not None
+    assert read.channel is qlara.Channel.WHATSAPP
+    assert read.message_id == "m1"
+    assert read.timestamp is not None
+    assert read.timestamp.tzinfo is not None
     inbound = qlara.webhooks.parse(
         json.dumps(
-            {"eventType": "INBOUND", "source": DEST, "destination": "+390212345678", "text": "STOP",
-             "channel": "WHATSAPP", "messageType": "TEXT", "timestamp": "2026-04-09T10:32:00Z"}
+            {
+                "eventType": "INBOUND",
+                "source": DEST,
+                "destination": "+390212345678",
+                "text": "STOP",
+                "channel": "WHATSAPP",
+                "messageType": "TEXT",
+                "timestamp": "2026-04-09T10:32:00Z",
+            }
         )
     )
     assert isinstance(inbound, InboundEvent)
@@ -406,7 +465,8 @@ def test_parse_guide_read_and_inbound_payloads() -> None:
         "STOP",
         "TEXT",
     )
-    assert inbound.message_id is None and inbound.media_key is None
+    assert inbound.message_id is None
+    assert inbound.media_key is None
 
 
 def test_parse_sms_reference_delivery_payload() -> None:
@@ -436,19 +496,41 @@ def test_parse_sms_reference_delivery_payload() -> None:
 def test_parse_rcs_reference_payloads() -> None:
     """The RCS reference: eventDate / receivedDate as the timestamp, mediaKey on inbound media."""
     delivery = qlara.webhooks.parse(
-        {"channel": "RCS", "eventType": "DELIVERY", "messageId": "r1", "destination": DEST,
-         "statusCode": 3, "description": "Delivered", "eventDate": "2026-04-09T10:30:00Z"}
+        {
+            "channel": "RCS",
+            "eventType": "DELIVERY",
+            "messageId": "r1",
+            "destination": DEST,
+            "statusCode": 3,
+            "description": "Delivered",
+            "eventDate": "2026-04-09T10:30:00Z",
+        }
     )
     assert isinstance(delivery, DeliveryEvent)
     assert delivery.status is qlara.DeliveryStatus.DELIVERED
     assert delivery.timestamp == datetime(2026, 4, 9, 10, 30, tzinfo=timezone.utc)
     read = qlara.webhooks.parse(
-        {"channel": "RCS", "eventType": "READ", "messageId": "r1", "destination": DEST, "eventDate": "2026-04-09T10:31:00Z"}
+        {
+            "channel": "RCS",
+            "eventType": "READ",
+            "messageId": "r1",
+            "destination": DEST,
+            "eventDate": "2026-04-09T10:31:00Z",
+        }
     )
-    assert isinstance(read, ReadEvent) and read.timestamp is not None
+    assert isinstance(read, ReadEvent)
+    assert read.timestamp is not None
     inbound = qlara.webhooks.parse(
-        {"channel": "RCS", "eventType": "INBOUND", "messageId": "r2", "source": DEST, "destination": "agent-10",
-         "receivedDate": "2026-04-09T10:32:00Z", "messageType": "IMAGE", "mediaKey": "mk-123"}
+        {
+            "channel": "RCS",
+            "eventType": "INBOUND",
+            "messageId": "r2",
+            "source": DEST,
+            "destination": "agent-10",
+            "receivedDate": "2026-04-09T10:32:00Z",
+            "messageType": "IMAGE",
+            "mediaKey": "mk-123",
+        }
     )
     assert isinstance(inbound, InboundEvent)
     assert inbound.message_type == "IMAGE"
@@ -458,46 +540,66 @@ def test_parse_rcs_reference_payloads() -> None:
 
 
 def test_parse_older_status_string_payload() -> None:
-    """The OLD payload (status string, phoneNumber, lower-case channel, error) is a DeliveryEvent."""
+    """The OLD payload (status string, phoneNumber, lower-case channel, error): DeliveryEvent."""
     for status in ("SENT", "DELIVERED", "ERROR", "EXPIRED"):
         event = qlara.webhooks.parse(
-            {"messageId": "m", "customerMessageId": "c", "phoneNumber": DEST, "status": status,
-             "timestamp": "2026-04-09T10:30:00Z", "channel": "whatsapp", "error": None}
+            {
+                "messageId": "m",
+                "customerMessageId": "c",
+                "phoneNumber": DEST,
+                "status": status,
+                "timestamp": "2026-04-09T10:30:00Z",
+                "channel": "whatsapp",
+                "error": None,
+            }
         )
         assert isinstance(event, DeliveryEvent)
         assert event.status is qlara.DeliveryStatus[status]
         assert event.channel is qlara.Channel.WHATSAPP
         assert event.destination == DEST
     failed = qlara.webhooks.parse(
-        {"messageId": "m", "phoneNumber": DEST, "status": "ERROR", "channel": "sms", "error": "Invalid number",
-         "timestamp": "2026-04-09T10:30:00Z"}
+        {
+            "messageId": "m",
+            "phoneNumber": DEST,
+            "status": "ERROR",
+            "channel": "sms",
+            "error": "Invalid number",
+            "timestamp": "2026-04-09T10:30:00Z",
+        }
     )
-    assert isinstance(failed, DeliveryEvent) and failed.description == "Invalid number"
+    assert isinstance(failed, DeliveryEvent)
+    assert failed.description == "Invalid number"
 
 
 def test_parse_uc009_inbound_with_event_key() -> None:
     """UC-009's inbound (``channel`` first, cut off at ``event...``) still reads as INBOUND."""
-    event = qlara.webhooks.parse({"channel": "WHATSAPP", "eventType": "INBOUND", "source": DEST, "text": "hi"})
-    assert isinstance(event, InboundEvent) and event.text == "hi"
+    event = qlara.webhooks.parse(
+        {"channel": "WHATSAPP", "eventType": "INBOUND", "source": DEST, "text": "hi"}
+    )
+    assert isinstance(event, InboundEvent)
+    assert event.text == "hi"
 
 
 def test_parse_unknown_event_and_no_timestamp() -> None:
     """A new event type is UnknownEvent (never a crash); a payload without a time has None."""
     event = qlara.webhooks.parse(b'{"eventType": "CLICK", "messageId": "m", "channel": "SMS"}')
     assert isinstance(event, UnknownEvent)
-    assert event.message_id == "m" and event.timestamp is None
+    assert event.message_id == "m"
+    assert event.timestamp is None
     assert event.raw["eventType"] == "CLICK"
 
 
 def test_parse_unknown_status_code_is_unknown_status() -> None:
     """A statusCode outside the documented 3/6 is DeliveryStatus.UNKNOWN with the code kept."""
-    event = qlara.webhooks.parse({"eventType": "DELIVERY", "messageId": "m", "statusCode": 99, "channel": "SMS"})
+    event = qlara.webhooks.parse(
+        {"eventType": "DELIVERY", "messageId": "m", "statusCode": 99, "channel": "SMS"}
+    )
     assert isinstance(event, DeliveryEvent)
     assert event.status is qlara.DeliveryStatus.UNKNOWN
     assert event.status_code == 99
 
 
-@pytest.mark.parametrize("body", [b"", b"not json", b"[1, 2]", "\"text\""])
+@pytest.mark.parametrize("body", [b"", b"not json", b"[1, 2]", '"text"'])
 def test_parse_refuses_non_objects_with_webhook_error(body: bytes | str) -> None:
     """A body that is not a JSON object raises WebhookError."""
     with pytest.raises(qlara.WebhookError):
@@ -528,11 +630,16 @@ async def test_asgi_app_answers_2xx_and_checks_the_token() -> None:
 
     app = qlara.webhooks.asgi_app(handler, token="s3cret-token")
     payload = {"eventType": "DELIVERY", "messageId": "m", "statusCode": 3, "channel": "SMS"}
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://me.test") as http:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="https://me.test"
+    ) as http:
         refused = await http.post("/hook", json=payload)
         by_query = await http.post("/hook?token=s3cret-token", json=payload)
-        by_header = await http.post("/hook", json=payload, headers={"X-Webhook-Token": "s3cret-token"})
+        by_header = await http.post(
+            "/hook", json=payload, headers={"X-Webhook-Token": "s3cret-token"}
+        )
     assert refused.status_code == 401
     assert 200 <= by_query.status_code < 300
     assert 200 <= by_header.status_code < 300
-    assert len(received) == 2 and all(isinstance(e, DeliveryEvent) for e in received)
+    assert len(received) == 2
+    assert all(isinstance(e, DeliveryEvent) for e in received)
