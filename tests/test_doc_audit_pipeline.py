@@ -625,3 +625,56 @@ def test_sync_request_escape_hatch() -> None:
     assert raw.status_code == 200
     assert raw.json() == [CONTACT]
     assert fake.only().query == {"limit": "5"}
+
+
+# -- §2/§10: secrets stay out of logs; §14 per-key budgets ---------------------------------------
+
+
+async def test_default_max_retries_is_two() -> None:
+    """Without max_retries the client retries twice: three attempts on a retryable GET."""
+    fake = Fake({("GET", CONTACT_PATH): respond(503, {"status": 503})})
+    async with async_client(fake, retry_policy=fast_retries()) as client:
+        assert client.max_retries == 2
+        with pytest.raises(qlara.InternalServerError):
+            await client.contacts.get(5)
+    assert len(fake.calls) == 3
+
+
+async def test_keys_never_reach_the_logs(caplog: pytest.LogCaptureFixture) -> None:
+    """Neither the client's key nor a key looked up by value appears in any log record."""
+    looked_up = "pg_live_0123456789abcdef"
+    fake = Fake(
+        {
+            ("GET", f"{GW}/authentication/{looked_up}"): respond(
+                404, {"status": 404, "message": "nope"}
+            ),
+            ("GET", CONTACT_PATH): [respond(503, {"status": 503}), respond(200, CONTACT)],
+        }
+    )
+    caplog.set_level("DEBUG")
+    async with async_client(fake, retry_policy=fast_retries()) as client:
+        await client.contacts.get(5)
+        with pytest.raises(qlara.NotFoundError) as caught:
+            await client.api_keys.get(looked_up)
+    assert looked_up not in str(caught.value)
+    assert caplog.records
+    assert KEY not in caplog.text
+    assert looked_up not in caplog.text
+
+
+async def test_each_key_has_its_own_budget_and_copies_share_theirs() -> None:
+    """§14: a with_options(api_key=) copy draws on its key's budget; a same-key copy shares one."""
+    fake = Fake({("GET", CONTACT_PATH): respond(200, CONTACT)})
+    tight = qlara.RateLimit(per_second=1, per_minute=1000)
+    async with async_client(fake, rate_limit=tight) as client:
+        other = client.with_options(api_key="o" * 32)
+        started = anyio.current_time()
+        await client.contacts.get(5)
+        await other.contacts.get(5)
+        apart = anyio.current_time() - started
+        same_key = client.with_options(timeout=5.0)
+        started = anyio.current_time()
+        await same_key.contacts.get(5)
+        shared = anyio.current_time() - started
+    assert apart < 0.5
+    assert shared >= 0.8
