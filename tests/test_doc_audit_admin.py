@@ -93,9 +93,6 @@ async def test_contact_create_sends_camel_case_and_reads_201() -> None:
     assert contact.raw == CONTACT
 
 
-@pytest.mark.xfail(
-    strict=True, reason="a bare 201 (no body) to contacts.create raises MalformedResponseError"
-)
 async def test_contact_create_accepts_a_bare_201() -> None:
     """The reference documents only ``201`` for POST /contacts: an empty 201 is a success."""
     fake = Fake({("POST", CONTACTS): respond(201)})
@@ -430,9 +427,6 @@ async def test_campaign_create_reads_uc006_string_status() -> None:
     assert campaign.status is qlara.CampaignStatus.DRAFT
 
 
-@pytest.mark.xfail(
-    strict=True, reason="a bare 201 (no body) to campaigns.create raises MalformedResponseError"
-)
 async def test_campaign_create_accepts_a_bare_201() -> None:
     """The reference documents no body for POST /campaigns: an empty 201 is a success."""
     fake = Fake({("POST", CAMPAIGNS): respond(201)})
