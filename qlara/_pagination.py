@@ -9,12 +9,15 @@ answer says so (``last``, ``hasMore``, ``totalPages``, ``total``; past the
 first page a ``total`` is trusted from a full page, and the walk compares it
 with the items it has read, so a server capping ``limit`` loses nothing).
 
-Where an answer does not say, a short page is not taken as the end (a server
-may cap ``limit`` below what was asked, and stopping there would drop the
-rest silently): the pager stops at the first empty page. A server that
-ignores ``page`` answers the same items again; if that page was short,
-everything has been seen and the pager stops; if it was full, the pager raises
-``MalformedResponseError`` rather than loop forever.
+Where an answer says nothing (a bare array, the documented shape of most
+listings), a page with fewer items than ``limit`` reports ``has_more=False``,
+yet a walk still asks for the next page (a server may cap ``limit`` below what
+was asked, and stopping there would drop the rest silently); the walk stops at
+the first empty page. A page that gives a ``total`` is compared with the items
+read instead. A server that ignores ``page`` answers the same
+items again; if that page was short, everything has been seen and the pager
+stops; if it was full, the pager raises ``MalformedResponseError`` rather than
+loop forever.
 """
 
 from __future__ import annotations
@@ -51,10 +54,14 @@ class Page(Generic[T]):
     Attributes:
         items: what this page holds, in the platform's order.
         page: its 0-based number.
-        has_more: whether another page may hold more (``False`` once the
-            platform says this is the last, or the page is empty).
+        has_more: whether another page holds more: ``False`` once the
+            platform says this is the last, or the page is empty, or it holds
+            fewer items than asked for and the answer says nothing more.
         total: how many items the whole listing holds, when the platform says.
         raw: the decoded answer, so nothing the platform said is lost.
+        ended_short: ``has_more`` is ``False`` only because the page was short.
+            A walk over the listing still asks for the next page once, so a
+            server that caps ``limit`` below what was asked loses nothing.
     """
 
     items: tuple[T, ...]
@@ -62,6 +69,7 @@ class Page(Generic[T]):
     has_more: bool
     total: int | None = None
     raw: Any = attrs.field(default=None, repr=False, eq=False)
+    ended_short: bool = attrs.field(default=False, repr=False, eq=False)
 
     def __iter__(self) -> Iterator[T]:
         return iter(self.items)
@@ -157,9 +165,18 @@ def read_page(
         raise MalformedResponseError(
             f"malformed {what}: expected a list or an object, got {type(data).__name__} @ $"
         )
+    total = _total(data)
+    short = last is None and total is None and len(raw_items) < limit
     items = [_read_item(item, raw, f"{where}[{i}]", page, what) for i, raw in enumerate(raw_items)]
-    has_more = bool(items) and last is not True
-    return Page(items=tuple(items), page=page, has_more=has_more, total=_total(data), raw=data)
+    has_more = bool(items) and last is not True and not short
+    return Page(
+        items=tuple(items),
+        page=page,
+        has_more=has_more,
+        total=total,
+        raw=data,
+        ended_short=short and bool(items),
+    )
 
 
 def _identity(item: object) -> object:
@@ -261,7 +278,7 @@ class _Walk(AsyncIterator[T]):
         self._read += len(page.items)
         short = len(page.items) < self._limit
         reached = short and page.total is not None and self._read >= page.total
-        self._done = not page.has_more or reached
+        self._done = (not page.has_more and not page.ended_short) or reached
         self._previous = seen
         self._previous_short = short
         self._number = number + 1

@@ -21,11 +21,12 @@ An empty text costs one part (the platform sends, and bills, one empty SMS).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 import attrs
 
 from qlara._errors import ValidationError
+from qlara._models._items import Items
 
 __all__ = ["Segments", "render_placeholders", "segments"]
 
@@ -52,6 +53,10 @@ _LIMITS = {GSM7: (160, 153), UCS2: (70, 67)}
 PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_.-]+)\}")
 
 
+def _characters(value: Iterable[str]) -> Sequence[str]:
+    return Items(value)
+
+
 @attrs.frozen(kw_only=True)
 class Segments:
     """What a text costs as an SMS.
@@ -64,7 +69,8 @@ class Segments:
         remaining: room left in the last part, in the same unit, before the
             text takes one more part (or, for a single part, becomes concatenated).
         ucs2_characters: the characters that forced UCS-2, in order of first
-            appearance, each once; replace them to get back to GSM-7.
+            appearance, each once; replace them to get back to GSM-7. A tuple
+            that also equals a list of the same characters.
     """
 
     encoding: str
@@ -72,7 +78,7 @@ class Segments:
     length: int
     per_part: int
     remaining: int
-    ucs2_characters: tuple[str, ...] = ()
+    ucs2_characters: Sequence[str] = attrs.field(default=(), converter=_characters)
 
     @property
     def is_unicode(self) -> bool:

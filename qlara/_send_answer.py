@@ -19,6 +19,7 @@ from qlara._converter import structure
 from qlara._errors import MalformedResponseError
 from qlara._models import Channel, ChannelResult, SendResult
 from qlara._models.channel import channel_or_none
+from qlara._wire import boolean, count
 
 __all__ = ["parse_send_result"]
 
@@ -112,18 +113,37 @@ def _lenient_id(value: Any) -> Any:
 
 
 def _lenient_result(item: Any) -> Any:
-    """Looseness seen in answers that still say "accepted": never lose that verdict to it."""
+    """Looseness seen in answers that still say "accepted": never lose that verdict to it.
+
+    Only ``accepted`` (or, in older answers, ``statusCode``) decides a verdict.
+    The informational fields are read as what they obviously mean (``"1"``,
+    ``1.0``, ``"false"``) and dropped when they cannot be read, rather than
+    turning an accepted message into an unknown one.
+    """
     if not isinstance(item, Mapping):
         return item
     item = dict(item)
+    for key in ("accepted", "unicode"):
+        if key in item and not isinstance(item[key], bool):
+            flag = boolean(item[key])
+            if flag is not None:
+                item[key] = flag
+            elif key == "unicode":
+                del item[key]
+    for key in ("parts", "statusCode"):
+        if key in item and (isinstance(item[key], bool) or not isinstance(item[key], int)):
+            whole = count(item[key])
+            if whole is not None:
+                item[key] = whole
+            elif key == "parts" or "accepted" in item:
+                del item[key]
     reasons = item.get("reasons")
     if reasons is None:
         item.pop("reasons", None)
-    elif isinstance(reasons, str):
+    elif isinstance(reasons, (str, Mapping)):
         item["reasons"] = [reasons]
-    parts = item.get("parts")
-    if isinstance(parts, float) and parts.is_integer():
-        item["parts"] = int(parts)
+    elif not isinstance(reasons, list):
+        item["reasons"] = [str(reasons)]
     return item
 
 
@@ -136,8 +156,11 @@ def _normalize_send_answer(data: Mapping[str, Any], default_channel: Channel) ->
     are read as what they obviously mean.
     """
     answer = dict(data)
-    if answer.get("simulation") is None:
+    simulation = boolean(answer.get("simulation"))
+    if simulation is None:
         answer.pop("simulation", None)
+    else:
+        answer["simulation"] = simulation
     for key in ("messageId", "customerMessageId"):
         if key in answer:
             answer[key] = _lenient_id(answer[key])

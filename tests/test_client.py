@@ -373,8 +373,8 @@ async def test_unknown_fields_and_channels_are_tolerated(make_client: MakeClient
         (httpx.Response(200, json=[1, 2]), "expected an object"),
         (httpx.Response(200, json={"messageId": "m"}), "$.results"),
         (
-            httpx.Response(200, json={"results": {"sms": {"accepted": True, "parts": "two"}}}),
-            "$.results.sms.parts",
+            httpx.Response(200, json={"results": {"sms": {"statusCode": "ok"}}}),
+            "$.results.sms.statusCode",
         ),
         (
             httpx.Response(200, json={"results": {"sms": {"accepted": "yes"}}}),
@@ -495,6 +495,15 @@ def test_second_event_loop_is_refused() -> None:
             lambda r: r.results["SMS"].reasons == ("BLOCKED",),
         ),
         ({"results": [{"channel": "sms", "statusCode": 200}]}, lambda r: r.accepted),
+        ({"results": [{"channel": "sms", "statusCode": "200"}]}, lambda r: r.accepted),
+        (
+            {"results": {"sms": {"accepted": True, "parts": "two", "unicode": "?"}}},
+            lambda r: r.accepted and r.results["SMS"].parts is None,
+        ),
+        (
+            {"simulation": "true", "results": {"sms": {"accepted": "false", "parts": "3"}}},
+            lambda r: r.simulation and not r.accepted and r.results["SMS"].parts == 3,
+        ),
     ],
 )
 async def test_loose_but_clear_answers_keep_the_verdict(

@@ -65,9 +65,6 @@ async def test_sms_send_posts_documented_body_and_reads_uc001_answer() -> None:
     assert result.accepted is True
 
 
-@pytest.mark.xfail(
-    strict=True, reason="ChannelResult.reasons is a tuple: == [] (the doc's value) is False"
-)
 async def test_sms_send_reasons_compare_equal_to_the_documented_empty_array() -> None:
     """UC-001 answers ``"reasons": []``; a user compares ``reasons == []``."""
     fake = Fake({("POST", SMS_PATH): respond(200, UC001)})
@@ -77,10 +74,6 @@ async def test_sms_send_reasons_compare_equal_to_the_documented_empty_array() ->
     assert reasons == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an accepted send whose parts/unicode come as strings raises OutcomeUnknownError",
-)
 async def test_sms_send_numbers_as_strings_keep_the_accepted_verdict() -> None:
     """String ``parts``/``unicode`` must not turn a readable ``accepted`` into an unknown."""
     answer = {

@@ -188,9 +188,6 @@ async def test_history_query_names_and_reference_array_shape() -> None:
     assert items[0].status is qlara.DeliveryStatus.DELIVERED
 
 
-@pytest.mark.xfail(
-    strict=True, reason="history refuses UC-019's date-only from/to (D22 says accept both)"
-)
 async def test_history_accepts_uc019_date_only_bounds() -> None:
     """UC-019 queries ``from=2026-04-01`` (a date, no time): D22 says to accept both forms."""
     from datetime import date
@@ -199,17 +196,13 @@ async def test_history_accepts_uc019_date_only_bounds() -> None:
     async with async_client(fake) as client:
         page = await client.messages.history(
             channel="SMS",
-            from_=date(2026, 4, 1),  # type: ignore[arg-type]
-            to=date(2026, 4, 30),  # type: ignore[arg-type]
+            from_=date(2026, 4, 1),
+            to=date(2026, 4, 30),
         ).first_page()
     assert page.items == ()
     assert fake.only().query["from"].startswith("2026-04-01")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="history raises ValidationError for from > to; the doc answers an empty list",
-)
 async def test_history_from_after_to_is_an_empty_listing() -> None:
     """The reference: ``from > to`` returns an empty list (not an error)."""
     fake = Fake({("GET", HISTORY): respond(200, [])})

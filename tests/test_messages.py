@@ -463,15 +463,15 @@ async def test_history_keeps_paging_when_the_server_caps_the_page_size(make_clie
 
 
 async def test_history_checks_arguments_before_iterating(make_client: Make) -> None:
-    """Naive datetimes, a reversed period, a bad status or limit fail at the call."""
+    """Naive datetimes, a bad status or limit fail at the call."""
     client = make_client(lambda r: httpx.Response(200, json=[]))
     naive = datetime(2026, 4, 1)
     bad: list[dict[str, Any]] = [
         {"from_": naive, "to": TO},
         {"from_": FROM, "to": naive},
         {"from_": "2026-04-01", "to": TO},
-        {"from_": TO + timedelta(days=1), "to": TO},
         {"from_": FROM, "to": TO, "status": "LOST"},
+        {"from_": TO + timedelta(days=1), "to": TO, "limit": 0},
         {"from_": FROM, "to": TO, "limit": 0},
         {"from_": FROM, "to": TO, "limit": 1001},
         {"from_": FROM, "to": TO, "channel": "PIGEON"},
@@ -480,6 +480,21 @@ async def test_history_checks_arguments_before_iterating(make_client: Make) -> N
         arguments.setdefault("channel", "SMS")
         with pytest.raises(qlara.ValidationError):
             client.messages.history(**arguments)
+
+
+async def test_history_of_a_reversed_period_is_empty_and_sends_nothing(make_client: Make) -> None:
+    """A period ending before it starts holds nothing, as the platform documents: no request."""
+    requests: list[httpx.Request] = []
+
+    def platform(request: httpx.Request) -> httpx.Response:
+        requests.append(request)
+        return httpx.Response(200, json=[])
+
+    client = make_client(platform)
+    pager = client.messages.history(channel="SMS", from_=TO + timedelta(days=1), to=TO)
+    assert [item async for item in pager] == []
+    assert (await pager.first_page()).has_more is False
+    assert requests == []
 
 
 @pytest.mark.parametrize("body", [{"total": 3}, 7, [1, 2]])

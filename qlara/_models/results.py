@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
 
+from qlara._models._items import Items
 from qlara._models.channel import Channel
 
 
-def _reasons(value: object) -> tuple[str, ...]:
-    return tuple(value) if isinstance(value, (list, tuple)) else ()
+def _reasons(value: object) -> Sequence[str]:
+    return Items(value) if isinstance(value, (list, tuple)) else Items()
 
 
 @attrs.frozen
@@ -22,14 +23,15 @@ class ChannelResult:
         accepted: taken for sending (delivery is reported later).
         unicode: whether UCS-2 encoding was used (SMS).
         parts: how many SMS segments the text takes.
-        reasons: why the channel rejected it, when it did.
+        reasons: why the channel rejected it, when it did (a tuple that also
+            equals the list the platform sent: ``reasons == []``).
         status_code: the per-result code of the older response shape (200 = ok).
     """
 
     accepted: bool
     unicode: bool | None = None
     parts: int | None = None
-    reasons: tuple[str, ...] = attrs.field(default=(), converter=_reasons)
+    reasons: Sequence[str] = attrs.field(default=(), converter=_reasons)
     status_code: int | None = attrs.field(default=None, kw_only=True)
 
 

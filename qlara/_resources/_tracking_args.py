@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime, timezone
 
 from qlara._errors import ValidationError
 from qlara._models.channel import Channel
@@ -15,11 +15,13 @@ from qlara._models.status import DeliveryStatus
 
 __all__ = [
     "aware",
+    "bound",
     "channel_of",
     "history_status",
     "id_list",
     "instant",
     "one_id",
+    "reversed_period",
     "seconds",
 ]
 
@@ -75,6 +77,26 @@ def aware(field: str, value: object) -> None:
         raise ValidationError(
             field, "must be timezone-aware (e.g. datetime(..., tzinfo=timezone.utc))"
         )
+
+
+def bound(field: str, value: object) -> str:
+    """One end of a period: an aware ``datetime`` in ISO 8601, or a ``date`` as ``yyyy-MM-dd``."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value.isoformat()
+    aware(field, value)
+    assert isinstance(value, datetime)
+    return instant(value)
+
+
+def reversed_period(start: date, end: date) -> bool:
+    """Whether a period ends before it starts (a date counts as its first instant, UTC)."""
+    return _as_instant(start) > _as_instant(end)
+
+
+def _as_instant(value: date) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    return datetime(value.year, value.month, value.day, tzinfo=timezone.utc)
 
 
 def instant(value: datetime) -> str:

@@ -11,19 +11,19 @@ as extra query parameters.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import anyio
 import attrs
 
 from qlara._blocking import SyncResource, blocking, blocking_iter
-from qlara._errors import APIConnectionError, APIStatusError, QlaraError, ValidationError
+from qlara._errors import APIConnectionError, APIStatusError, QlaraError
 from qlara._http import CallOptions, TimeoutTypes
 from qlara._models.account import ExportJob
 from qlara._models.channel import Channel
 from qlara._models.status import DeliveryStatus, MessageStatus
-from qlara._pagination import AsyncPager
+from qlara._pagination import AsyncPager, Page
 from qlara._raw import RawResponse
 from qlara._request import Answer, Request, Route, extra_query
 from qlara._resources import _tracking_args as _args
@@ -46,6 +46,11 @@ EXPORT = Route("/partner-gateway/v1/messages/history/export")
 BATCH_IDS = 100
 BATCH_CHARS = 1500
 BATCH_CONCURRENCY = 4
+
+
+async def _nothing_listed(number: int) -> Page[MessageStatus]:
+    """The page of a period that ends before it starts: empty, as the platform answers it."""
+    return Page(items=(), page=number, has_more=False)
 
 
 class AsyncMessages(AsyncResource):
@@ -158,8 +163,8 @@ class AsyncMessages(AsyncResource):
         self,
         *,
         channel: Channel | str,
-        from_: datetime,
-        to: datetime,
+        from_: datetime | date,
+        to: datetime | date,
         status: DeliveryStatus | str | None = None,
         limit: int = 100,
         timeout: TimeoutTypes = None,
@@ -171,34 +176,34 @@ class AsyncMessages(AsyncResource):
         Pages (0-based ``page``, ``limit`` items asked for each) are fetched as
         you iterate; ``await ....first_page()`` fetches only the first. The
         platform's largest page size is undocumented and it may answer fewer
-        items than asked, so a short page does not mean the end: the listing
-        stops at the first empty page (one extra request). A server that
+        items than asked, so after a short page (``has_more`` is ``False``)
+        the walk still asks for the next one, and stops at the first empty
+        page (one extra request). A server that
         answers the same full page again (it ignores ``page``) raises
         ``MalformedResponseError`` instead of being paged forever. The
         arguments are checked here, before the first request.
 
         Args:
-            from_: the start, a timezone-aware ``datetime``.
-            to: the end, a timezone-aware ``datetime``, not before ``from_``.
+            from_: the start: a timezone-aware ``datetime``, or a ``date``
+                (sent as ``yyyy-MM-dd``, as the platform's own examples do).
+            to: the end, in the same forms. A period that ends before it
+                starts holds nothing, as the platform documents: the listing
+                is empty and nothing is sent.
             status: only messages in this state.
             limit: items asked for per request, 1 to 1000 (the platform may send fewer).
 
         Raises:
-            ValidationError: a naive datetime, ``from_`` after ``to``, a bad status or limit.
+            ValidationError: a naive datetime, a bad status or limit.
             MalformedResponseError: (while iterating) a page is not a list of
                 statuses, or repeats the previous page.
         """
-        _args.aware("from_", from_)
-        _args.aware("to", to)
-        if from_ > to:
-            raise ValidationError("from_", "must not be after 'to'")
         query: dict[str, object] = {
             "channel": _args.channel_of(channel),
-            "from": _args.instant(from_),
-            "to": _args.instant(to),
+            "from": _args.bound("from_", from_),
+            "to": _args.bound("to", to),
             "status": None if status is None else _args.history_status(status),
         }
-        return self._paged(
+        pager = self._paged(  # checks every argument now, at the call
             HISTORY,
             item=parse_history_item,
             query=query,
@@ -206,6 +211,9 @@ class AsyncMessages(AsyncResource):
             options=call_options(timeout, extra_headers, extra_body),
             what="history",
         )
+        if _args.reversed_period(from_, to):
+            return AsyncPager(_nothing_listed, limit=limit)
+        return pager
 
     async def export_history(
         self,
