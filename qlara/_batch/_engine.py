@@ -200,7 +200,11 @@ class SendMany:
             else:
                 outcome = await self._next_in_rounds()
             if outcome is not None and self._hand_over:
-                self.count(outcome)
+                try:
+                    self.count(outcome)
+                except BaseException:  # on_progress failed: the caller never got it
+                    self._undelivered[outcome.index] = outcome
+                    raise
         except BaseException:
             # Cancelled, or the journal or on_progress failed. Without ``async
             # with`` no task group is open here: only the journal needs closing.

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
-from qlara._batch._input import carrying_id, derived_id, message_digest
+from qlara._batch._input import carrying_id, derived_id
+from qlara._batch._outcomes import digest_of
 from qlara._batch._pack import (
     MAX_REQUEST_BYTES,
     Entry,
@@ -102,8 +103,12 @@ class Packer:
             return False
         batch = self.batch
         journal = batch._journal
+        digest = digest_of(item) if journal is not None else ""
+        if digest is None:
+            return False  # alone through _process: one failed outcome, not a failed pack
         earlier = journal.started.get(index) if journal is not None else None
         message = item
+        max_parts = batch._max_parts
         if earlier is not None:
             if item.message_id is None:
                 message = carrying_id(item, earlier)
@@ -113,19 +118,21 @@ class Packer:
                     f"{journal.path}: journal belongs to another input: messages[{index}] has "
                     f"message_id {item.message_id!r}, the journal started {earlier!r} there"
                 )
+            if max_parts is not None and too_many_parts(index, message, max_parts):
+                return False  # alone through _process: reconciled, and refused if never sent
             if earlier in held.ids:
                 return False
             held.ids.add(earlier)
-            held.earlier.append(Entry(index, item, message, text))
+            held.earlier.append(Entry(index, item, message, text, digest))
             return True
         if message.message_id is None:
             message = carrying_id(message, derived_id(batch._namespace, index))
-        if batch._max_parts is not None and too_many_parts(index, message, batch._max_parts):
+        if max_parts is not None and too_many_parts(index, message, max_parts):
             return False  # alone through _process, which refuses it before anything is sent
         if message.message_id in held.ids:
             return False  # an id twice in one request: its verdict could not tell them apart
         held.ids.add(str(message.message_id))
-        held.add(Entry(index, item, message, text))
+        held.add(Entry(index, item, message, text, digest))
         return True
 
     def _place(self, index: int, item: Any, held: _Held) -> None:
@@ -281,7 +288,7 @@ class Packer:
                     journal.start(
                         entry.index,
                         str(entry.message.message_id),
-                        digest=message_digest(entry.item),
+                        digest=entry.digest,
                         caller_id=entry.item.message_id,
                         pack=global_id,
                     )

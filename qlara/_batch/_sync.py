@@ -284,7 +284,11 @@ def _iterate(
                     source.serve(portal, pump)
                     continue
                 assert isinstance(event, Outcome)
-                batch.count(event)
+                try:
+                    batch.count(event)
+                except BaseException:  # on_progress failed: never yielded, so unreported
+                    events.appendleft(event)
+                    raise
                 recent.append(event.index)
                 yield event
                 # The caller asks for the next one: it is done with this one. The
