@@ -275,8 +275,8 @@ class SendMany:
         if self._opened:
             raise QlaraError("enter send_many's `async with` before iterating it, not after")
         workers = self._workers = Workers(self._run, self._packer)
-        self._open()
         try:
+            self._open()  # on_progress may fail here, with the journal open
             await workers.start()
         except BaseException:
             self._finished = True
