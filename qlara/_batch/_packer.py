@@ -259,14 +259,18 @@ class Packer:
             await anyio.lowlevel.checkpoint_if_cancelled()
             journal = run.journal
             if journal is not None:
-                for entry in pack:
-                    journal.start(
-                        entry.index,
-                        str(entry.message.message_id),
-                        digest=entry.digest,
-                        caller_id=entry.item.message_id,
-                        pack=global_id,
-                    )
+                try:
+                    for entry in pack:
+                        journal.start(
+                            entry.index,
+                            str(entry.message.message_id),
+                            digest=entry.digest,
+                            caller_id=entry.item.message_id,
+                            pack=global_id,
+                        )
+                except Exception as exc:  # noqa: BLE001 - a full disk, say: stop, as one send does
+                    run.fail(exc)  # nothing went out; what was journaled, a resume reconciles
+                    return
             self.requests += 1
             for entry in pack:  # cut off on the wire: ``unreported`` lists them as unknown
                 run.in_flight[entry.index] = entry.message
