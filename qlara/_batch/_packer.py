@@ -215,7 +215,7 @@ class Packer:
                 held.add(entry)
         async with anyio.create_task_group() as group:
             for pack in held.all_packs():
-                group.start_soon(self._send_pack, pack, outcomes)
+                group.start_soon(self._send_pack_or_stop, pack, outcomes)
             for single in held.singles:
                 group.start_soon(self._send_single, *single, outcomes)
 
@@ -249,6 +249,16 @@ class Packer:
                 unsent.append(entry)
         return unsent
 
+    async def _send_pack_or_stop(
+        self, pack: list[Entry], outcomes: MutableSequence[Outcome]
+    ) -> None:
+        try:
+            await self._send_pack(pack, outcomes)
+        except Exception as exc:  # noqa: BLE001 - the journal failed (a full disk), say
+            # As when one send fails so: the run stops with this error (not a task
+            # group's), and what was journaled "start" without going out is reconciled.
+            self.run.fail(exc)
+
     async def _send_pack(self, pack: list[Entry], outcomes: MutableSequence[Outcome]) -> None:
         run = self.run
         global_id = new_message_id()
@@ -259,18 +269,14 @@ class Packer:
             await anyio.lowlevel.checkpoint_if_cancelled()
             journal = run.journal
             if journal is not None:
-                try:
-                    for entry in pack:
-                        journal.start(
-                            entry.index,
-                            str(entry.message.message_id),
-                            digest=entry.digest,
-                            caller_id=entry.item.message_id,
-                            pack=global_id,
-                        )
-                except Exception as exc:  # noqa: BLE001 - a full disk, say: stop, as one send does
-                    run.fail(exc)  # nothing went out; what was journaled, a resume reconciles
-                    return
+                for entry in pack:
+                    journal.start(
+                        entry.index,
+                        str(entry.message.message_id),
+                        digest=entry.digest,
+                        caller_id=entry.item.message_id,
+                        pack=global_id,
+                    )
             self.requests += 1
             for entry in pack:  # cut off on the wire: ``unreported`` lists them as unknown
                 run.in_flight[entry.index] = entry.message
