@@ -25,14 +25,14 @@ from qlara._config import (
     credentials,
     resolve,
 )
-from qlara._errors import ConfigurationError, ValidationError
+from qlara._errors import ConfigurationError
 from qlara._fallback import FallbackOutcome, OnUnknown, send_with_fallback
 from qlara._http import _UNSET, Connection, HttpCore, HttpxWire, TimeoutTypes, as_timeout
 from qlara._limiter import SharedLimitFactory, make_limiter
 from qlara._models import AnyMessage, SendResult
 from qlara._ratelimit import RateLimit
 from qlara._raw import RawResponse
-from qlara._request import Answer, Request, encode_form, encode_query, split_path
+from qlara._raw_request import raw_request
 from qlara._resources import _sending
 from qlara._resources._base import call_options, child
 from qlara._resources.account import AsyncAccount, AsyncApiKeys, AsyncSocials
@@ -47,7 +47,6 @@ from qlara._resources.sms import AsyncSms
 from qlara._resources.webhooks import AsyncWebhooks
 from qlara._resources.whatsapp import AsyncWhatsApp
 from qlara._retry import RetryPolicy
-from qlara._upload import upload
 from qlara._webhooks._tracker import DeliveryTracker
 
 # Measured on our machines: httpx's per-request CPU grows with pool size, so a
@@ -278,27 +277,7 @@ class AsyncQlara:
         Raises:
             ValidationError: a bad method, path, parameter or file, before sending.
         """
-        if not isinstance(method, str) or not method.isalpha():
-            raise ValidationError("method", f"must be an HTTP method such as 'GET', got {method!r}")
-        if not isinstance(path, str) or not path or "://" in path:
-            raise ValidationError("path", f"must be a path under base_url ('/x...'), got {path!r}")
-        if not path.startswith("/"):  # "partner-gateway/v1/contacts" is relative to base_url too
-            path = "/" + path
-        if json is not None and (files or data):
-            raise ValidationError("json", "cannot be sent together with files or data (multipart)")
-        if files is not None and not isinstance(files, Mapping):
-            raise ValidationError("files", "must be a mapping of field names to files")
-        uploads = tuple(_upload_of(field, value) for field, value in (files or {}).items())
-        path, written = split_path(path)
-        described: Request[RawResponse] = Request(
-            method=method.upper(),
-            path=path,
-            query=written + encode_query(params or {}),
-            json=json,
-            form=encode_form(data) if data is not None else None,
-            files=uploads,
-            answer=Answer.RAW,
-        )
+        described = raw_request(method, path, params=params, json=json, files=files, data=data)
         return await self._http.execute(described, call_options(timeout, extra_headers, None))
 
     async def send(
@@ -501,15 +480,3 @@ def _check_asyncio() -> None:
             f"http_backend='aiohttp' runs on asyncio only, and this is {library}; "
             "use the default http_backend='httpx' here"
         )
-
-
-def _upload_of(field: object, value: Any) -> Any:
-    if not isinstance(field, str) or not field:
-        raise ValidationError("files", f"field names must be non-empty strings, got {field!r}")
-    if isinstance(value, tuple) and len(value) in (2, 3):
-        name, source = value[0], value[1]
-        kind = value[2] if len(value) == 3 else None
-        return upload(
-            source, field=field, argument=f"files[{field!r}]", filename=name, content_type=kind
-        )
-    return upload(value, field=field, argument=f"files[{field!r}]")

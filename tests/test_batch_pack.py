@@ -15,6 +15,9 @@ import pytest
 
 import qlara
 import qlara.testing
+from qlara._batch._engine import SendMany
+from qlara._batch._input import derived_id, message_digest
+from qlara._batch._journal import Journal
 from qlara.testing import Drop, Lifecycle, Simulator
 from tests.conftest import DESTINATION, KEY, accepted
 from tests.test_batch import collect
@@ -42,6 +45,14 @@ def client_for(sim: Simulator, **options: Any) -> qlara.AsyncQlara:
 
 def legacy_posts(sim: Simulator) -> int:
     return sum(1 for m in sim.sent if m.dialect == "legacy")
+
+
+async def drain(outcomes: SendMany, *, managed: bool) -> list[qlara.Outcome]:
+    """Every outcome, in the plain form or inside ``async with``."""
+    if managed:
+        async with outcomes:
+            return await collect(outcomes)
+    return await collect(outcomes)
 
 
 async def test_two_thousand_sms_in_packs_of_a_hundred() -> None:
@@ -550,3 +561,83 @@ async def test_an_async_iterable_fills_its_packs() -> None:
     assert all(o.ok for o in got)
     assert legacy_posts(sim) == 250
     assert sim.requests_seen == 3
+
+
+@pytest.mark.parametrize("managed", [False, True])
+@pytest.mark.parametrize("token", ["{name}", "no token"])
+@pytest.mark.parametrize("journaled", [False, True])
+async def test_a_message_changed_after_construction_fails_alone_in_a_pack(
+    tmp_path: Path, managed: bool, token: str, journaled: bool
+) -> None:
+    """Placeholders given a non-text value after construction fail that input alone, not the run."""
+    sim = simulator()
+    odd = qlara.SmsMessage(
+        destination=number(2), body=f"Hi {token}", sender="Shop", placeholders={"name": "Ada"}
+    )
+    assert odd.placeholders is not None
+    odd.placeholders["name"] = {1, 2}  # type: ignore[index]  # the model holds a plain dict
+    messages = [personal(0), personal(1), odd, personal(3), personal(4)]
+    journal = tmp_path / "run.jsonl" if journaled else None
+    async with client_for(sim) as client:
+        got = await drain(
+            client.send_many(messages, sms_per_request=10, journal=journal), managed=managed
+        )
+    assert sorted(o.index for o in got) == [0, 1, 2, 3, 4]
+    [failed] = [o for o in got if not o.ok]
+    assert failed.index == 2
+    assert isinstance(failed.error, qlara.ValidationError)
+    assert sorted(m.destination for m in sim.sent) == [number(i) for i in (0, 1, 3, 4)]
+
+
+@pytest.mark.parametrize("per_request", [1, 10])
+async def test_max_parts_holds_for_a_resumed_message_that_never_arrived(
+    tmp_path: Path, per_request: int
+) -> None:
+    """On resume, a started message that never arrived and is over max_parts is refused, unsent."""
+    sim = simulator()
+    messages = [personal(i) for i in range(5)]
+    messages[2] = qlara.SmsMessage(destination=number(2), body="ç" * 200, sender="Shop")
+    path = tmp_path / "run.jsonl"
+    journal = Journal(path).open()  # an earlier run, killed with messages[2] on the wire
+    message_id = derived_id(journal.run_id.bytes, 2)
+    journal.start(2, message_id, digest=message_digest(messages[2]))
+    journal.close()
+    async with client_for(sim) as client:
+        got = await collect(
+            client.send_many(messages, sms_per_request=per_request, max_parts=2, journal=path)
+        )
+    assert sorted(o.index for o in got) == list(range(5))
+    [refused] = [o for o in got if not o.ok]
+    assert refused.index == 2
+    assert refused.message_id == message_id
+    assert isinstance(refused.error, qlara.ValidationError)
+    assert "max_parts=2" in str(refused.error)
+    assert number(2) not in {m.destination for m in sim.sent}
+
+
+@pytest.mark.parametrize("managed", [False, True])
+@pytest.mark.parametrize("per_request", [1, 10])
+async def test_a_journal_that_cannot_be_written_stops_the_run_with_its_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, managed: bool, per_request: int
+) -> None:
+    """A full disk under the journal stops the run with that ``OSError``, packs or not."""
+    written = 0
+    start = Journal.start
+
+    def start_until_full(journal: Journal, *args: Any, **fields: Any) -> None:
+        nonlocal written
+        written += 1
+        if written > 3:
+            raise OSError(28, "No space left on device")
+        start(journal, *args, **fields)
+
+    monkeypatch.setattr(Journal, "start", start_until_full)
+    sim = simulator()
+    messages = [personal(i) for i in range(40)]
+    async with client_for(sim) as client:
+        outcomes = client.send_many(
+            messages, sms_per_request=per_request, concurrency=2, journal=tmp_path / "run.jsonl"
+        )
+        with pytest.raises(OSError, match="No space left"):
+            await drain(outcomes, managed=managed)
+    assert len(sim.sent) <= 3  # only what was journaled went out

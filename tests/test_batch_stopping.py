@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 import qlara
+from qlara._batch._engine import SendMany
 from qlara.testing import Simulator
 from tests.conftest import DESTINATION, KEY
 
@@ -188,3 +189,64 @@ def test_sync_break_lists_what_was_not_handed_over() -> None:
         listed = [o.message_id for o in outcomes.unreported]
     assert sorted(handed + listed) == sorted(wire.sent)
     assert len(set(handed + listed)) == len(wire.sent)
+
+
+def failing_at(done_at: int) -> Callable[[int, int | None, int, int], None]:
+    def progress(done: int, total: int | None, ok: int, failed: int) -> None:
+        if done == done_at:
+            raise RuntimeError("the progress bar broke")
+
+    return progress
+
+
+async def take_each(outcomes: SendMany, handed: list[str]) -> None:
+    """Iterate to the end or the error; ``handed`` keeps the ids taken before it."""
+    async for outcome in outcomes:
+        handed.append(str(outcome.message_id))  # noqa: PERF401 - kept when the loop raises
+
+
+async def take_all(outcomes: SendMany, handed: list[str], *, managed: bool) -> None:
+    if managed:
+        async with outcomes:
+            await take_each(outcomes, handed)
+    else:
+        await take_each(outcomes, handed)
+
+
+@pytest.mark.parametrize("managed", [False, True])
+async def test_on_progress_failing_lists_the_outcome_it_failed_on(
+    make_client: MakeClient, managed: bool
+) -> None:
+    """An outcome whose ``on_progress`` call raised was never handed over: ``unreported`` has it."""
+    wire = Wire()
+    client = make_client(wire)
+    handed: list[str] = []
+    outcomes = client.send_many(many(100), concurrency=8, on_progress=failing_at(3))
+    with pytest.raises(RuntimeError, match="progress bar"):
+        await take_all(outcomes, handed, managed=managed)
+    listed = {str(o.message_id) for o in outcomes.unreported}
+    assert len(handed) == 2
+    assert listed.isdisjoint(handed)
+    # Every message that went out is handed over or listed (cut off on the wire, maybe unsent).
+    assert set(wire.sent) - set(handed) <= listed
+    if not managed:  # the round that was sent, exactly
+        assert sorted([*handed, *listed]) == sorted(wire.sent)
+
+
+def test_sync_on_progress_failing_lists_the_outcome_it_failed_on() -> None:
+    """The blocking iterator's ``unreported`` has the outcome its ``on_progress`` failed on."""
+    wire = Wire()
+    transport = httpx.MockTransport(wire)
+    handed: list[str] = []
+
+    def take(outcomes: Iterator[qlara.Outcome]) -> None:
+        for outcome in outcomes:
+            handed.append(str(outcome.message_id))  # noqa: PERF401 - kept when the loop raises
+
+    with qlara.Qlara(KEY, transport=transport, rate_limit=None) as client:
+        outcomes = client.send_many(many(200), concurrency=8, on_progress=failing_at(3))
+        with pytest.raises(RuntimeError, match="progress bar"):
+            take(outcomes)
+        listed = [str(o.message_id) for o in outcomes.unreported]
+    assert len(handed) == 2
+    assert sorted([*handed, *listed]) == sorted(wire.sent)

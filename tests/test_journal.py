@@ -335,3 +335,23 @@ async def test_a_torn_tail_after_the_header_is_cut(make_client: MakeClient, tmp_
     outcomes = await collect(client.send_many([sms(i) for i in range(5)], journal=journal))
     assert sorted(o.index for o in outcomes) == [3, 4]
     assert all(isinstance(record, dict) for record in records(journal))
+
+
+async def test_async_with_failing_at_start_releases_the_journal(
+    make_client: MakeClient, tmp_path: Path
+) -> None:
+    """An ``on_progress`` failing as ``async with`` opens the run closes the journal at once."""
+    client = make_client(accepted())
+    journal = tmp_path / "run.jsonl"
+
+    def progress(done: int, total: int | None, ok: int, failed: int) -> None:
+        raise ZeroDivisionError
+
+    messages = [sms(i) for i in range(3)]
+    try:
+        async with client.send_many(messages, journal=journal, on_progress=progress):
+            pytest.fail("entered")
+    except ZeroDivisionError:
+        # The error (and the frames it holds) is alive here: the journal must be free anyway.
+        got = await collect(client.send_many(messages, journal=journal))
+    assert sorted(o.index for o in got) == [0, 1, 2]

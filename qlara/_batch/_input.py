@@ -1,8 +1,8 @@
 """What ``send_many`` checks and derives for its input, before and per message.
 
 Plain functions: the arguments checked at the call, the stable id of an input
-position, a message copied with its id, and the digest that binds a journal to
-its input.
+position, a message copied with its id (``resumed``: under the id an earlier
+run gave it), and the digest that binds a journal to its input.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import attrs
 
 from qlara._batch._journal import DIGEST_SIZE
 from qlara._converter import unstructure
-from qlara._errors import ValidationError
+from qlara._errors import JournalError, ValidationError
 from qlara._http import CallOptions, as_timeout, check_extra_headers
 from qlara._models import RcsMessage, SmsMessage, WhatsAppMessage
 
@@ -30,6 +30,7 @@ __all__ = [
     "check_journal_path",
     "derived_id",
     "message_digest",
+    "resumed",
 ]
 
 MESSAGE_TYPES = (SmsMessage, RcsMessage, WhatsAppMessage)
@@ -102,6 +103,24 @@ def carrying_id(message: Any, message_id: str) -> Any:
         object.__setattr__(copy, name, getattr(message, name))
     object.__setattr__(copy, "message_id", message_id)
     return copy
+
+
+def resumed(message: Any, index: int, earlier: str, journal_path: str) -> Any:
+    """The message an earlier run started at ``index``, under the id that run sent it with.
+
+    Raises:
+        JournalError: the caller's own ``message_id`` differs: this is another input.
+    """
+    caller_id = message.message_id
+    if caller_id is None:
+        return carrying_id(message, earlier)
+    if caller_id != earlier:
+        # Never send a caller's message under another id: another input.
+        raise JournalError(
+            f"{journal_path}: journal belongs to another input: messages[{index}] has "
+            f"message_id {caller_id!r}, the journal started {earlier!r} there"
+        )
+    return message
 
 
 def derived_id(namespace: bytes, index: int) -> str:

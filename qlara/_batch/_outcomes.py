@@ -1,9 +1,11 @@
-"""The outcomes ``send_many`` makes itself: reconciled, cut off, unencodable.
+"""The outcomes ``send_many`` makes itself: reconciled, cut off, unencodable, crashed.
 
 A message an earlier run started is looked up rather than sent again
-(``reconcile``); one cancelled on the wire becomes an ``OutcomeUnknownError``
-outcome for ``SendMany.unreported`` (``cut_off``); one whose content cannot be
-hashed for the journal fails alone (``unencodable``) instead of ending the run.
+(``reconcile``; ``landed`` and ``lookup_failed`` for packs, which look many up
+at once); one cancelled on the wire becomes an ``OutcomeUnknownError`` outcome
+for ``SendMany.unreported`` (``cut_off``); one whose content cannot be hashed
+for the journal fails alone (``unencodable``) instead of ending the run, and so
+does one whose send raised something other than a ``QlaraError`` (``crashed``).
 """
 
 from __future__ import annotations
@@ -16,7 +18,16 @@ from qlara._errors import NotFoundError, OutcomeUnknownError, QlaraError, Valida
 from qlara._models import Channel, ChannelResult, SendResult
 from qlara._models.outcome import Outcome
 
-__all__ = ["cut_off", "digest_of", "interrupted", "reconcile", "unencodable"]
+__all__ = [
+    "crashed",
+    "cut_off",
+    "digest_of",
+    "interrupted",
+    "landed",
+    "lookup_failed",
+    "reconcile",
+    "unencodable",
+]
 
 
 def digest_of(message: Any) -> str | None:
@@ -32,6 +43,13 @@ def unencodable(index: int, item: Any) -> Outcome:
     # such content): one failed outcome, never the end of the run.
     problem = "holds content that cannot be encoded as JSON; this run did not send it"
     return Outcome(index=index, message=item, error=ValidationError(f"messages[{index}]", problem))
+
+
+def crashed(index: int, message: Any, exc: Exception) -> Outcome:
+    """The outcome of a send (or a pack's) that raised something other than a ``QlaraError``."""
+    error = ValidationError(f"messages[{index}]", f"{type(exc).__name__}: {exc}")
+    error.__cause__ = exc
+    return Outcome(index=index, message=message, error=error)
 
 
 def cut_off(index: int, message: Any) -> Outcome:
@@ -62,8 +80,12 @@ async def reconcile(
     except NotFoundError:
         return None
     except QlaraError as exc:
-        error = interrupted(message_id, f"looking up its status failed ({exc})", exc)
-        return Outcome(index=index, message=message, error=error)
+        return lookup_failed(index, message, message_id, exc)
+    return landed(index, message, message_id, found)
+
+
+def landed(index: int, message: Any, message_id: str, found: object) -> Outcome:
+    """The ``ok`` outcome of a message an earlier run started that the platform has."""
     result = SendResult(
         message_id=message_id,
         simulation=message.simulation,
@@ -71,3 +93,9 @@ async def reconcile(
         raw={"reconciledStatus": getattr(found, "raw", None)},
     )
     return Outcome(index=index, message=message, result=result)
+
+
+def lookup_failed(index: int, message: Any, message_id: str, exc: QlaraError) -> Outcome:
+    """A message an earlier run started whose status lookup failed: unknown, not sent again."""
+    error = interrupted(message_id, f"looking up its status failed ({exc})", exc)
+    return Outcome(index=index, message=message, error=error)

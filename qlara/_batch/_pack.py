@@ -99,6 +99,8 @@ def legacy_text(message: SmsMessage) -> str | None:
     values = message.placeholders
     if values is None:
         return message.body  # nothing to fill: the text goes as written, as on Universal
+    if not all(isinstance(value, str) for value in values.values()):
+        return None  # changed after construction: alone, it fails as it would unpacked
     if any(
         not _PLACEHOLDER.fullmatch(f"{{{name}}}") and f"{{{name}}}" in message.body
         for name in values
@@ -171,12 +173,18 @@ def _json_length(text: str) -> int:
 
 
 class Entry:
-    """One SMS input in a pack: its index, the input item, the message as sent, its text."""
+    """One SMS input in a pack: its index, the input item, the message as sent, its text.
 
-    __slots__ = ("index", "item", "message", "size", "text")
+    ``digest`` is the journal's digest of the input (``""`` without a journal).
+    """
 
-    def __init__(self, index: int, item: SmsMessage, message: SmsMessage, text: str) -> None:
+    __slots__ = ("digest", "index", "item", "message", "size", "text")
+
+    def __init__(
+        self, index: int, item: SmsMessage, message: SmsMessage, text: str, digest: str = ""
+    ) -> None:
         self.index, self.item, self.message, self.text = index, item, message, text
+        self.digest = digest
         self.size = (
             _json_length(text)
             + _json_length(str(message.message_id))

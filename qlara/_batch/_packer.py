@@ -1,22 +1,26 @@
-"""The engine of ``sms_per_request``: one ``SendMany`` worker's unit of work (see ``_pack``).
+"""The engine of ``sms_per_request``: a worker's unit of work is a pack (see ``_pack``).
 
-``Packer.process(index, item)`` is called by a worker with the input it
-pulled. Anything that cannot travel in a pack goes through ``SendMany``'s own
-``_process``, unchanged. An SMS that can makes the worker pull on (through
-``SendMany._pull``, so journal skips and digest checks apply) until it holds
-``sms_per_request`` inputs or a pack is full; then everything it holds is
-sent at once, packs and singles side by side, and their outcomes returned.
+A worker that pulls an SMS the Legacy format can carry calls ``gather``: it
+pulls on (through ``Source.pull``, so journal skips and digest checks apply)
+until it holds ``sms_per_request`` inputs or a pack is full, under one lock so
+each unit fills before the next worker starts its own. ``deliver`` then sends
+everything the unit holds at once, packs and singles side by side, outside
+the lock; an input that cannot travel in a pack goes through
+``_single.process``, unchanged. The plain ``async for`` form calls ``round``.
 Every pack takes one rate-limit slot before its ``start`` records are
 journaled, exactly as a single send does.
 """
 
 from __future__ import annotations
 
+from collections.abc import MutableSequence
 from typing import TYPE_CHECKING, Any
 
 import anyio
+import anyio.lowlevel
 
-from qlara._batch._input import carrying_id, derived_id, message_digest
+from qlara._batch._input import carrying_id, derived_id, resumed
+from qlara._batch._outcomes import crashed, digest_of, landed, lookup_failed
 from qlara._batch._pack import (
     MAX_REQUEST_BYTES,
     Entry,
@@ -27,14 +31,15 @@ from qlara._batch._pack import (
     outcomes_of,
     too_large,
 )
-from qlara._errors import JournalError, OutcomeUnknownError, QlaraError, ValidationError
+from qlara._batch._single import batch_wide, process
+from qlara._errors import QlaraError
 from qlara._guards import too_many_parts
-from qlara._models import Channel, ChannelResult, SendResult, SmsMessage
+from qlara._models import Channel, SmsMessage
 from qlara._models.outcome import Outcome
 from qlara._resources._sending import new_message_id
 
 if TYPE_CHECKING:
-    from qlara._batch._engine import SendMany
+    from qlara._batch._run import Run
 
 __all__ = ["Packer"]
 
@@ -79,15 +84,17 @@ class _Held:
 
 
 class Packer:
-    """Packs SMS inputs of one ``SendMany`` into SMS Legacy requests."""
+    """Packs the SMS inputs of one ``send_many`` run into SMS Legacy requests.
 
-    def __init__(
-        self, batch: SendMany, per_request: int, max_bytes: int = MAX_REQUEST_BYTES
-    ) -> None:
-        self.batch = batch
+    Attributes:
+        requests: requests started so far (packs, their splits, single sends).
+    """
+
+    def __init__(self, run: Run, per_request: int, max_bytes: int = MAX_REQUEST_BYTES) -> None:
+        self.run = run
         self.per_request = per_request
         self.max_bytes = max_bytes
-        self.requests = 0  # SMS Legacy requests sent (splits included)
+        self.requests = 0
         # One worker gathers its unit at a time: workers pulling in turns from an
         # input that yields between items (an async iterable, the blocking
         # client's feed) would each hold a sliver and send part-filled packs.
@@ -100,32 +107,32 @@ class Packer:
         text = legacy_text(item)
         if text is None:
             return False
-        batch = self.batch
-        journal = batch._journal
+        run = self.run
+        journal = run.journal
+        digest = digest_of(item) if journal is not None else ""
+        if digest is None:
+            return False  # alone through process: one failed outcome, not a failed pack
         earlier = journal.started.get(index) if journal is not None else None
         message = item
+        max_parts = run.max_parts
         if earlier is not None:
-            if item.message_id is None:
-                message = carrying_id(item, earlier)
-            elif item.message_id != earlier:
-                assert journal is not None
-                raise JournalError(
-                    f"{journal.path}: journal belongs to another input: messages[{index}] has "
-                    f"message_id {item.message_id!r}, the journal started {earlier!r} there"
-                )
+            assert journal is not None
+            message = resumed(item, index, earlier, journal.path)
+            if max_parts is not None and too_many_parts(index, message, max_parts):
+                return False  # alone through process: reconciled, and refused if never sent
             if earlier in held.ids:
                 return False
             held.ids.add(earlier)
-            held.earlier.append(Entry(index, item, message, text))
+            held.earlier.append(Entry(index, item, message, text, digest))
             return True
         if message.message_id is None:
-            message = carrying_id(message, derived_id(batch._namespace, index))
-        if batch._max_parts is not None and too_many_parts(index, message, batch._max_parts):
-            return False  # alone through _process, which refuses it before anything is sent
+            message = carrying_id(message, derived_id(run.namespace, index))
+        if max_parts is not None and too_many_parts(index, message, max_parts):
+            return False  # alone through process, which refuses it before anything is sent
         if message.message_id in held.ids:
             return False  # an id twice in one request: its verdict could not tell them apart
         held.ids.add(str(message.message_id))
-        held.add(Entry(index, item, message, text))
+        held.add(Entry(index, item, message, text, digest))
         return True
 
     def _place(self, index: int, item: Any, held: _Held) -> None:
@@ -141,7 +148,7 @@ class Packer:
         filled before the next worker starts on its own.
         """
         async with self._gathering:
-            pulled = await self.batch._pull()
+            pulled = await self.run.source.pull()
             if pulled is None:
                 return None
             index, item = pulled
@@ -154,40 +161,26 @@ class Packer:
         """Send a gathered unit (outside the lock, so units of many workers fly at once)."""
         if held is None:
             self.requests += 1
-            return [await self.batch._process(index, item)]
+            return [await process(self.run, index, item)]
         outcomes: list[Outcome] = []
         try:
             await self._send(held, outcomes)
         except BaseException:  # cancelled: the answered requests' outcomes stay known
-            self.batch._keep_undelivered(outcomes)
+            self.run.keep_undelivered(outcomes)
             raise
         return outcomes
 
-    async def process(self, index: int, item: Any) -> list[Outcome]:
-        """The outcomes of ``item`` and of what the worker pulled with it."""
-        if not isinstance(item, SmsMessage) or legacy_text(item) is None:
-            self.requests += 1
-            return [await self.batch._process(index, item)]
-        held = await self._collect(index, item)
-        outcomes: list[Outcome] = []
-        if held is not None:
-            try:
-                await self._send(held, outcomes)
-            except BaseException:  # cancelled: the answered requests' outcomes stay known
-                self.batch._keep_undelivered(outcomes)
-                raise
-        return outcomes
-
-    async def round(self) -> None:
+    async def round(self, ready: MutableSequence[Outcome]) -> None:
         """The plain ``async for`` form: up to ``concurrency`` units, collected, then sent at once.
 
         Collecting each unit before pulling for the next one keeps packs full
         (a round that pulled one input per task first would send them alone).
+        The outcomes are appended to ``ready`` as they come.
         """
-        batch = self.batch
+        run = self.run
         units: list[_Held] = []
-        while len(units) < batch._concurrency:
-            pulled = await batch._pull()
+        while len(units) < run.concurrency:
+            pulled = await run.source.pull()
             if pulled is None:
                 break
             held = await self._collect(*pulled)
@@ -197,49 +190,51 @@ class Packer:
         if units:
             async with anyio.create_task_group() as group:
                 for held in units:
-                    group.start_soon(self._send, held, batch._ready)
+                    group.start_soon(self._send, held, ready)
 
     async def _collect(self, index: int, item: Any) -> _Held | None:
         """Pull on until a pack is full or ``per_request`` inputs are held; ``None``: stop."""
-        batch = self.batch
+        run = self.run
         held = _Held(self.per_request, self.max_bytes)
         try:
             self._place(index, item, held)
             while not held.full and held.count < self.per_request:
-                pulled = await batch._pull()
+                pulled = await run.source.pull()
                 if pulled is None:
                     break
                 self._place(*pulled, held)
         except Exception as exc:  # noqa: BLE001 - the journal refused the input: stop the run
-            batch._fail(exc)
+            run.fail(exc)
             return None
         return held
 
-    async def _send(self, held: _Held, outcomes: Any) -> None:
+    async def _send(self, held: _Held, outcomes: MutableSequence[Outcome]) -> None:
         """Send what ``held`` holds, packs and singles at once; append their outcomes."""
         if held.earlier:
             for entry in await self._reconcile(held.earlier, outcomes):
                 held.add(entry)
         async with anyio.create_task_group() as group:
             for pack in held.all_packs():
-                group.start_soon(self._send_pack, pack, outcomes)
+                group.start_soon(self._send_pack_or_stop, pack, outcomes)
             for single in held.singles:
                 group.start_soon(self._send_single, *single, outcomes)
 
-    async def _send_single(self, index: int, item: Any, outcomes: list[Outcome]) -> None:
+    async def _send_single(self, index: int, item: Any, outcomes: MutableSequence[Outcome]) -> None:
         self.requests += 1
         try:
-            outcomes.append(await self.batch._process(index, item))
+            outcomes.append(await process(self.run, index, item))
         except Exception as exc:  # noqa: BLE001 - batch-wide: kept and raised by __anext__
-            self.batch._fail(exc)
+            self.run.fail(exc)
 
-    async def _reconcile(self, entries: list[Entry], outcomes: list[Outcome]) -> list[Entry]:
+    async def _reconcile(
+        self, entries: list[Entry], outcomes: MutableSequence[Outcome]
+    ) -> list[Entry]:
         """Look up SMS an earlier run started; return those that never arrived."""
         ids = [str(entry.message.message_id) for entry in entries]
         problem: QlaraError | None = None
         found: dict[str, Any] = {}
         try:
-            answers = await self.batch._link.statuses(ids, Channel.SMS)
+            answers = await self.run.link.statuses(ids, Channel.SMS)
             found = {s.customer_message_id: s for s in answers}
         except QlaraError as exc:
             problem = exc
@@ -247,53 +242,50 @@ class Packer:
         for entry in entries:
             message_id = str(entry.message.message_id)
             if problem is not None:
-                error = OutcomeUnknownError(
-                    f"message {message_id} was started by an earlier run that ended before its "
-                    f"outcome was known, and looking up its status failed ({problem}); it was "
-                    "not sent again",
-                    message_id=message_id,
-                    cause=problem,
-                )
-                outcomes.append(Outcome(index=entry.index, message=entry.message, error=error))
+                outcomes.append(lookup_failed(entry.index, entry.message, message_id, problem))
             elif message_id in found:
-                result = SendResult(
-                    message_id=message_id,
-                    simulation=entry.message.simulation,
-                    results={Channel.SMS: ChannelResult(accepted=True)},
-                    raw={"reconciledStatus": getattr(found[message_id], "raw", None)},
-                )
-                outcomes.append(Outcome(index=entry.index, message=entry.message, result=result))
+                outcomes.append(landed(entry.index, entry.message, message_id, found[message_id]))
             else:
                 unsent.append(entry)
         return unsent
 
-    async def _send_pack(self, pack: list[Entry], outcomes: list[Outcome]) -> None:
-        batch = self.batch
+    async def _send_pack_or_stop(
+        self, pack: list[Entry], outcomes: MutableSequence[Outcome]
+    ) -> None:
+        try:
+            await self._send_pack(pack, outcomes)
+        except Exception as exc:  # noqa: BLE001 - the journal failed (a full disk), say
+            # As when one send fails so: the run stops with this error (not a task
+            # group's), and what was journaled "start" without going out is reconciled.
+            self.run.fail(exc)
+
+    async def _send_pack(self, pack: list[Entry], outcomes: MutableSequence[Outcome]) -> None:
+        run = self.run
         global_id = new_message_id()
-        limiter = batch._link.limiter
+        limiter = run.link.limiter
         token = await limiter.reserve()
         try:
             # Nothing goes on the wire once the caller's scope is cancelled.
             await anyio.lowlevel.checkpoint_if_cancelled()
-            journal = batch._journal
+            journal = run.journal
             if journal is not None:
                 for entry in pack:
                     journal.start(
                         entry.index,
                         str(entry.message.message_id),
-                        digest=message_digest(entry.item),
+                        digest=entry.digest,
                         caller_id=entry.item.message_id,
                         pack=global_id,
                     )
             self.requests += 1
             for entry in pack:  # cut off on the wire: ``unreported`` lists them as unknown
-                batch._in_flight[entry.index] = entry.message
+                run.in_flight[entry.index] = entry.message
             try:
-                answer = await batch._link.send_legacy(body_of(pack, global_id), batch._options)
+                answer = await run.link.send_legacy(body_of(pack, global_id), run.options)
             except QlaraError as exc:
-                _landed(batch, pack)
-                if batch._batch_wide(exc):
-                    batch._fail(exc)  # no outcomes: they stay "started", a resume reconciles
+                _landed(run, pack)
+                if batch_wide(run.link, exc):
+                    run.fail(exc)  # no outcomes: they stay "started", a resume reconciles
                     return
                 if not (too_large(exc) and len(pack) > 1):
                     for entry in pack:
@@ -306,16 +298,11 @@ class Packer:
                     return
                 split = True
             except Exception as exc:  # noqa: BLE001 - one pack's failure is its messages' outcome
-                _landed(batch, pack)
-                for entry in pack:
-                    error = ValidationError(
-                        f"messages[{entry.index}]", f"{type(exc).__name__}: {exc}"
-                    )
-                    error.__cause__ = exc
-                    outcomes.append(Outcome(index=entry.index, message=entry.message, error=error))
+                _landed(run, pack)
+                outcomes.extend(crashed(entry.index, entry.message, exc) for entry in pack)
                 return
             else:
-                _landed(batch, pack)
+                _landed(run, pack)
                 split = False
         finally:
             limiter.release(token)
@@ -328,7 +315,7 @@ class Packer:
         outcomes.extend(outcomes_of(answer, pack, global_id))
 
 
-def _landed(batch: SendMany, pack: list[Entry]) -> None:
+def _landed(run: Run, pack: list[Entry]) -> None:
     """The pack's request ended (answered or failed): its messages are no longer in flight."""
     for entry in pack:
-        batch._in_flight.pop(entry.index, None)
+        run.in_flight.pop(entry.index, None)

@@ -8,11 +8,11 @@ caller's thread reads the stream through portal calls, taking every outcome
 that is ready in one call. The bound is the back-pressure: the pump waits when
 the caller is slow, and the workers behind it stop pulling input.
 
-The caller's iterable is pulled in the caller's thread, never on the loop:
-the engine's input is a ``_Feed`` that asks the caller's thread for more
-(a ``NEED`` on the same stream), and the caller's thread pulls at most
-``concurrency`` messages ahead of the outcomes it has yielded. A sqlite
-cursor works, and a slow input never stalls other threads' calls.
+The caller's iterable is pulled in the caller's thread, never on the loop
+(``_feed``): the engine asks for more on the same stream, and the caller's
+thread pulls at most ``concurrency`` messages ahead of the outcomes it has
+yielded. A sqlite cursor works, and a slow input never stalls other threads'
+calls.
 
 An outcome is counted and reported to ``on_progress`` in the caller's thread
 when the iterator yields it, and journaled ``done`` when the caller asks for
@@ -33,6 +33,7 @@ from anyio.from_thread import BlockingPortal
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from qlara._batch._engine import SendMany
+from qlara._batch._feed import NEED, Feed, Input
 from qlara._batch._input import JournalPath, ProgressCallback, check_arguments
 from qlara._batch._link import link_of
 from qlara._batch._pack import check_sms_per_request
@@ -48,53 +49,12 @@ if TYPE_CHECKING:
 __all__ = ["SendManyIterator", "send_many_blocking"]
 
 MAX_TAKE = 256
-MAX_FEED = 64
-NEED = object()  # the engine asks the caller's thread for more input
-
-
-class _Feed:
-    """The engine's input on the loop side: items pulled in the caller's thread.
-
-    ``__anext__`` asks the caller's thread (a ``NEED`` on the pump's stream)
-    and waits for it to hand over a few items. The caller's iterable is only
-    ever touched in the caller's thread: a sqlite cursor or a generator that
-    blocks on a database works, and never stalls the client's loop.
-    """
-
-    def __init__(self, events: MemoryObjectSendStream[object]) -> None:
-        self.events = events
-        self.items: deque[Any] = deque()
-        self.ended = False
-        self.error: BaseException | None = None
-        self.arrived = anyio.Event()
-
-    def __aiter__(self) -> _Feed:
-        return self
-
-    async def __anext__(self) -> Any:
-        while True:
-            if self.items:
-                return self.items.popleft()
-            if self.error is not None:
-                raise self.error
-            if self.ended:
-                raise StopAsyncIteration
-            self.arrived = anyio.Event()
-            await self.events.send(NEED)
-            await self.arrived.wait()
-
-    def put(self, items: list[Any], ended: bool, error: BaseException | None) -> None:
-        """Called on the loop (through the portal) with what the caller's thread pulled."""
-        self.items.extend(items)
-        self.ended = self.ended or ended
-        self.error = self.error or error
-        self.arrived.set()
 
 
 class _Pump:
     """Runs one ``SendMany`` on the portal's loop; everything here is touched on that loop."""
 
-    def __init__(self, make: Callable[[_Feed], SendMany], buffer: int) -> None:
+    def __init__(self, make: Callable[[Feed], SendMany], buffer: int) -> None:
         self.make = make
         self.batch: SendMany | None = None
         self.scope: anyio.CancelScope | None = None
@@ -102,7 +62,7 @@ class _Pump:
         self.send: MemoryObjectSendStream[object]
         self.receive: MemoryObjectReceiveStream[object]
         self.send, self.receive = anyio.create_memory_object_stream[object](buffer)
-        self.feed = _Feed(self.send)
+        self.feed = Feed(self.send)
         self.dropped: list[Outcome] = []  # taken from the engine, never handed to the reader
 
     async def run(self) -> None:
@@ -155,42 +115,6 @@ def _wait(portal: BlockingPortal, pump: _Pump) -> list[object]:
     except BaseException:
         future.cancel()  # Ctrl-C while waiting must not leave the receive pending
         raise
-
-
-class _Input:
-    """The caller's iterable, pulled in the caller's thread at most ``concurrency`` ahead."""
-
-    def __init__(self, messages: Iterable[Any], concurrency: int) -> None:
-        self.source = iter(messages)
-        self.concurrency = concurrency
-        self.next_index = 0
-        self.outstanding = 0  # pulled, will get an outcome, not yet yielded
-        self.wanted = False
-        self.ended = False
-
-    def serve(self, portal: BlockingPortal, pump: _Pump) -> None:
-        """Hand the engine what it asked for, if the read-ahead allows it now."""
-        if not self.wanted or self.ended or self.outstanding >= self.concurrency:
-            return
-        self.wanted = False
-        batch = pump.batch
-        journal = batch.journal if batch is not None else None
-        items: list[Any] = []
-        error: BaseException | None = None
-        while self.outstanding < self.concurrency and len(items) < MAX_FEED:
-            try:
-                item = next(self.source)
-            except StopIteration:
-                self.ended = True
-                break
-            except Exception as exc:  # noqa: BLE001 - raised by the engine after the in-flight
-                self.ended, error = True, exc
-                break
-            if journal is None or self.next_index not in journal.done:
-                self.outstanding += 1  # a journal skips what earlier runs handed over
-            self.next_index += 1
-            items.append(item)
-        portal.call(pump.feed.put, items, self.ended, error)
 
 
 class SendManyIterator(Iterator[Outcome]):
@@ -251,10 +175,10 @@ def _iterate(
     async_client = target(client)
     concurrency = make_args["concurrency"]
     # Packs of N need N inputs per worker in hand: read that much further ahead.
-    source = _Input(messages, concurrency * make_args["sms_per_request"])
+    source = Input(messages, concurrency * make_args["sms_per_request"])
     total = len(messages) if isinstance(messages, Sized) else None  # checked at the call
 
-    def make(feed: _Feed) -> SendMany:
+    def make(feed: Feed) -> SendMany:
         batch = SendMany(link_of(async_client), feed, hand_over=False, checked=True, **make_args)
         batch.total = total
         return batch
@@ -281,10 +205,14 @@ def _iterate(
                 event = events.popleft()
                 if event is NEED:
                     source.wanted = True
-                    source.serve(portal, pump)
+                    source.serve(portal, pump.feed, batch.journal)
                     continue
                 assert isinstance(event, Outcome)
-                batch.count(event)
+                try:
+                    batch.count(event)
+                except BaseException:  # on_progress failed: never yielded, so unreported
+                    events.appendleft(event)
+                    raise
                 recent.append(event.index)
                 yield event
                 # The caller asks for the next one: it is done with this one. The
@@ -292,7 +220,7 @@ def _iterate(
                 if batch.journal is not None:
                     portal.call(batch.journal_done, event)
                 source.outstanding -= 1
-                source.serve(portal, pump)
+                source.serve(portal, pump.feed, batch.journal)
         future.result()  # re-raise what stopped the pump (the input failed, the journal...)
         if not reported and pump.batch is not None:
             pump.batch.report_progress()
