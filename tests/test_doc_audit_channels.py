@@ -350,24 +350,64 @@ async def test_rcs_template_create_with_a_dict_card_body() -> None:
     assert isinstance(template.body, qlara.RcsCard)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rcs.templates.update(id, ...) requires name, description and body: no partial update",
-)
 async def test_rcs_template_update_with_only_the_changed_field() -> None:
-    """design §10 ``update(id, ...)``: changing only the description must be possible."""
+    """design §10 ``update(id, ...)``: only the description given; the PUT sends the whole template.
+
+    §3.1.7's update is a PUT (the whole template, as the create body): the
+    stored template is read and sent back with the description changed.
+    """
     stored = {
         "id": 7,
         "name": "welcome",
+        "description": "old",
+        "type": "TEXT",
+        "body": {"text": "Hi", "suggestions": [{"type": "reply", "text": "Ok"}]},
+    }
+    fake = Fake(
+        {
+            ("GET", f"{RCS_TEMPLATES}/7"): respond(200, stored),
+            ("PUT", f"{RCS_TEMPLATES}/7"): respond(200, {**stored, "description": "new"}),
+        }
+    )
+    async with async_client(fake) as client:
+        updated = await client.rcs.templates.update(7, description="new")
+    assert updated.description == "new"
+    assert [c.method for c in fake.calls] == ["GET", "PUT"]
+    assert fake.calls[1].json == {
+        "name": "welcome",
         "description": "new",
+        "type": "TEXT",
+        "body": {"text": "Hi", "suggestions": [{"type": "reply", "text": "Ok"}]},
+    }
+
+
+async def test_rcs_template_update_with_everything_given_sends_only_the_put() -> None:
+    """Given name, description and body, update PUTs them at once: nothing to read first."""
+    stored = {"id": 7, "name": "w", "description": "d", "type": "TEXT", "body": {"text": "Hi"}}
+    fake = Fake({("PUT", f"{RCS_TEMPLATES}/7"): respond(200, stored)})
+    async with async_client(fake) as client:
+        await client.rcs.templates.update(
+            7, name="w", description="d", body=qlara.RcsText(text="Hi")
+        )
+    assert fake.only().json == {
+        "name": "w",
+        "description": "d",
         "type": "TEXT",
         "body": {"text": "Hi"},
     }
-    fake = Fake({("PUT", f"{RCS_TEMPLATES}/7"): respond(200, stored)})
+
+
+async def test_rcs_template_update_with_nothing_to_change_is_refused() -> None:
+    """update(id) alone, or a type without a body, is a ValidationError before any request."""
+    fake = Fake()
     async with async_client(fake) as client:
-        updated = await client.rcs.templates.update(7, description="new")  # type: ignore[call-arg]
-    assert updated.description == "new"
-    assert fake.only().json["description"] == "new"
+        with pytest.raises(qlara.ValidationError) as nothing:
+            await client.rcs.templates.update(7)
+        with pytest.raises(qlara.ValidationError) as alone:
+            await client.rcs.templates.update(7, type="CARD")
+    assert nothing.value.field == "update"
+    assert alone.value.field == "type"
+    assert fake.calls == []
 
 
 # -- §3.1.9 inbound media download ----------------------------------------------------------------
