@@ -101,16 +101,12 @@ async def test_phone_numbers_list_reads_uc025() -> None:
     assert number.raw["platform"] == "CLOUD_API"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="PhoneNumber has no phone_number_id: UC-025's phoneNumberId is only on .id",
-)
 async def test_phone_number_exposes_phone_number_id_under_its_wire_name() -> None:
     """UC-025 names the field ``phoneNumberId``: a user reads ``number.phone_number_id``."""
     fake = Fake({("GET", f"{PHONES}/waba-num-001"): respond(200, UC025_ITEM)})
     async with async_client(fake) as client:
         number = await client.whatsapp.phone_numbers.get("waba-num-001")
-    assert number.phone_number_id == "waba-num-001"  # type: ignore[attr-defined]
+    assert number.phone_number_id == "waba-num-001"
 
 
 async def test_phone_numbers_get_by_id() -> None:
@@ -473,13 +469,12 @@ async def test_media_upload_bytes_and_file_object() -> None:
     assert all(PNG in c.content for c in fake.calls)
 
 
-@pytest.mark.xfail(strict=True, reason="MediaItem has no media_id: UC-015's mediaId is only on .id")
 async def test_media_item_exposes_media_id_under_its_wire_name() -> None:
     """UC-015's answer names the id ``mediaId``: a user reads ``item.media_id``."""
     fake = Fake({("POST", MEDIA): respond(200, UC015)})
     async with async_client(fake) as client:
         item = await client.media.upload(PNG, name="logo.png")
-    assert item.media_id == "med_abc123"  # type: ignore[attr-defined]
+    assert item.media_id == "med_abc123"
 
 
 async def test_media_list_and_delete() -> None:

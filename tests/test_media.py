@@ -296,7 +296,7 @@ async def test_media_upload_on_the_wire() -> None:
     assert b'name="name"\r\n\r\ncard' in content
     assert b'name="description"\r\n\r\nSale' in content
     assert b'name="folderId"\r\n\r\n4' in content
-    assert item.id == "med_1"
+    assert item.id == item.media_id == "med_1"
     assert item.url == "https://cdn.test/med_1.png"
 
 

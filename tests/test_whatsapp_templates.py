@@ -63,7 +63,7 @@ async def test_phone_numbers_list_and_get_on_the_wire() -> None:
     assert numbers[0].raw == item
     assert recorder.query(0) == {"limit": "10", "page": "0"}
     assert recorder.query(1) == {"limit": "10", "page": "1"}
-    assert one.id == "waba-num-001"
+    assert one.id == one.phone_number_id == "waba-num-001"
     assert recorder.last.method == "GET"
 
 
