@@ -32,9 +32,7 @@ from qlara._resources._template_fields import required_text
 
 RCS_TEMPLATES = Route("/message-server/rcs/templates")
 TYPES = frozenset({"TEXT", "CARD", "CAROUSEL"})
-
-
-FIELDS = ("name", "description", "type", "body")
+FIELDS = ("name", "description", "type", "body")  # what a PUT sends, in order
 
 
 def _typed_body(kind: object, body: object) -> tuple[str, dict[str, Any]]:
