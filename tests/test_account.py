@@ -84,6 +84,59 @@ async def test_account_wire_and_shapes(make_client: Make) -> None:
         await client.account.subscription()
 
 
+async def test_subscription_reads_its_id_canceled_flag_and_date_aliases(make_client: Make) -> None:
+    """subscriptionId and canceled are read (None if absent); start_date/end_date are start/end."""
+    rec = Recorder(
+        {
+            ("GET", SUB): (
+                200,
+                {
+                    "subscriptionId": 42,
+                    "cancelled": "true",
+                    "startDate": "2026-01-01T00:00:00Z",
+                    "endDate": "2026-12-31T00:00:00Z",
+                },
+            )
+        }
+    )
+    client = make_client(rec)
+    plan = await client.account.subscription()
+    assert (plan.subscription_id, plan.canceled, plan.auto_renew) == (42, True, False)
+    assert (plan.start_date, plan.end_date) == (plan.start, plan.end)
+    assert plan.start_date is not None
+    assert plan.start_date.year == 2026
+    assert plan.raw["subscriptionId"] == 42
+    rec.routes[("GET", SUB)] = (200, {"plan": "Basic", "status": "ACTIVE", "subscriptionId": ""})
+    bare = await client.account.subscription()
+    assert (bare.subscription_id, bare.canceled, bare.start_date, bare.end_date) == (
+        None,
+        None,
+        None,
+        None,
+    )
+
+
+@pytest.mark.parametrize(
+    ("answer", "disconnected"),
+    [
+        ({"disconnected": True}, True),
+        ({"disconnected": "false", "status": "TOKEN_EXPIRED"}, False),
+        ({"status": "CONNECTED"}, False),
+        ({"status": "TOKEN_EXPIRED"}, True),
+        ({}, None),
+    ],
+    ids=["flag", "flag-as-text-wins", "connected", "expired", "unsaid"],
+)
+async def test_social_disconnected_is_the_answered_flag_or_not_connected(
+    make_client: Make, answer: dict[str, object], disconnected: bool | None
+) -> None:
+    """disconnected is the platform's flag when it answers one, else the inverse of connected."""
+    path = "/v1/partner-gateway/socials/facebook"
+    rec = Recorder({("GET", path): (200, {"platform": "facebook", **answer})})
+    profile = await make_client(rec).socials.get("facebook")
+    assert profile.disconnected is disconnected
+
+
 async def test_socials_wire(make_client: Make) -> None:
     """socials.list reads {profiles, total}; get asks /socials/{platform}; disconnected is read."""
     rec = Recorder(
@@ -140,7 +193,7 @@ async def test_api_keys_wire(make_client: Make) -> None:
 
 
 async def test_created_key_never_shows(make_client: Make, caplog: pytest.LogCaptureFixture) -> None:
-    """The new key is absent from repr, str, raw, logs and errors; only reveal() gives it."""
+    """The new key (``key``, alias ``api_key``) is absent from repr, str, raw, logs and errors."""
     caplog.set_level(logging.DEBUG, logger="qlara")
     echo = {"status": 404, "message": f"no key {NEW_KEY}", "path": f"/api{KEYS}/{NEW_KEY}"}
     rec = Recorder({("POST", KEYS): (201, CREATED), ("GET", f"{KEYS}/{NEW_KEY}"): (404, echo)})
@@ -148,11 +201,15 @@ async def test_created_key_never_shows(make_client: Make, caplog: pytest.LogCapt
     created = await client.api_keys.create("CI")
     with pytest.raises(qlara.NotFoundError) as caught:
         await client.api_keys.get(created.key)
+    assert created.api_key is created.key
+    logging.getLogger("qlara.test").warning("made %s (%r)", created.api_key, created.api_key)
     shown = [
         repr(created),
         str(created),
         repr(created.raw),
         repr(created.key),
+        repr(created.api_key),
+        f"{created.api_key}",
         str(caught.value),
         repr(caught.value.body),
         caught.value.message,
@@ -163,6 +220,7 @@ async def test_created_key_never_shows(make_client: Make, caplog: pytest.LogCapt
     for text in shown:
         assert NEW_KEY not in text
     assert f"{KEYS}/***" in caplog.text
+    assert "made Secret('***') (Secret('***'))" in caplog.text
     assert created.raw["apiKey"] == "***"
 
 

@@ -101,16 +101,12 @@ async def test_phone_numbers_list_reads_uc025() -> None:
     assert number.raw["platform"] == "CLOUD_API"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="PhoneNumber has no phone_number_id: UC-025's phoneNumberId is only on .id",
-)
 async def test_phone_number_exposes_phone_number_id_under_its_wire_name() -> None:
     """UC-025 names the field ``phoneNumberId``: a user reads ``number.phone_number_id``."""
     fake = Fake({("GET", f"{PHONES}/waba-num-001"): respond(200, UC025_ITEM)})
     async with async_client(fake) as client:
         number = await client.whatsapp.phone_numbers.get("waba-num-001")
-    assert number.phone_number_id == "waba-num-001"  # type: ignore[attr-defined]
+    assert number.phone_number_id == "waba-num-001"
 
 
 async def test_phone_numbers_get_by_id() -> None:
@@ -350,24 +346,64 @@ async def test_rcs_template_create_with_a_dict_card_body() -> None:
     assert isinstance(template.body, qlara.RcsCard)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rcs.templates.update(id, ...) requires name, description and body: no partial update",
-)
 async def test_rcs_template_update_with_only_the_changed_field() -> None:
-    """design §10 ``update(id, ...)``: changing only the description must be possible."""
+    """design §10 ``update(id, ...)``: only the description given; the PUT sends the whole template.
+
+    §3.1.7's update is a PUT (the whole template, as the create body): the
+    stored template is read and sent back with the description changed.
+    """
     stored = {
         "id": 7,
         "name": "welcome",
+        "description": "old",
+        "type": "TEXT",
+        "body": {"text": "Hi", "suggestions": [{"type": "reply", "text": "Ok"}]},
+    }
+    fake = Fake(
+        {
+            ("GET", f"{RCS_TEMPLATES}/7"): respond(200, stored),
+            ("PUT", f"{RCS_TEMPLATES}/7"): respond(200, {**stored, "description": "new"}),
+        }
+    )
+    async with async_client(fake) as client:
+        updated = await client.rcs.templates.update(7, description="new")
+    assert updated.description == "new"
+    assert [c.method for c in fake.calls] == ["GET", "PUT"]
+    assert fake.calls[1].json == {
+        "name": "welcome",
         "description": "new",
+        "type": "TEXT",
+        "body": {"text": "Hi", "suggestions": [{"type": "reply", "text": "Ok"}]},
+    }
+
+
+async def test_rcs_template_update_with_everything_given_sends_only_the_put() -> None:
+    """Given name, description and body, update PUTs them at once: nothing to read first."""
+    stored = {"id": 7, "name": "w", "description": "d", "type": "TEXT", "body": {"text": "Hi"}}
+    fake = Fake({("PUT", f"{RCS_TEMPLATES}/7"): respond(200, stored)})
+    async with async_client(fake) as client:
+        await client.rcs.templates.update(
+            7, name="w", description="d", body=qlara.RcsText(text="Hi")
+        )
+    assert fake.only().json == {
+        "name": "w",
+        "description": "d",
         "type": "TEXT",
         "body": {"text": "Hi"},
     }
-    fake = Fake({("PUT", f"{RCS_TEMPLATES}/7"): respond(200, stored)})
+
+
+async def test_rcs_template_update_with_nothing_to_change_is_refused() -> None:
+    """update(id) alone, or a type without a body, is a ValidationError before any request."""
+    fake = Fake()
     async with async_client(fake) as client:
-        updated = await client.rcs.templates.update(7, description="new")  # type: ignore[call-arg]
-    assert updated.description == "new"
-    assert fake.only().json["description"] == "new"
+        with pytest.raises(qlara.ValidationError) as nothing:
+            await client.rcs.templates.update(7)
+        with pytest.raises(qlara.ValidationError) as alone:
+            await client.rcs.templates.update(7, type="CARD")
+    assert nothing.value.field == "update"
+    assert alone.value.field == "type"
+    assert fake.calls == []
 
 
 # -- §3.1.9 inbound media download ----------------------------------------------------------------
@@ -433,13 +469,12 @@ async def test_media_upload_bytes_and_file_object() -> None:
     assert all(PNG in c.content for c in fake.calls)
 
 
-@pytest.mark.xfail(strict=True, reason="MediaItem has no media_id: UC-015's mediaId is only on .id")
 async def test_media_item_exposes_media_id_under_its_wire_name() -> None:
     """UC-015's answer names the id ``mediaId``: a user reads ``item.media_id``."""
     fake = Fake({("POST", MEDIA): respond(200, UC015)})
     async with async_client(fake) as client:
         item = await client.media.upload(PNG, name="logo.png")
-    assert item.media_id == "med_abc123"  # type: ignore[attr-defined]
+    assert item.media_id == "med_abc123"
 
 
 async def test_media_list_and_delete() -> None:

@@ -2,8 +2,9 @@
 
 Design §3 takes the wire names "from api/qlara-api.md, snake_cased", and every
 model keeps ``.raw``; a user reading a documented field reaches for its
-snake_case name first. The passing tests pin the names that already follow the
-rule; each xfail is a documented field the model renames or drops.
+snake_case name first. The first test pins the names the models always
+followed; the others, documented fields a model renamed or dropped, now read
+under their wire names too (an alias beside the model's own name, or a field).
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import httpx
-import pytest
 
 from tests.test_doc_audit_support import GW, GW_INVERTED, Fake, Route, async_client, respond
 
@@ -66,10 +66,6 @@ async def test_documented_names_that_follow_the_rule() -> None:
     assert social.connected_at == datetime(2025, 1, 1, tzinfo=timezone.utc)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Subscription drops UC-016's subscriptionId and the reference's canceled flag",
-)
 async def test_subscription_id_and_canceled() -> None:
     """UC-016's ``subscriptionId`` and [NEW-API]'s ``canceled`` are documented fields."""
     fake = Fake(
@@ -81,14 +77,10 @@ async def test_subscription_id_and_canceled() -> None:
     )
     async with async_client(fake) as client:
         subscription = await client.account.subscription()
-    assert subscription.subscription_id == "sub_1"  # type: ignore[attr-defined]
-    assert subscription.canceled is True  # type: ignore[attr-defined]
+    assert subscription.subscription_id == "sub_1"
+    assert subscription.canceled is True
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="SocialProfile has no disconnected: the documented flag is only inverted as .connected",
-)
 async def test_social_profile_disconnected_flag() -> None:
     """[NEW-API] list-socials documents a ``disconnected`` flag (reconnect in the dashboard)."""
     fake = Fake(
@@ -101,12 +93,9 @@ async def test_social_profile_disconnected_flag() -> None:
     async with async_client(fake) as client:
         (profile,) = [p async for p in client.socials.list()]
     assert profile.username == "shop"
-    assert profile.disconnected is True  # type: ignore[attr-defined]
+    assert profile.disconnected is True
 
 
-@pytest.mark.xfail(
-    strict=True, reason="AssignableUser names the documented display name .name, not .display_name"
-)
 async def test_assignable_user_display_name() -> None:
     """list-assignable-users documents "user ID, display name, optional avatar URL"."""
     fake = Fake(
@@ -119,12 +108,9 @@ async def test_assignable_user_display_name() -> None:
     async with async_client(fake) as client:
         (user,) = [u async for u in client.inbox.assignable_users()]
     assert user.avatar_url == "https://a.example/e.png"
-    assert user.display_name == "Eva"  # type: ignore[attr-defined]
+    assert user.display_name == "Eva"
 
 
-@pytest.mark.xfail(
-    strict=True, reason="Conversation has no chat_id: the id every inbox call takes is only .id"
-)
 async def test_conversation_chat_id() -> None:
     """Every inbox call takes ``chat_id``; the conversation read back offers ``chat_id`` too."""
     fake = Fake(
@@ -137,4 +123,4 @@ async def test_conversation_chat_id() -> None:
     async with async_client(fake) as client:
         conversation = await client.inbox.get("chat-1")
     assert conversation.id == "chat-1"
-    assert conversation.chat_id == "chat-1"  # type: ignore[attr-defined]
+    assert conversation.chat_id == "chat-1"

@@ -61,11 +61,14 @@ async def test_inbox_reads_on_the_wire() -> None:
         assert recorder.query(3) == {"idFrom": "10", "idTo": "20", "limit": "5", "page": "0"}
         users = await client.inbox.assignable_users().to_list()
     assert listed[0].id == "c-1"
+    assert (one.chat_id, listed[0].chat_id) == ("c-1", "c-1")
     assert one.channel is qlara.Channel.WHATSAPP
     assert one.unread_count == 2
     assert one.last_message == "Hi"
     assert one.last_message_date == datetime(2026, 4, 9, 10, 30, tzinfo=timezone.utc)
     assert one.assignee == qlara.AssignableUser(id=7, name="Ada")
+    assert one.assignee.display_name == "Ada"
+    assert users[0].display_name == users[0].name == "Ada"
     assert messages[0].direction == "INBOUND"
     assert messages[0].text == "Hi"
     assert users[0].id == 7

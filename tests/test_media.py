@@ -151,6 +151,70 @@ async def test_rcs_templates_on_the_simulator() -> None:
     assert result.accepted
 
 
+async def test_rcs_template_partial_updates_on_the_simulator() -> None:
+    """Only the description, then only the body: each PUT keeps the other stored fields."""
+    sim = Simulator()
+    async with sim_client(sim) as client:
+        made = await client.rcs.templates.create(
+            name="hello", description="d", body=qlara.RcsText(text="Hi {name}")
+        )
+        described = await client.rcs.templates.update(made.id, description="e")
+        carded = await client.rcs.templates.update(made.id, body=CARD)
+        renamed = await client.rcs.templates.update(made.id, name="hello2")
+        stored = await client.rcs.templates.get(made.id)
+    assert (described.name, described.description) == ("hello", "e")
+    assert described.body == qlara.RcsText(text="Hi {name}")
+    assert (carded.description, carded.type) == ("e", "CARD")
+    assert isinstance(carded.body, qlara.RcsCard)
+    assert (renamed.name, renamed.description, renamed.type) == ("hello2", "e", "CARD")
+    assert stored.body == carded.body
+
+
+def test_rcs_template_partial_update_on_the_blocking_client() -> None:
+    """The sync twin reads the stored template and PUTs it whole with the one field changed."""
+    stored = {"id": 3, "name": "sale", "description": "d", "type": "TEXT", "body": {"text": "Hi"}}
+    recorder = Recorder(
+        {("GET", f"{RCS}/3"): stored, ("PUT", f"{RCS}/3"): {**stored, "name": "sale2"}}
+    )
+    with qlara.Qlara(KEY, transport=httpx.MockTransport(recorder), rate_limit=None) as client:
+        updated = client.rcs.templates.update(3, name="sale2")
+    assert updated.name == "sale2"
+    assert [r.method for r in recorder.requests] == ["GET", "PUT"]
+    assert recorder.body() == {**{k: v for k, v in stored.items() if k != "id"}, "name": "sale2"}
+
+
+async def test_rcs_template_partial_update_keeps_a_stored_send_shape_body() -> None:
+    """A body stored as {"type", "body"} is sent back as its inner body, under its type."""
+    stored = {
+        "id": 3,
+        "name": "n",
+        "description": "d",
+        "body": {"type": "TEXT", "body": {"text": "Hi"}},
+    }
+    recorder = Recorder({("GET", f"{RCS}/3"): stored, ("PUT", f"{RCS}/3"): None})
+    async with client_for(recorder) as client:
+        await client.rcs.templates.update(3, description="e")
+    assert [r.method for r in recorder.requests] == ["GET", "PUT", "GET"]
+    assert recorder.body(1) == {
+        "name": "n",
+        "description": "e",
+        "type": "TEXT",
+        "body": {"text": "Hi"},
+    }
+
+
+async def test_rcs_template_partial_update_of_a_template_stored_without_a_body() -> None:
+    """A stored template with no body cannot be sent back whole: malformed, no PUT sent."""
+    recorder = Recorder({("GET", f"{RCS}/3"): {"id": 3, "name": "n", "description": "d"}})
+    async with client_for(recorder) as client:
+        with pytest.raises(qlara.MalformedResponseError, match="no type, body"):
+            await client.rcs.templates.update(3, description="e")
+        with pytest.raises(qlara.ValidationError) as refused:
+            await client.rcs.templates.update(3, description="")
+    assert refused.value.field == "description"
+    assert [r.method for r in recorder.requests] == ["GET"]
+
+
 @pytest.mark.parametrize(
     "answer",
     [
@@ -232,7 +296,7 @@ async def test_media_upload_on_the_wire() -> None:
     assert b'name="name"\r\n\r\ncard' in content
     assert b'name="description"\r\n\r\nSale' in content
     assert b'name="folderId"\r\n\r\n4' in content
-    assert item.id == "med_1"
+    assert item.id == item.media_id == "med_1"
     assert item.url == "https://cdn.test/med_1.png"
 
 

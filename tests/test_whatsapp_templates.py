@@ -63,7 +63,7 @@ async def test_phone_numbers_list_and_get_on_the_wire() -> None:
     assert numbers[0].raw == item
     assert recorder.query(0) == {"limit": "10", "page": "0"}
     assert recorder.query(1) == {"limit": "10", "page": "1"}
-    assert one.id == "waba-num-001"
+    assert one.id == one.phone_number_id == "waba-num-001"
     assert recorder.last.method == "GET"
 
 
@@ -240,6 +240,32 @@ async def test_update_needs_something_to_change() -> None:
     async with client_for(Recorder()) as client:
         with pytest.raises(qlara.ValidationError, match="at least one"):
             await client.whatsapp.templates.update(42)
+
+
+async def test_update_may_change_only_the_media_of_a_media_header() -> None:
+    """header_media_url alone PATCHes just headerMediaUrl (the stored format stays); still https."""
+    sim = Simulator()
+    async with sim_client(sim) as client:
+        number = (await client.whatsapp.phone_numbers.list().first_page()).items[0]
+        made = await client.whatsapp.templates.create(
+            phone_number_id=number.id,
+            name="promo",
+            lang="it",
+            category="MARKETING",
+            body="Offerta {name}",
+            header_format="IMAGE",
+            header_media_url="https://cdn.test/old.png",
+        )
+        edited = await client.whatsapp.templates.update(
+            made.id, header_media_url="https://cdn.test/new.png"
+        )
+        with pytest.raises(qlara.ValidationError) as refused:
+            await client.whatsapp.templates.update(made.id, header_media_url="http://x.test/a.png")
+    assert refused.value.field == "header_media_url"
+    assert edited.header is not None
+    assert (edited.header.format, edited.header.media_url) == ("IMAGE", "https://cdn.test/new.png")
+    assert edited.body is not None
+    assert edited.body.text == "Offerta {{1}}"
 
 
 def _details(status: str = "APPROVED", body: str = "Ciao {{1}}, ordine {{2}}") -> Any:

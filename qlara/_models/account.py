@@ -28,10 +28,12 @@ class Subscription:
     """The active plan (two documented shapes, D25: both read, the rest in ``raw``).
 
     Attributes:
+        subscription_id: UC-016's ``subscriptionId``, when the answer has one.
         plan: the plan's code or name (``"PRO_MONTHLY"``, ``"Business Pro"``).
         status: ``ACTIVE``, ``CANCELED``, ``SUSPENDED``...
-        start: when the (billing) period started.
-        end: when it ends.
+        canceled: the reference's ``canceled`` flag, when the answer has one.
+        start: when the (billing) period started (also ``start_date``).
+        end: when it ends (also ``end_date``).
         next_renew: the next renewal, when the answer says.
         auto_renew: whether it renews (``False`` when it is canceled).
         next_plan: the plan it renews into, when the answer says.
@@ -40,8 +42,10 @@ class Subscription:
         raw: the decoded answer.
     """
 
+    subscription_id: int | str | None = None
     plan: str | None = None
     status: str | None = None
+    canceled: bool | None = None
     start: datetime | None = None
     end: datetime | None = None
     next_renew: datetime | None = None
@@ -49,6 +53,16 @@ class Subscription:
     next_plan: str | None = None
     features: Mapping[str, bool] = attrs.field(factory=dict)
     raw: Raw = attrs.field(factory=dict, repr=False, eq=False)
+
+    @property
+    def start_date(self) -> datetime | None:
+        """``start`` under UC-016's documented wire name, ``startDate``."""
+        return self.start
+
+    @property
+    def end_date(self) -> datetime | None:
+        """``end`` under UC-016's documented wire name, ``endDate``."""
+        return self.end
 
     def allows(self, feature: str) -> bool | None:
         """The flag of ``feature`` (case-insensitive), ``None`` when the answer does not say."""
@@ -106,7 +120,8 @@ class SocialProfile:
         username: its handle.
         status: ``CONNECTED``, ``TOKEN_EXPIRED``... (``DISCONNECTED`` when the
             answer only has ``disconnected=true``).
-        connected: ``False`` when it must be reconnected in the dashboard.
+        connected: ``False`` when it must be reconnected in the dashboard
+            (``disconnected`` is the documented flag, its inverse).
         token_expires_at: when its token expires.
         connected_at: when it was connected.
         picture_url: its picture.
@@ -123,6 +138,16 @@ class SocialProfile:
     connected_at: datetime | None = None
     picture_url: str | None = None
     raw: Raw = attrs.field(factory=dict, repr=False, eq=False)
+
+    @property
+    def disconnected(self) -> bool | None:
+        """The documented wire name ``disconnected``: as answered, else ``not connected``."""
+        flag = self.raw.get("disconnected")
+        if isinstance(flag, str) and flag.lower() in ("true", "false"):
+            flag = flag.lower() == "true"
+        if isinstance(flag, bool):
+            return flag
+        return None if self.connected is None else not self.connected
 
 
 @attrs.frozen(kw_only=True)
@@ -168,7 +193,7 @@ class CreatedApiKey:
         operations: what it may do.
         status: ``ACTIVE``...
         created_at: when it was made.
-        key: the value, as a ``Secret``.
+        key: the value, as a ``Secret`` (also ``api_key``, UC-014's name).
         raw: the decoded answer, the value masked.
     """
 
@@ -181,8 +206,13 @@ class CreatedApiKey:
     key: Secret = attrs.field(repr=False, eq=False)
     raw: Raw = attrs.field(factory=dict, repr=False, eq=False)
 
+    @property
+    def api_key(self) -> Secret:
+        """``key`` under UC-014's documented wire name, ``apiKey``: the ``Secret``, still masked."""
+        return self.key
+
     def reveal(self) -> str:
-        """The key's value (the only way to read it)."""
+        """The key's value (the only way to read it: ``key`` and ``api_key`` stay masked)."""
         return self.key.reveal()
 
 

@@ -19,12 +19,23 @@ def _raw() -> Any:
 
 @attrs.frozen(kw_only=True)
 class AssignableUser:
-    """A user of the account a conversation can be assigned to."""
+    """A user of the account a conversation can be assigned to.
+
+    Attributes:
+        id: what ``client.inbox.assign(chat_id, user_id)`` takes.
+        name: the display name (also ``display_name``, the documented name).
+        avatar_url: the user's picture, when there is one.
+    """
 
     id: int | str
     name: str | None = None
     avatar_url: str | None = None
     raw: Mapping[str, Any] = _raw()
+
+    @property
+    def display_name(self) -> str | None:
+        """``name`` under its documented wire name, ``displayName``."""
+        return self.name
 
 
 @attrs.frozen(kw_only=True)
@@ -32,7 +43,7 @@ class Conversation:
     """One inbox conversation with a customer.
 
     Attributes:
-        id: the ``chatId`` every other inbox call takes.
+        id: the ``chatId`` every other inbox call takes (also ``chat_id``).
         channel: ``Channel.WHATSAPP`` or ``Channel.RCS`` (``None`` when unreadable).
         contact: the customer's number (or the platform's contact name).
         unread_count: inbound messages not marked read.
@@ -51,6 +62,11 @@ class Conversation:
     assignee: AssignableUser | None = None
     archived: bool | None = None
     raw: Mapping[str, Any] = _raw()
+
+    @property
+    def chat_id(self) -> int | str:
+        """``id`` under its documented wire name, ``chatId`` (what every inbox call takes)."""
+        return self.id
 
 
 @attrs.frozen(kw_only=True)
@@ -90,7 +106,8 @@ class MediaItem:
 
     Attributes:
         id: the ``mediaId`` (``med_...``), what ``client.media.delete`` takes;
-            ``None`` only on an ``upload`` whose answer gave none.
+            ``None`` only on an ``upload`` whose answer gave none. Also
+            readable as ``media_id``.
         url: the public URL of the file.
         mime_type: ``image/png``...
         size: bytes.
@@ -108,3 +125,8 @@ class MediaItem:
     folder_id: int | str | None = None
     created_at: datetime | None = None
     raw: Mapping[str, Any] = _raw()
+
+    @property
+    def media_id(self) -> int | str | None:
+        """``id`` under UC-015's documented wire name, ``mediaId``."""
+        return self.id

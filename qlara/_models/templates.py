@@ -62,6 +62,7 @@ class PhoneNumber:
         id: what ``client.whatsapp.send(phone_number_id=...)`` takes. The
             platform's Postman collection says to use the item's ``id``; the
             use-case pages show only ``phoneNumberId``; the first present wins.
+            Also readable as ``phone_number_id``.
         phone_number: the number in international format.
         status: ``ACTIVE``, ``PENDING``...
         quality_rating: Meta's rating: ``GREEN``, ``UNKNOWN``...
@@ -77,6 +78,11 @@ class PhoneNumber:
     messaging_limit: str | None = None
     platform: str | None = None
     raw: Mapping[str, Any] = _raw()
+
+    @property
+    def phone_number_id(self) -> int | str:
+        """``id`` under UC-025's documented wire name, ``phoneNumberId``."""
+        return self.id
 
 
 @attrs.frozen(kw_only=True)

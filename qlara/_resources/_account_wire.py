@@ -66,8 +66,10 @@ def parse_subscription(data: Any) -> Subscription:
     if plan is None and (inner := fields.mapping("plan")) is not None:
         plan = Fields(inner).text("code", "name")
     return Subscription(
+        subscription_id=fields.ident("subscriptionId"),
         plan=plan,
         status=fields.text("status"),
+        canceled=canceled,
         start=fields.when("startDate", "billingPeriodStart", "periodStart"),
         end=fields.when("endDate", "billingPeriodEnd", "periodEnd"),
         next_renew=fields.when("nextRenew", "nextRenewal"),

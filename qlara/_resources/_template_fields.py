@@ -81,8 +81,14 @@ def template_fields(
     buttons: object = None,
     placeholder_fields: object = None,
     track_button_links: object = None,
+    partial: bool = False,
 ) -> dict[str, Any]:
-    """The JSON body; ``None`` (and, for an update, an argument not given) is not sent."""
+    """The JSON body; ``None`` (and, for an update, an argument not given) is not sent.
+
+    ``partial`` is an update (a PATCH of the stored template): there
+    ``header_media_url`` may come alone, the new media of a stored media
+    header, whose format the PATCH leaves as it is.
+    """
     out: dict[str, Any] = {}
     if name is not _MISSING and name is not None:
         if not isinstance(name, str) or not _NAME.fullmatch(name):
@@ -103,7 +109,7 @@ def template_fields(
     if header_format is not None:
         out["headerFormat"] = _choice("header_format", header_format, HEADER_FORMATS)
     if header_media_url is not None:
-        if header_format is None:
+        if header_format is None and not partial:
             raise ValidationError("header_media_url", "needs header_format (IMAGE, VIDEO...)")
         url = required_text("header_media_url", header_media_url)
         if not url.startswith("https://"):

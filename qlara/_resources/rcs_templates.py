@@ -5,11 +5,14 @@ an inline send takes (suggestions and ``fallback_sms`` included), serialized
 by the same converter: the platform stores the inner body and keeps the kind
 in ``type``. No approval is documented for RCS templates; they can be sent
 with ``client.rcs.send(template_id=...)`` at once.
+
+The platform's update is a ``PUT`` of the whole template; ``update`` takes
+only the fields to change and fills in the rest from the stored template.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from qlara._blocking import SyncResource, blocking, blocking_iter
@@ -29,10 +32,11 @@ from qlara._resources._template_fields import required_text
 
 RCS_TEMPLATES = Route("/message-server/rcs/templates")
 TYPES = frozenset({"TEXT", "CARD", "CAROUSEL"})
+FIELDS = ("name", "description", "type", "body")  # what a PUT sends, in order
 
 
-def template_body(name: object, description: object, kind: object, body: object) -> dict[str, Any]:
-    """``{name, description, type, body}``; ``type`` follows from a model body when not given."""
+def _typed_body(kind: object, body: object) -> tuple[str, dict[str, Any]]:
+    """``(type, inner body)``; ``type`` follows from a model body when not given."""
     if kind is not None and (not isinstance(kind, str) or kind.upper() not in TYPES):
         raise ValidationError("type", f"must be TEXT, CARD or CAROUSEL, got {kind!r}")
     given = None if kind is None else kind.upper()
@@ -42,15 +46,19 @@ def template_body(name: object, description: object, kind: object, body: object)
             raise ValidationError(
                 "type", f"is {given} but the body is an {type(body).__name__} ({wire['type']})"
             )
-        given, inner = wire["type"], wire["body"]
-    elif isinstance(body, Mapping):
+        return wire["type"], wire["body"]
+    if isinstance(body, Mapping):
         if given is None:
             raise ValidationError("type", "is required with a dict body (TEXT, CARD or CAROUSEL)")
-        inner = dict(body)
-    else:
-        raise ValidationError(
-            "body", f"must be RcsText, RcsCard, RcsCarousel or a dict, got {type(body).__name__}"
-        )
+        return given, dict(body)
+    raise ValidationError(
+        "body", f"must be RcsText, RcsCard, RcsCarousel or a dict, got {type(body).__name__}"
+    )
+
+
+def template_body(name: object, description: object, kind: object, body: object) -> dict[str, Any]:
+    """``{name, description, type, body}``, every field required (a create)."""
+    given, inner = _typed_body(kind, body)
     return {
         "name": required_text("name", name),
         "description": required_text("description", description),
@@ -59,8 +67,54 @@ def template_body(name: object, description: object, kind: object, body: object)
     }
 
 
+def template_changes(
+    name: object, description: object, kind: object, body: object
+) -> dict[str, Any]:
+    """The fields an update gives (``None`` is "keep the stored value"), checked as for a create.
+
+    ``type`` says what kind of body ``body`` is, so it only comes with one:
+    alone it would send the stored body under another kind.
+    """
+    changes: dict[str, Any] = {}
+    if name is not None:
+        changes["name"] = required_text("name", name)
+    if description is not None:
+        changes["description"] = required_text("description", description)
+    if body is not None:
+        changes["type"], changes["body"] = _typed_body(kind, body)
+    elif kind is not None:
+        raise ValidationError("type", "comes with body (the kind of the body given), not alone")
+    return changes
+
+
+def stored_fields(template: RcsTemplate, needed: Sequence[str]) -> dict[str, Any]:
+    """The ``needed`` fields of a stored template, in the shape a PUT sends them.
+
+    The body is the stored wire body (``raw``), so fields the models do not
+    carry survive the round trip; a stored ``{"type", "body"}`` (the send's
+    shape) is unwrapped as ``parse_rcs_template`` reads it.
+    """
+    body = template.raw.get("body")
+    if isinstance(body, Mapping) and isinstance(body.get("body"), Mapping):
+        body = body["body"]
+    known = {
+        "name": template.name,
+        "description": template.description,
+        "type": template.type,
+        "body": dict(body) if isinstance(body, Mapping) else None,
+    }
+    absent = [field for field in needed if known[field] is None]
+    if absent:
+        raise MalformedResponseError(
+            f"malformed RCS template answer: template {template.id!r} as stored has no "
+            f"{', '.join(absent)}, which a PUT must send back; give "
+            f"{', '.join(f for f in absent if f != 'type') or 'body'} to the update"
+        )
+    return {field: known[field] for field in needed}
+
+
 class AsyncRcsTemplates(AsyncResource):
-    """List, create, replace and remove stored RCS templates."""
+    """List, create, change and remove stored RCS templates."""
 
     def list(
         self,
@@ -134,25 +188,49 @@ class AsyncRcsTemplates(AsyncResource):
         self,
         id: int | str,  # noqa: A002 - the public contract's name (design §10)
         *,
-        name: str,
-        description: str,
-        body: RcsBody | Mapping[str, Any],
+        name: str | None = None,
+        description: str | None = None,
+        body: RcsBody | Mapping[str, Any] | None = None,
         type: str | None = None,  # noqa: A002 - the platform's field name
         timeout: TimeoutTypes = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> RcsTemplate:
-        """Replace a template (PUT: every field is sent, as for ``create``)."""
+        """Change a template: the fields left out keep their stored values.
+
+        The platform's ``PUT`` replaces the whole template, so when ``name``,
+        ``description`` or ``body`` is left out the stored template is read
+        first (one ``GET``) and the ``PUT`` sends it whole, the given fields
+        changed: ``update(7, description="new")`` keeps the name and body.
+        Given all three, only the ``PUT`` is sent.
+
+        Args:
+            body: as for ``create``; ``type`` only comes with a body.
+
+        Raises:
+            ValidationError: nothing to change, ``type`` without ``body``, or an
+                invalid argument (before anything is sent).
+            MalformedResponseError: the stored template lacks a field left out
+                (so the ``PUT`` cannot send it back).
+        """
         identifier = check_id("id", id)
+        changes = template_changes(name, description, type, body)
+        if not changes and not extra_body:
+            raise ValidationError("update", "give at least one field to change")
+        options = call_options(timeout, extra_headers, extra_body)
+        needed = [field for field in FIELDS if field not in changes]
+        if needed:
+            read = call_options(timeout, extra_headers, None)
+            stored = stored_fields(await self._get(identifier, read), needed)
+            changes = {**stored, **changes}
         request = RCS_TEMPLATES.request(
             "PUT",
             "{id}",
             id=identifier,
-            json=template_body(name, description, type, body),
+            json={field: changes[field] for field in FIELDS},
             parse=_parse_written,
             what="RCS template",
         )
-        options = call_options(timeout, extra_headers, extra_body)
         return await self._after_write(request, options, identifier)
 
     async def delete(

@@ -188,6 +188,9 @@ class AsyncWhatsAppTemplates(AsyncResource):
     ) -> WhatsAppTemplateDetails:
         """Change a template (PATCH: only the arguments given are sent, create dialect).
 
+        The fields left out keep their stored values; ``header_media_url``
+        may come alone, replacing the media of a stored media header.
+
         Meta reviews an edited template again, so it is usually ``PENDING``
         afterwards. When the platform answers without the template, it is
         fetched again, so the result is always the current state.
@@ -208,6 +211,7 @@ class AsyncWhatsAppTemplates(AsyncResource):
             buttons=buttons,
             placeholder_fields=placeholder_fields,
             track_button_links=track_button_links,
+            partial=True,
         )
         if not fields and not extra_body:
             raise ValidationError("update", "give at least one field to change")
