@@ -806,6 +806,8 @@ class HttpCore:
         try:
             data = _decode(response.content)
             decoded = True
+            if request.read is not None:
+                return request.read(data, Headers(response.items()))
             return data if parse is None else parse(data)
         except Exception as exc:  # a parser's every failure means the same thing
             what = f"{request.what} answer" if request.what else "answer"

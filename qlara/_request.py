@@ -24,6 +24,7 @@ import attrs
 
 from qlara._errors import ValidationError
 from qlara._models._validate import show
+from qlara._raw import Headers
 from qlara._upload import Upload
 
 __all__ = [
@@ -68,6 +69,9 @@ class Request(Generic[T]):
         files: uploads sent as multipart parts.
         answer: what to return for a 2xx.
         parse: for ``Answer.JSON``, turns the decoded JSON into the result.
+        read: for ``Answer.JSON`` instead of ``parse``, turns the decoded JSON
+            (``None`` for an empty body) and the answer's headers into the
+            result: a create's ``Location`` names what it made.
         to: for ``Answer.FILE``, where the body is written.
         message_id: the send's ``messageId``, put on every error.
         is_send: a message send: a 2xx whose verdict cannot be read is an
@@ -88,6 +92,7 @@ class Request(Generic[T]):
     files: tuple[Upload, ...] = ()
     answer: Answer = Answer.JSON
     parse: Callable[[Any], T] | None = None
+    read: Callable[[Any, Headers], T] | None = None
     to: str | os.PathLike[str] | None = None
     message_id: str | None = None
     is_send: bool = False
@@ -158,6 +163,7 @@ class Route:
         files: Iterable[Upload] = (),
         answer: Answer = Answer.JSON,
         parse: Callable[[Any], T] | None = None,
+        read: Callable[[Any, Headers], T] | None = None,
         to: str | os.PathLike[str] | None = None,
         what: str | None = None,
         **params: object,
@@ -172,6 +178,7 @@ class Route:
             files=tuple(files),
             answer=answer,
             parse=parse,
+            read=read,
             to=to,
             what=what,
         )

@@ -12,13 +12,12 @@ from qlara._http import TimeoutTypes
 from qlara._models.channel import Channel
 from qlara._models.contacts import Contact, ContactList
 from qlara._pagination import AsyncPager
-from qlara._raw import RawResponse
-from qlara._request import Answer, Request, Route
+from qlara._request import Request, Route
 from qlara._resources import _admin_args as _a
 from qlara._resources._base import AsyncResource, call_options, present
 from qlara._resources._contact_query import contact_filters
 from qlara._resources._contacts_wire import parse_associations, parse_contact, parse_list
-from qlara._resources._created import Ack, read_created
+from qlara._resources._created import Ack, reading_created
 
 __all__ = ["AsyncContactLists", "ContactLists"]
 
@@ -52,9 +51,10 @@ class AsyncContactLists(AsyncResource):
             "isTest": _a.flag("is_test", is_test),
         }
         sent = present(body)
-        request: Request[RawResponse] = LISTS.request("POST", json=sent, answer=Answer.RAW)
-        answer = await self._call(request, call_options(timeout, extra_headers, extra_body))
-        made = read_created(answer, LISTS, parse_list, "contact list")
+        request: Request[ContactList | Ack] = LISTS.request(
+            "POST", json=sent, read=reading_created(LISTS, parse_list), what="contact list"
+        )
+        made = await self._call(request, call_options(timeout, extra_headers, extra_body))
         if isinstance(made, Ack):
             return made.build(partial(parse_list, require_id=False), sent, extra_body)
         return made

@@ -4,10 +4,10 @@ The reference documents several creates by their status alone (``POST
 /contacts`` answers 201, a list association "201", exports 202): no body, or
 an acknowledgement such as ``{}`` or ``{"success": true}`` without the new
 object. The object was made all the same, and an error would invite the
-caller to create it twice. So a create is requested raw (the ``Location``
-header is part of the answer) and read here: the object when the body holds
-it, otherwise an ``Ack`` that the resource turns into its model, built from
-what was sent, under the id the ``Location`` header names (or none).
+caller to create it twice. So a create's answer is read here, with its
+headers (``Request.read``): the object when the body holds it, otherwise an
+``Ack`` that the resource turns into its model, built from what was sent,
+under the id the ``Location`` header names (or none).
 """
 
 from __future__ import annotations
@@ -19,35 +19,16 @@ from urllib.parse import unquote, urlsplit
 import attrs
 
 from qlara._errors import MalformedResponseError
-from qlara._raw import RawResponse
+from qlara._raw import Headers
 from qlara._request import Route
 from qlara._resources._read import ident, unwrap
 
-__all__ = ["Ack", "answer_json", "location_id", "malformed", "read_created"]
+__all__ = ["Ack", "location_id", "reading_created"]
 
 T = TypeVar("T")
 
 
-def malformed(problem: str, answer: RawResponse) -> MalformedResponseError:
-    """The error for ``answer``, carrying its status and body like the pipeline's own."""
-    return MalformedResponseError(problem, status_code=answer.status_code, body=answer.content)
-
-
-def answer_json(answer: RawResponse, what: str) -> Any:
-    """The answer's JSON; ``None`` for an empty (or blank) body."""
-    if not answer.content.strip():
-        return None
-    try:
-        return answer.json()
-    except MalformedResponseError as exc:
-        raise malformed(
-            f"malformed {what} answer: the platform answered {answer.status_code} "
-            "with a body that is not JSON",
-            answer,
-        ) from exc
-
-
-def location_id(answer: RawResponse, route: Route) -> int | str | None:
+def location_id(headers: Headers, route: Route) -> int | str | None:
     """The id a ``Location`` header names: the one segment after ``route``'s path.
 
     ``Location: /api/partner-gateway/v1/contacts/123`` (absolute or relative,
@@ -55,7 +36,7 @@ def location_id(answer: RawResponse, route: Route) -> int | str | None:
     anywhere else names nothing. An id of digits only reads as an int, as the
     platform's own JSON writes its numeric ids.
     """
-    value = answer.headers.get("location", "").strip()
+    value = headers.get("location", "").strip()
     if not value:
         return None
     try:
@@ -101,26 +82,27 @@ class Ack:
         return attrs.evolve(made, raw=dict(self.raw))  # type: ignore[misc]
 
 
-def read_created(
-    answer: RawResponse, route: Route, parse: Callable[[Any], T], what: str
-) -> T | Ack:
-    """The created object when the body holds it (``parse`` reads it), else an ``Ack``.
+def reading_created(route: Route, parse: Callable[[Any], T]) -> Callable[[Any, Headers], T | Ack]:
+    """A ``Request.read`` for a create on ``route``: the object when the body holds it
+    (``parse`` reads it), else an ``Ack``.
 
     An empty body, or a JSON object ``parse`` cannot read as the object (no
-    id), is an ``Ack``. Any other body (an array, a string, not JSON) is a
-    ``MalformedResponseError``.
+    id), is an ``Ack``. Any other body (an array, a string) is a
+    ``MalformedResponseError``, which the pipeline gives the answer's status and body.
     """
-    data = answer_json(answer, what)
-    if data is not None:
-        try:
-            return parse(data)
-        except Exception as exc:  # a reader's every failure means the same thing
-            if not isinstance(data, Mapping) or not isinstance(exc, MalformedResponseError):
-                problem = str(exc) if isinstance(exc, MalformedResponseError) else repr(exc)
-                raise malformed(problem, answer) from exc
-    inner = unwrap(data) if isinstance(data, Mapping) else None
-    return Ack(
-        id=location_id(answer, route),
-        fields=dict(inner) if isinstance(inner, Mapping) else {},
-        raw=dict(data) if isinstance(data, Mapping) else {},
-    )
+
+    def read(data: Any, headers: Headers) -> T | Ack:
+        if data is not None:
+            try:
+                return parse(data)
+            except MalformedResponseError:
+                if not isinstance(data, Mapping):
+                    raise
+        inner = unwrap(data) if isinstance(data, Mapping) else None
+        return Ack(
+            id=location_id(headers, route),
+            fields=dict(inner) if isinstance(inner, Mapping) else {},
+            raw=dict(data) if isinstance(data, Mapping) else {},
+        )
+
+    return read

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 from urllib.parse import urlsplit
 
 from qlara._errors import APIStatusError, MalformedResponseError, ValidationError
 from qlara._models.account import ExportJob
-from qlara._raw import RawResponse
+from qlara._raw import Headers, RawResponse
 from qlara._request import Route
 from qlara._resources import _admin_args as _a
 from qlara._resources._account_wire import parse_export
-from qlara._resources._created import answer_json, location_id, malformed
+from qlara._resources._created import location_id
 
 __all__ = [
     "EXPORTS",
@@ -28,14 +29,10 @@ EXPORTS = Route("/partner-gateway/v1/exports")
 ExportRef = ExportJob | int | str
 
 
-def read_started(answer: RawResponse) -> ExportJob:
+def read_started(data: Any, headers: Headers) -> ExportJob:
     """The job a start (a documented bare 202) made: the answer's, else known by the id
     its ``Location`` header names (``/exports/{id}``), else by none (see ``export_id``)."""
-    data = answer_json(answer, "export")
-    try:
-        return parse_export(data, location_id(answer, EXPORTS))
-    except MalformedResponseError as exc:
-        raise malformed(str(exc), answer) from exc
+    return parse_export(data, location_id(headers, EXPORTS))
 
 
 def export_id(job: object, field: str = "id") -> int | str:

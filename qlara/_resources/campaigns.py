@@ -33,7 +33,6 @@ from qlara._models.campaigns import (
     SendingMode,
 )
 from qlara._pagination import AsyncPager
-from qlara._raw import RawResponse
 from qlara._request import Answer, Request, Route
 from qlara._resources import _admin_args as _a
 from qlara._resources._base import AsyncResource, call_options
@@ -45,7 +44,7 @@ from qlara._resources._campaigns_wire import (
     parse_stats,
     stats_envelope,
 )
-from qlara._resources._created import Ack, read_created
+from qlara._resources._created import Ack, reading_created
 from qlara._resources._read import read_update
 
 __all__ = ["AsyncCampaigns", "Campaigns"]
@@ -158,9 +157,10 @@ class AsyncCampaigns(AsyncResource):
             scheduled_date=scheduled_date,
             name_required=True,
         )
-        request: Request[RawResponse] = CAMPAIGNS.request("POST", json=body, answer=Answer.RAW)
-        answer = await self._call(request, call_options(timeout, extra_headers, extra_body))
-        made = read_created(answer, CAMPAIGNS, parse_campaign, "campaign")
+        request: Request[Campaign | Ack] = CAMPAIGNS.request(
+            "POST", json=body, read=reading_created(CAMPAIGNS, parse_campaign), what="campaign"
+        )
+        made = await self._call(request, call_options(timeout, extra_headers, extra_body))
         if isinstance(made, Ack):
             return made.build(partial(parse_campaign, require_id=False), body, extra_body)
         return made

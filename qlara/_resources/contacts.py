@@ -22,14 +22,13 @@ from qlara._http import CallOptions, TimeoutTypes
 from qlara._models.channel import Channel
 from qlara._models.contacts import Contact, ContactImport
 from qlara._pagination import AsyncPager
-from qlara._raw import RawResponse
 from qlara._request import Answer, Request, Route
 from qlara._resources import _admin_args as _a
 from qlara._resources._base import AsyncResource, call_options, check_limit, child
 from qlara._resources._contact_lists import AsyncContactLists, ContactLists
 from qlara._resources._contact_query import contact_body, contact_filters, file_name_of
 from qlara._resources._contacts_wire import parse_contact, parse_import
-from qlara._resources._created import Ack, read_created
+from qlara._resources._created import Ack, reading_created
 from qlara._resources._read import read_update
 from qlara._upload import FileSource, upload
 
@@ -85,9 +84,10 @@ class AsyncContacts(AsyncResource):
         )
         if "phoneNumber" not in body and "email" not in body:
             raise ValidationError("phone_number", "a contact needs a phone_number or an email")
-        request: Request[RawResponse] = CONTACTS.request("POST", json=body, answer=Answer.RAW)
-        answer = await self._call(request, call_options(timeout, extra_headers, extra_body))
-        made = read_created(answer, CONTACTS, parse_contact, "contact")
+        request: Request[Contact | Ack] = CONTACTS.request(
+            "POST", json=body, read=reading_created(CONTACTS, parse_contact), what="contact"
+        )
+        made = await self._call(request, call_options(timeout, extra_headers, extra_body))
         if isinstance(made, Ack):
             return made.build(partial(parse_contact, require_id=False), body, extra_body)
         return made

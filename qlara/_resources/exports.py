@@ -163,11 +163,10 @@ class AsyncExports(AsyncResource):
             body["listIds"] = _a.id_list("list_ids", list_ids)
         if contact_ids is not None:
             body["contactIds"] = _a.id_list("contact_ids", contact_ids)
-        request: Request[RawResponse] = EXPORTS.request(
-            "POST", "contacts", json=body, answer=Answer.RAW
+        request: Request[ExportJob] = EXPORTS.request(
+            "POST", "contacts", json=body, read=read_started, what="export"
         )
-        answer = await self._call(request, call_options(timeout, extra_headers, extra_body))
-        return read_started(answer)
+        return await self._call(request, call_options(timeout, extra_headers, extra_body))
 
     async def delivery_reports(
         self,
@@ -198,11 +197,10 @@ class AsyncExports(AsyncResource):
             _t.aware("start", start)
             _t.aware("end", end)
             body = {"startDateTime": _t.instant(start), "endDateTime": _t.instant(end)}
-        request: Request[RawResponse] = EXPORTS.request(
-            "POST", "delivery-reports", json=body, answer=Answer.RAW
+        request: Request[ExportJob] = EXPORTS.request(
+            "POST", "delivery-reports", json=body, read=read_started, what="export"
         )
-        answer = await self._call(request, call_options(timeout, extra_headers, extra_body))
-        return read_started(answer)
+        return await self._call(request, call_options(timeout, extra_headers, extra_body))
 
     async def wait(
         self,

@@ -21,11 +21,10 @@ from qlara._errors import ValidationError
 from qlara._http import TimeoutTypes
 from qlara._models.inbox import MediaItem
 from qlara._pagination import AsyncPager
-from qlara._raw import RawResponse
 from qlara._request import Answer, Request, Route
 from qlara._resources._base import AsyncResource, call_options
 from qlara._resources._channel_wire import listed_under
-from qlara._resources._created import Ack, read_created
+from qlara._resources._created import Ack, reading_created
 from qlara._resources._ids import check_id
 from qlara._resources._inbox_wire import parse_media
 from qlara._upload import FileSource, Upload, upload
@@ -148,11 +147,14 @@ class AsyncMedia(AsyncResource):
         }
         part = _checked_upload(file, checked_name)
         sent = {**form, "mimeType": part.content_type, "size": part.size()}  # before it is read
-        request: Request[RawResponse] = MEDIA.request(
-            "POST", form=form, files=(part,), answer=Answer.RAW
+        request: Request[MediaItem | Ack] = MEDIA.request(
+            "POST",
+            form=form,
+            files=(part,),
+            read=reading_created(MEDIA, parse_media),
+            what="media item",
         )
-        answer = await self._call(request, call_options(timeout, extra_headers, extra_body))
-        made = read_created(answer, MEDIA, parse_media, "media item")
+        made = await self._call(request, call_options(timeout, extra_headers, extra_body))
         if not isinstance(made, Ack):
             return made
         return made.build(partial(parse_media, require_id=False), sent, extra_body)

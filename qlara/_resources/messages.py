@@ -24,8 +24,7 @@ from qlara._models.account import ExportJob
 from qlara._models.channel import Channel
 from qlara._models.status import DeliveryStatus, MessageStatus
 from qlara._pagination import AsyncPager, Page
-from qlara._raw import RawResponse
-from qlara._request import Answer, Request, Route, extra_query
+from qlara._request import Request, Route, extra_query
 from qlara._resources import _tracking_args as _args
 from qlara._resources._base import AsyncResource, call_options
 from qlara._resources._export_links import read_started
@@ -249,9 +248,10 @@ class AsyncMessages(AsyncResource):
             body["sender"] = sender
         if recipient is not None:
             body["recipient"] = recipient
-        request: Request[RawResponse] = EXPORT.request("POST", json=body, answer=Answer.RAW)
-        answer = await self._call(request, call_options(timeout, extra_headers, extra_body))
-        return read_started(answer)
+        request: Request[ExportJob] = EXPORT.request(
+            "POST", json=body, read=read_started, what="export"
+        )
+        return await self._call(request, call_options(timeout, extra_headers, extra_body))
 
     async def wait_for_final(
         self,

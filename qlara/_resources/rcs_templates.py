@@ -22,11 +22,10 @@ from qlara._http import CallOptions, TimeoutTypes
 from qlara._models.rcs import RcsBody, RcsCard, RcsCarousel, RcsText
 from qlara._models.templates import RcsTemplate
 from qlara._pagination import AsyncPager
-from qlara._raw import RawResponse
 from qlara._request import Answer, Request, Route
 from qlara._resources._base import AsyncResource, call_options
 from qlara._resources._channel_wire import has_id, listed_under, parse_rcs_template
-from qlara._resources._created import Ack, read_created
+from qlara._resources._created import Ack, reading_created
 from qlara._resources._ids import check_id
 from qlara._resources._template_fields import required_text
 
@@ -172,12 +171,14 @@ class AsyncRcsTemplates(AsyncResource):
             not exactly one: the id a send needs is unknown).
         """
         fields = template_body(name, description, type, body)
-        request: Request[RawResponse] = RCS_TEMPLATES.request(
-            "POST", json=fields, answer=Answer.RAW
+        request: Request[RcsTemplate | Ack] = RCS_TEMPLATES.request(
+            "POST",
+            json=fields,
+            read=reading_created(RCS_TEMPLATES, parse_rcs_template),
+            what="RCS template",
         )
         options = call_options(timeout, extra_headers, extra_body)
-        answer = await self._call(request, options)
-        made = read_created(answer, RCS_TEMPLATES, parse_rcs_template, "RCS template")
+        made = await self._call(request, options)
         if not isinstance(made, Ack):
             return made
         if made.id is not None:

@@ -18,11 +18,10 @@ from qlara._errors import APIError, MalformedResponseError, ValidationError
 from qlara._http import CallOptions, TimeoutTypes
 from qlara._models.templates import WhatsAppButton, WhatsAppTemplateDetails
 from qlara._pagination import AsyncPager
-from qlara._raw import RawResponse
 from qlara._request import Answer, Request, Route
 from qlara._resources._base import AsyncResource, call_options
 from qlara._resources._channel_wire import has_id, listed_under, parse_whatsapp_template
-from qlara._resources._created import Ack, read_created
+from qlara._resources._created import Ack, reading_created
 from qlara._resources._ids import check_id
 from qlara._resources._template_check import TemplateCache, check_template
 from qlara._resources._template_fields import required, template_fields
@@ -152,12 +151,15 @@ class AsyncWhatsAppTemplates(AsyncResource):
         )
         required(fields, ("name", "name"), ("lang", "lang"), ("category", "category"))
         required(fields, ("body", "body"))
-        request: Request[RawResponse] = TEMPLATES.request(
-            "POST", query={"phoneNumberId": number}, json=fields, answer=Answer.RAW
+        request: Request[WhatsAppTemplateDetails | Ack] = TEMPLATES.request(
+            "POST",
+            query={"phoneNumberId": number},
+            json=fields,
+            read=reading_created(TEMPLATES, parse_whatsapp_template),
+            what="WhatsApp template",
         )
         options = call_options(timeout, extra_headers, extra_body)
-        answer = await self._call(request, options)
-        made = read_created(answer, TEMPLATES, parse_whatsapp_template, "WhatsApp template")
+        made = await self._call(request, options)
         if isinstance(made, Ack):
             if made.id is not None:
                 sent = {**fields, "phoneNumberId": number}
